@@ -1,0 +1,277 @@
+/**
+ * The Marketo client's public surface: what the gateway (resolvers, loaders, bulk jobs) may call.
+ * `client.ts` implements it over undici against any Marketo-compatible origin (the sandbox or a real
+ * instance). Results keep Marketo's wire names; record-level results stay in input order.
+ */
+import type { Readable } from 'node:stream';
+
+export interface Reason {
+  /** Marketo's code as a string (`"1003"`), kept even when Marketo sent a number. */
+  code: string;
+  message: string;
+}
+
+/** A lead as Marketo returns it: `id` plus the requested REST fields (missing ones as null). */
+export interface Lead {
+  id: number;
+  [field: string]: unknown;
+}
+
+export type SyncAction = 'createOrUpdate' | 'createOnly' | 'updateOnly' | 'createDuplicate';
+
+/** One input row's outcome, in input order. `status` as Marketo spells it. */
+export interface RecordResult {
+  id?: number;
+  status: string;
+  reasons?: Reason[];
+}
+
+export interface FieldDescription {
+  id: number;
+  name: string;
+  displayName: string;
+  dataType: string;
+  length?: number;
+  readOnly: boolean;
+  /** From describe2 `searchableFields` (single-field entries). */
+  searchable: boolean;
+}
+
+export interface Partition {
+  id: number;
+  name: string;
+  description?: string;
+}
+
+export interface ListMembership {
+  listId: number;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface StaticList {
+  id: number;
+  name: string;
+  description?: string;
+  programName?: string;
+  workspaceId?: number;
+  workspaceName?: string;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface Campaign {
+  id: number;
+  name: string;
+  description?: string;
+  type: string;
+  programName?: string;
+  programId?: number;
+  workspaceName?: string;
+  createdAt?: string;
+  updatedAt?: string;
+  active: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextPageToken?: string;
+}
+
+export interface PageRequest {
+  batchSize?: number;
+  nextPageToken?: string;
+}
+
+export interface CampaignToken {
+  name: string;
+  value: string;
+}
+
+export type ExportEntity = 'leads' | 'activities';
+export type DelimitedFormat = 'CSV' | 'TSV' | 'SSV';
+
+export interface ExportCreateRequest {
+  fields?: string[];
+  format?: DelimitedFormat;
+  columnHeaderNames?: Record<string, string>;
+  /** Marketo's filter object as-is (createdAt/updatedAt window, staticListId, smartListId, activityTypeIds…). */
+  filter: Record<string, unknown>;
+}
+
+/** Export job status as Marketo reports it; members not yet reached are absent. */
+export interface ExportJobStatus {
+  exportId: string;
+  format: string;
+  /** Created | Queued | Processing | Completed | Failed | Cancelled (both spellings accepted on input). */
+  status: string;
+  createdAt: string;
+  queuedAt?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  numberOfRecords?: number;
+  fileSize?: number;
+  fileChecksum?: string;
+  errorMsg?: string;
+}
+
+export interface ImportRequest {
+  format: DelimitedFormat;
+  lookupField?: string;
+  listId?: number;
+  partitionName?: string;
+}
+
+export interface ImportJobStatus {
+  batchId: number;
+  importId: string;
+  /** Queued | Importing | Complete | Failed */
+  status: string;
+  numOfLeadsProcessed?: number;
+  numOfRowsFailed?: number;
+  numOfRowsWithWarning?: number;
+  message?: string;
+}
+
+export interface UsageDay {
+  date: string;
+  total: number;
+  users?: Array<{ userId: string; count: number }>;
+}
+
+/** What one Marketo call cost, reported to a tracker (for `extensions.marketo` and metrics). */
+export interface CallRecord {
+  /** `GET /rest/v1/leads.json`, ids replaced by `{id}`. */
+  endpoint: string;
+  /** Records sent (input rows / ids / filter values). */
+  recordsSent: number;
+  /** Records received in `result`. */
+  recordsRead: number;
+  /** Time spent waiting for the limiter before sending, ms. */
+  waitedMs: number;
+  /** Time on the wire, ms. */
+  durationMs: number;
+  /** Marketo error code of the final attempt, if any. */
+  errorCode?: string;
+  /** Attempts made (1 + retries). */
+  attempts: number;
+}
+
+export interface CallTracker {
+  record(call: CallRecord): void;
+}
+
+/** Per-caller context: who is calling (fair share), what to report to, when to give up. */
+export interface CallContext {
+  tracker?: CallTracker;
+  /** Identity for per-key fair share in the limiter (an API key name). */
+  principal?: string;
+  signal?: AbortSignal;
+}
+
+export interface LimiterSnapshot {
+  inFlight: number;
+  maxConcurrency: number;
+  callsInWindow: number;
+  rateLimit: number;
+  rateWindowMs: number;
+  queued: number;
+  callsToday: number;
+  dailyQuota: number;
+  /** Whether the limiter state is shared through Redis. */
+  shared: boolean;
+}
+
+export interface MarketoApi {
+  /** A view of this client that reports every call to `ctx.tracker` and honours `ctx.signal`. */
+  withContext(ctx: CallContext): MarketoApi;
+
+  // Leads
+  /** Found leads only, any order; chunked by 300, `_method=GET` when the URL would be long. */
+  getLeadsByIds(ids: readonly number[], fields?: readonly string[]): Promise<Lead[]>;
+  /** Every page of every chunk; one value can match several leads. */
+  getLeadsByFilter(
+    filterType: string,
+    values: readonly string[],
+    fields?: readonly string[],
+  ): Promise<Lead[]>;
+  /** Record results in input order; chunked by 300, chunks run concurrently within the limiter. */
+  syncLeads(
+    input: readonly Record<string, unknown>[],
+    options?: { action?: SyncAction; lookupField?: string; partitionName?: string },
+  ): Promise<RecordResult[]>;
+  deleteLeads(ids: readonly number[]): Promise<RecordResult[]>;
+  /** describe.json merged with describe2 `searchableFields`. */
+  describeLeads(): Promise<FieldDescription[]>;
+  getPartitions(): Promise<Partition[]>;
+  getListMembershipOfLead(leadId: number): Promise<ListMembership[]>;
+
+  // Static lists
+  getLists(
+    filter?: { ids?: number[]; names?: string[]; programNames?: string[]; workspaceNames?: string[] },
+    page?: PageRequest,
+  ): Promise<Page<StaticList>>;
+  getList(id: number): Promise<StaticList | null>;
+  getListLeads(listId: number, fields?: readonly string[], page?: PageRequest): Promise<Page<Lead>>;
+  addLeadsToList(listId: number, leadIds: readonly number[]): Promise<RecordResult[]>;
+  removeLeadsFromList(listId: number, leadIds: readonly number[]): Promise<RecordResult[]>;
+  /** `memberof` / `notmemberof` / `skipped` per id, input order. */
+  isMemberOfList(listId: number, leadIds: readonly number[]): Promise<RecordResult[]>;
+
+  // Smart campaigns
+  getCampaigns(
+    filter?: {
+      ids?: number[];
+      names?: string[];
+      programNames?: string[];
+      workspaceNames?: string[];
+      isTriggerable?: boolean;
+    },
+    page?: PageRequest,
+  ): Promise<Page<Campaign>>;
+  getCampaign(id: number): Promise<Campaign | null>;
+  /** Chunks of 100 leads; never blindly replayed (OUTCOME_UNKNOWN instead). Returns calls made. */
+  triggerCampaign(
+    campaignId: number,
+    leadIds: readonly number[],
+    tokens?: readonly CampaignToken[],
+  ): Promise<{ calls: number }>;
+  scheduleCampaign(
+    campaignId: number,
+    options?: { runAt?: string; tokens?: readonly CampaignToken[]; cloneToProgramName?: string },
+  ): Promise<void>;
+
+  // Bulk export
+  createExportJob(entity: ExportEntity, request: ExportCreateRequest): Promise<ExportJobStatus>;
+  enqueueExportJob(entity: ExportEntity, exportId: string): Promise<ExportJobStatus>;
+  getExportJobStatus(entity: ExportEntity, exportId: string): Promise<ExportJobStatus>;
+  cancelExportJob(entity: ExportEntity, exportId: string): Promise<ExportJobStatus>;
+  listExportJobs(
+    entity: ExportEntity,
+    options?: { status?: string[] } & PageRequest,
+  ): Promise<Page<ExportJobStatus>>;
+  /**
+   * The file as a byte stream starting at `start`; resumes with `Range` after a dropped connection
+   * (the stream continues seamlessly). Never buffers the whole file.
+   */
+  downloadExportFile(
+    entity: ExportEntity,
+    exportId: string,
+    options?: { start?: number; fileSize?: number },
+  ): Readable;
+
+  // Bulk import
+  importLeads(
+    file: Readable | AsyncIterable<Uint8Array> | Buffer | string,
+    request: ImportRequest,
+  ): Promise<ImportJobStatus>;
+  getImportJobStatus(batchId: number): Promise<ImportJobStatus>;
+  /** The failures file (header + `Import Failure Reason`), or null when Marketo has none. */
+  getImportFailures(batchId: number): Promise<Readable | null>;
+  getImportWarnings(batchId: number): Promise<Readable | null>;
+
+  // Usage
+  getUsage(): Promise<UsageDay[]>;
+  /** Local view of the limiter (and quota) state. */
+  limiterSnapshot(): Promise<LimiterSnapshot>;
+}

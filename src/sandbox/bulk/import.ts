@@ -1,0 +1,6 @@
+// Placeholder until bulk import lands (owned by the sandbox-bulk work): no routes yet.
+import type { BulkDeps, Route } from '../types.js';
+
+export function createBulkImport(_deps: BulkDeps): { routes: Route[]; close(): Promise<void> } {
+  return { routes: [], close: async () => {} };
+}
