@@ -146,6 +146,8 @@ export interface Route {
   pattern: string;
   /** Whether a successful call counts toward the daily quota / rate window (identity does not). */
   counted?: boolean;
+  /** Body size limit for this route (1 MB default, 10 MB for bulk import) → HTTP 413. */
+  maxBodyBytes?: number;
   handle(req: SandboxRequest): SandboxResponse | Promise<SandboxResponse>;
 }
 
