@@ -43,13 +43,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     if (typeof value === 'string') return scrub(value);
     if (value instanceof Error) {
       const code = (value as { code?: unknown }).code;
-      return { name: value.name, message: scrub(value.message), ...(code !== undefined && { code }) };
+      return {
+        name: value.name,
+        message: scrub(value.message),
+        ...(code !== undefined && { code }),
+      };
     }
     if (depth > 5 || value === null || typeof value !== 'object') return value;
     if (Array.isArray(value)) return value.map((item) => redact(item, undefined, depth + 1));
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, redact(v, k, depth + 1)]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, k, depth + 1)]));
   };
 
   const make = (bindings: Record<string, unknown>): Logger => {

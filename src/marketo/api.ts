@@ -208,7 +208,12 @@ export interface MarketoApi {
 
   // Static lists
   getLists(
-    filter?: { ids?: number[]; names?: string[]; programNames?: string[]; workspaceNames?: string[] },
+    filter?: {
+      ids?: number[];
+      names?: string[];
+      programNames?: string[];
+      workspaceNames?: string[];
+    },
     page?: PageRequest,
   ): Promise<Page<StaticList>>;
   getList(id: number): Promise<StaticList | null>;
@@ -236,6 +241,17 @@ export interface MarketoApi {
     leadIds: readonly number[],
     tokens?: readonly CampaignToken[],
   ): Promise<{ calls: number }>;
+  /**
+   * Like `triggerCampaign`, but never throws for a chunk that failed while others ran: one result
+   * per lead in input order, `triggered` or `failed` with the chunk's error (OUTCOME_UNKNOWN when it
+   * may have run) as the reason, so partial runs are reported exactly. Throws only when every chunk
+   * failed.
+   */
+  triggerCampaignLeads(
+    campaignId: number,
+    leadIds: readonly number[],
+    tokens?: readonly CampaignToken[],
+  ): Promise<{ calls: number; results: RecordResult[] }>;
   scheduleCampaign(
     campaignId: number,
     options?: { runAt?: string; tokens?: readonly CampaignToken[]; cloneToProgramName?: string },

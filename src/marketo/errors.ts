@@ -16,7 +16,9 @@ export type GatewayMarketoCode =
   /** Identity endpoint refused the credentials (HTTP 401). */
   | 'AUTH_FAILED'
   /** A Marketo response we could not understand. */
-  | 'BAD_RESPONSE';
+  | 'BAD_RESPONSE'
+  /** The caller aborted the call (`ctx.signal`) before it was sent. */
+  | 'ABORTED';
 
 export interface MarketoErrorDetails {
   /** Marketo's code as a string ("606", "1003") or one of GatewayMarketoCode, or `HTTP_<status>`. */
@@ -31,6 +33,8 @@ export interface MarketoErrorDetails {
   retryable?: boolean;
   /** When a quota error lifts (607, 1029 daily export quota): ISO-8601. */
   resetsAt?: string;
+  /** For OUTCOME_UNKNOWN / TRANSPORT / DEADLINE_EXCEEDED: the underlying code (`"604"`, `"HTTP_502"`, `"ECONNRESET"`). */
+  causeCode?: string;
 }
 
 export class MarketoError extends Error {
@@ -40,6 +44,7 @@ export class MarketoError extends Error {
   readonly httpStatus: number | undefined;
   readonly retryable: boolean;
   readonly resetsAt: string | undefined;
+  readonly causeCode: string | undefined;
 
   constructor(details: MarketoErrorDetails, options?: { cause?: unknown }) {
     super(details.message, options);
@@ -50,6 +55,7 @@ export class MarketoError extends Error {
     this.httpStatus = details.httpStatus;
     this.retryable = details.retryable ?? false;
     this.resetsAt = details.resetsAt;
+    this.causeCode = details.causeCode;
   }
 
   toJSON(): MarketoErrorDetails {
@@ -61,6 +67,7 @@ export class MarketoError extends Error {
       ...(this.httpStatus !== undefined && { httpStatus: this.httpStatus }),
       retryable: this.retryable,
       ...(this.resetsAt !== undefined && { resetsAt: this.resetsAt }),
+      ...(this.causeCode !== undefined && { causeCode: this.causeCode }),
     };
   }
 }

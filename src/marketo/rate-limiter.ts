@@ -1,0 +1,204 @@
+/**
+ * One limiter in front of every Marketo call: ≤ `concurrency` in flight, ≤ `rateLimit` per rolling
+ * `rateWindowMs`, and the daily quota counted and refused locally before Marketo's 607. Callers
+ * queue (FIFO) instead of failing. The interface is small and async so that a Redis implementation
+ * (shared by every gateway instance) can replace the in-process one.
+ */
+import type { LimiterSnapshot } from './api.js';
+import { centralDay, nextCentralMidnight } from './central-time.js';
+import { MarketoError } from './errors.js';
+
+export interface AcquireRequest {
+  /** Who is calling (fair share between API keys comes with the Redis limiter). */
+  principal?: string;
+  signal?: AbortSignal;
+}
+
+export interface Lease {
+  /** How long the caller waited for this slot, ms. */
+  readonly waitedMs: number;
+  /**
+   * Ends the call. `counted: false` refunds the daily quota for responses Marketo does not count
+   * (601/602/604/605/608/611, 606/607/615 rejections). The rate window always keeps the call.
+   */
+  release(outcome?: { counted?: boolean }): Promise<void>;
+}
+
+export interface RateLimiter {
+  acquire(request?: AcquireRequest): Promise<Lease>;
+  snapshot(): Promise<LimiterSnapshot>;
+  close(): Promise<void>;
+}
+
+export interface InProcessLimiterOptions {
+  concurrency: number;
+  rateLimit: number;
+  rateWindowMs: number;
+  dailyQuota: number;
+  /** Wall clock for quota days (epoch ms); injectable for tests. */
+  now?: () => number;
+  /** Monotonic clock for the rate window (ms); injectable for tests. */
+  monotonic?: () => number;
+  /**
+   * Extra time a completed call stays in the window (default 1 ms): servers stamp arrivals with
+   * millisecond clocks, and a window that is not a whole number of real milliseconds (a compressed
+   * sandbox clock) could otherwise round a call into the next window.
+   */
+  windowMarginMs?: number;
+}
+
+interface Waiter {
+  enqueuedAt: number;
+  resolve(lease: Lease): void;
+  reject(error: unknown): void;
+  cleanup(): void;
+}
+
+export function quotaExhaustedError(dailyQuota: number, now: number): MarketoError {
+  return new MarketoError({
+    code: 'QUOTA_EXHAUSTED',
+    message: `Daily API quota of ${dailyQuota} calls is used up; it resets at 00:00 US Central`,
+    retryable: false,
+    resetsAt: new Date(nextCentralMidnight(now)).toISOString(),
+  });
+}
+
+export function abortedError(): MarketoError {
+  return new MarketoError({ code: 'ABORTED', message: 'The call was aborted by the caller' });
+}
+
+/**
+ * The rolling window counts a call from the moment it is sent until `rateWindowMs` after it
+ * completes. Marketo timestamps a call when it arrives, which lies between those two instants, so
+ * no window of Marketo's can ever hold more than `rateLimit` arrivals.
+ */
+export function createInProcessRateLimiter(options: InProcessLimiterOptions): RateLimiter {
+  const { concurrency, rateLimit, rateWindowMs, dailyQuota } = options;
+  const now = options.now ?? Date.now;
+  const windowMs = rateWindowMs + (options.windowMarginMs ?? 1);
+  const monotonic = options.monotonic ?? (() => performance.now());
+
+  let inFlight = 0;
+  /** Completion times (monotonic ms) of calls still inside the window, ascending. */
+  const completed: number[] = [];
+  const queue: Waiter[] = [];
+  let quotaDay = centralDay(now());
+  let callsToday = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  const prune = (t: number) => {
+    let drop = 0;
+    while (drop < completed.length && (completed[drop] ?? 0) + windowMs <= t) drop++;
+    if (drop > 0) completed.splice(0, drop);
+  };
+
+  const rollDay = () => {
+    const day = centralDay(now());
+    if (day !== quotaDay) {
+      quotaDay = day;
+      callsToday = 0;
+    }
+  };
+
+  const grant = (waiter: Waiter, t: number) => {
+    inFlight++;
+    callsToday++;
+    waiter.cleanup();
+    let released = false;
+    waiter.resolve({
+      waitedMs: Math.max(0, t - waiter.enqueuedAt),
+      release: async (outcome) => {
+        if (released) return;
+        released = true;
+        inFlight--;
+        completed.push(monotonic());
+        if (outcome?.counted === false && callsToday > 0) callsToday--;
+        pump();
+      },
+    });
+  };
+
+  const pump = () => {
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    rollDay();
+    while (queue.length > 0) {
+      const t = monotonic();
+      prune(t);
+      if (callsToday >= dailyQuota) {
+        const waiter = queue.shift() as Waiter;
+        waiter.cleanup();
+        waiter.reject(quotaExhaustedError(dailyQuota, now()));
+        continue;
+      }
+      if (inFlight >= concurrency) return; // a release will pump again
+      if (inFlight + completed.length >= rateLimit) {
+        // Only completed calls can leave the window; wake when the oldest does.
+        const oldest = completed[0];
+        if (oldest !== undefined) {
+          timer = setTimeout(pump, Math.max(1, Math.ceil(oldest + windowMs - t) + 1));
+        }
+        return;
+      }
+      grant(queue.shift() as Waiter, t);
+    }
+  };
+
+  return {
+    acquire(request = {}) {
+      if (closed) return Promise.reject(new Error('rate limiter closed'));
+      const { signal } = request;
+      if (signal?.aborted) return Promise.reject(abortedError());
+      rollDay();
+      // Refuse at once when the quota cannot cover this call and everyone queued before it.
+      if (callsToday + queue.length >= dailyQuota) {
+        return Promise.reject(quotaExhaustedError(dailyQuota, now()));
+      }
+      return new Promise<Lease>((resolve, reject) => {
+        const onAbort = () => {
+          const index = queue.indexOf(waiter);
+          if (index >= 0) queue.splice(index, 1);
+          reject(abortedError());
+        };
+        const waiter: Waiter = {
+          enqueuedAt: monotonic(),
+          resolve,
+          reject,
+          cleanup: () => signal?.removeEventListener('abort', onAbort),
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        queue.push(waiter);
+        pump();
+      });
+    },
+
+    async snapshot() {
+      rollDay();
+      prune(monotonic());
+      return {
+        inFlight,
+        maxConcurrency: concurrency,
+        callsInWindow: inFlight + completed.length,
+        rateLimit,
+        rateWindowMs,
+        queued: queue.length,
+        callsToday,
+        dailyQuota,
+        shared: false,
+      };
+    },
+
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      for (const waiter of queue.splice(0)) {
+        waiter.cleanup();
+        waiter.reject(new Error('rate limiter closed'));
+      }
+    },
+  };
+}
