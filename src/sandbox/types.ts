@@ -186,4 +186,6 @@ export interface BulkDeps {
   stats: BulkStats;
   /** Where export files are written (a temp dir the sandbox owns and deletes on close). */
   fileDir: string;
+  /** Lead export filters this simulated subscription lacks (→ 1035); default: all enabled. */
+  unsupportedExportFilters?: readonly ('updatedAt' | 'smartListId' | 'smartListName')[];
 }
