@@ -1,0 +1,137 @@
+/**
+ * Downloads one export file to disk, verified: resumes from the bytes already on disk (after a
+ * drop the client could not recover, or a restart), retries with backoff, checks SHA-256 against
+ * Marketo's `fileChecksum` (downloading once more on a mismatch). Memory stays at one buffer.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, rm, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { MarketoError } from '../marketo/errors.js';
+
+export type DownloadFailureCode = 'FILE_EXPIRED' | 'DOWNLOAD_FAILED' | 'CHECKSUM_MISMATCH';
+
+export class DownloadFailure extends Error {
+  constructor(
+    readonly code: DownloadFailureCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DownloadFailure';
+  }
+}
+
+export interface VerifiedDownloadOptions {
+  /** The file from byte `start` (the Marketo client's Range-resuming stream). */
+  open(start: number): Readable;
+  file: string;
+  fileSize?: number;
+  /** Marketo's `sha256:<hex>`. */
+  checksum?: string;
+  /** For messages: `export 3fadb012-…`. */
+  what: string;
+  attempts: number;
+  retryDelayMs: number;
+  sleep(realMs: number): Promise<void>;
+  signal: AbortSignal;
+  onProgress(bytes: number): void;
+  onRetry?(info: { bytes: number; attempts: number; error: unknown }): void;
+}
+
+const WRITE_BATCH = 1024 * 1024;
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof MarketoError && (error.httpStatus === 404 || error.code === 'HTTP_404');
+}
+
+/** Resolves with the file's size once it is complete and verified; throws DownloadFailure. */
+export async function downloadVerified(options: VerifiedDownloadOptions): Promise<number> {
+  const { file, fileSize, signal } = options;
+  const expected = options.checksum?.replace(/^sha256:/i, '').toLowerCase();
+  let fetchedAgain = false;
+  let attempts = 0;
+  for (;;) {
+    // What is on disk is the truth: resume from its size, hashing it again (cheap, and rare).
+    const hash = createHash('sha256');
+    let bytes = await stat(file).then(
+      (s) => s.size,
+      () => 0,
+    );
+    if (bytes > 0) {
+      await pipeline(createReadStream(file, { end: bytes - 1 }), async (source) => {
+        for await (const chunk of source) hash.update(chunk as Buffer);
+      });
+    }
+    let failure: unknown;
+    const handle = await open(file, 'a');
+    try {
+      if (fileSize === undefined || bytes < fileSize) {
+        const stream = options.open(bytes);
+        let buffered: Buffer[] = [];
+        let bufferedBytes = 0;
+        const flush = async () => {
+          if (bufferedBytes === 0) return;
+          const chunk = buffered.length === 1 ? buffered[0]! : Buffer.concat(buffered);
+          buffered = [];
+          bufferedBytes = 0;
+          await handle.write(chunk);
+          hash.update(chunk);
+          bytes += chunk.length;
+          options.onProgress(bytes);
+        };
+        try {
+          for await (const chunk of stream) {
+            buffered.push(chunk as Buffer);
+            bufferedBytes += (chunk as Buffer).length;
+            if (bufferedBytes >= WRITE_BATCH) await flush();
+          }
+        } catch (error) {
+          failure = error;
+        } finally {
+          // Bytes received before a drop are good: keep them and resume after them.
+          await flush();
+          stream.destroy();
+        }
+        if (!failure && fileSize !== undefined && bytes < fileSize) {
+          failure = new Error(`the file ended at ${bytes} of ${fileSize} bytes`);
+        }
+      }
+    } finally {
+      await handle.close();
+    }
+    if (signal.aborted) throw signal.reason;
+    if (failure) {
+      if (isNotFound(failure)) {
+        throw new DownloadFailure(
+          'FILE_EXPIRED',
+          `Marketo no longer has the file of ${options.what} (HTTP 404: expired or never written)`,
+        );
+      }
+      attempts++;
+      options.onRetry?.({ bytes, attempts, error: failure });
+      if (attempts >= options.attempts) {
+        throw new DownloadFailure(
+          'DOWNLOAD_FAILED',
+          `Download of ${options.what} failed ${attempts} times (at ${bytes} of ${fileSize ?? '?'} bytes): ${failure instanceof Error ? failure.message : String(failure)}`,
+        );
+      }
+      await options.sleep(options.retryDelayMs * 2 ** (attempts - 1));
+      continue;
+    }
+    const actual = hash.digest('hex');
+    if (expected && actual !== expected) {
+      await rm(file, { force: true });
+      if (!fetchedAgain) {
+        fetchedAgain = true;
+        options.onRetry?.({ bytes, attempts, error: new Error('checksum mismatch') });
+        continue;
+      }
+      throw new DownloadFailure(
+        'CHECKSUM_MISMATCH',
+        `The file of ${options.what} does not match Marketo's fileChecksum (sha256:${expected}, got sha256:${actual})`,
+      );
+    }
+    return bytes;
+  }
+}

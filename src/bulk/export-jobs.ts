@@ -1,0 +1,1062 @@
+/**
+ * The bulk export lifecycle behind `createExportJob` / `exportJobStatus`:
+ * create → enqueue (or wait in the gateway's own queue) → poll with backoff → download (Range
+ * resume, SHA-256 check) → parse (csv-parse stream → row store on disk) → READY, publishing every
+ * change through the job registry. One runner (poller) per job, whatever the number of watchers.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InputError, NotFoundError } from '../errors.js';
+import { type Logger, silentLogger } from '../logger.js';
+import type { ExportJobStatus, FieldDescription, MarketoApi } from '../marketo/api.js';
+import { MarketoError } from '../marketo/errors.js';
+import { DownloadFailure, downloadVerified } from './download.js';
+import { type ExportQuota, ExportQuotaTracker, type MarketoClock } from './export-quota.js';
+import { type CreateExportInput, marketoRequest, planExport } from './export-request.js';
+import { type IngestResult, ingestFile, ParseFailure } from './ingest.js';
+import { createMemoryJobRegistry, type JobRegistry } from './job-registry.js';
+import { nextQuotaReset } from './quota.js';
+import { RowStore } from './row-store.js';
+import {
+  type ExportEntityName,
+  type ExportJobRecord,
+  type ExportJobState,
+  type ExportPart,
+  isTerminal,
+  type JobError,
+  jobKey,
+  STATE_ORDER,
+  type WaitInfo,
+  type WaitReason,
+} from './types.js';
+
+export type { ExportQuota, MarketoClock } from './export-quota.js';
+export type { CreateExportInput } from './export-request.js';
+
+const wallClock: MarketoClock = { now: () => Date.now(), timeScale: 1 };
+
+export interface ExportJobManagerOptions {
+  client: MarketoApi;
+  /** Where the registry, downloads and parsed rows live (EXPORT_DATA_DIR). */
+  dataDir: string;
+  /** First status poll interval, real ms (EXPORT_POLL_INTERVAL_MS). Marketo asks for ≥ 60 s. */
+  pollIntervalMs?: number;
+  /** Backoff ceiling while a job's status does not change; default 5 × pollIntervalMs. */
+  maxPollIntervalMs?: number;
+  /** How long to wait before retrying an enqueue refused for a full queue; default pollIntervalMs. */
+  queueRetryMs?: number;
+  clock?: MarketoClock;
+  logger?: Logger;
+  /** Default: in-memory, persisted to `<dataDir>/export-jobs.json`. */
+  registry?: JobRegistry;
+  /** Marketo's daily export volume (500 MB by default). */
+  dailyQuotaBytes?: number;
+  /** Download attempts (each resumes where the last stopped) before the job fails. */
+  downloadAttempts?: number;
+  /** First delay between download attempts, real ms (doubles each time). */
+  downloadRetryMs?: number;
+  /** Minimum real ms between two progress events of one job (DOWNLOADING bytes, PARSING rows). */
+  progressIntervalMs?: number;
+  /**
+   * Lead field describe for validating `fields`, through the given client view (so the call is
+   * charged to the asking operation). Default: `api.describeLeads()` cached for 5 minutes.
+   */
+  describeLeads?: (api: MarketoApi) => Promise<readonly FieldDescription[]>;
+  /** Largest date window of one Marketo job, days (31). */
+  maxWindowDays?: number;
+  /** Consecutive failed status polls before the job is failed. */
+  maxPollFailures?: number;
+  /** Remove `dataDir` on close (a Marketo that forgets its jobs, like the embedded sandbox). */
+  deleteDataOnClose?: boolean;
+}
+
+export interface RowsPage {
+  rows: unknown[];
+  /** Cursor of each row (same order as rows). */
+  cursors: string[];
+  startCursor: string | null;
+  endCursor: string | null;
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  totalCount: number;
+}
+
+export interface ListExportJobsOptions {
+  entity?: ExportEntityName;
+  statuses?: readonly ExportJobState[];
+  first?: number;
+}
+
+const MB = 1024 * 1024;
+const MAX_PAGE = 1000;
+const MAX_ROW_ERRORS = 100;
+/** How long finished jobs (and their rows) are kept: Marketo's export file retention. */
+const RETENTION_MS = 7 * 86_400_000;
+
+interface Runner {
+  abort: AbortController;
+  done: Promise<void>;
+  wake: () => void;
+}
+
+class Cancelled extends Error {}
+
+const normalizeStatus = (status: string | undefined): string =>
+  (status ?? '').toLowerCase().replace('canceled', 'cancelled');
+
+const MARKETO_TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+
+function partPhase(part: ExportPart): ExportJobState {
+  if (part.local === 'INGESTED') return 'READY';
+  if (part.local === 'PARSING') return 'PARSING';
+  if (part.local === 'DOWNLOADING') return 'DOWNLOADING';
+  switch (normalizeStatus(part.marketoStatus)) {
+    case 'completed':
+      return 'COMPLETED';
+    case 'processing':
+      return 'PROCESSING';
+    case 'queued':
+      return 'QUEUED';
+  }
+  if (part.waiting) return 'WAITING';
+  if (part.enqueued) return 'QUEUED';
+  return 'CREATED';
+}
+
+/** The job's state: the least advanced of its parts (so it only ever moves forward). */
+function overallState(job: ExportJobRecord): ExportJobState {
+  if (job.error) return 'FAILED';
+  if (job.status === 'CANCELLED' || job.status === 'FAILED') return job.status;
+  let min = STATE_ORDER.length - 1;
+  for (const part of job.parts) min = Math.min(min, STATE_ORDER.indexOf(partPhase(part)));
+  return STATE_ORDER[min]!;
+}
+
+const encodeCursor = (index: number): string => Buffer.from(`row:${index}`).toString('base64url');
+
+function decodeCursor(cursor: string): number {
+  const match = /^row:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw new InputError('after', 'not a cursor returned by rows');
+  return Number(match[1]);
+}
+
+export class ExportJobManager {
+  private readonly client: MarketoApi;
+  private readonly dataDir: string;
+  private readonly pollIntervalMs: number;
+  private readonly maxPollIntervalMs: number;
+  private readonly queueRetryMs: number;
+  private readonly clock: MarketoClock;
+  private readonly logger: Logger;
+  private readonly dailyQuotaBytes: number;
+  private readonly downloadAttempts: number;
+  private readonly downloadRetryMs: number;
+  private readonly progressIntervalMs: number;
+  private readonly describeLeads: (api: MarketoApi) => Promise<readonly FieldDescription[]>;
+  private readonly maxWindowDays: number;
+  private readonly maxPollFailures: number;
+  private readonly deleteDataOnClose: boolean;
+  private registry: JobRegistry | undefined;
+  private readonly injectedRegistry: JobRegistry | undefined;
+
+  private readonly runners = new Map<string, Runner>();
+  /** The gateway's own export queue: parts not yet accepted by Marketo, first come first served. */
+  private readonly queue: Array<{ key: string; index: number }> = [];
+  private pumping: Promise<void> | undefined;
+  private pumpAgain = false;
+  private pumpTimer: NodeJS.Timeout | undefined;
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private describeCache: { at: number; fields: Promise<readonly FieldDescription[]> } | undefined;
+  private readonly quotaTracker: ExportQuotaTracker;
+  private closed = false;
+  private started: Promise<void> | undefined;
+
+  constructor(options: ExportJobManagerOptions) {
+    this.client = options.client;
+    this.dataDir = options.dataDir;
+    this.pollIntervalMs = options.pollIntervalMs ?? 60_000;
+    this.maxPollIntervalMs = options.maxPollIntervalMs ?? this.pollIntervalMs * 5;
+    this.queueRetryMs = options.queueRetryMs ?? this.pollIntervalMs;
+    this.clock = options.clock ?? wallClock;
+    this.logger = (options.logger ?? silentLogger).child({ component: 'export-jobs' });
+    this.dailyQuotaBytes = options.dailyQuotaBytes ?? 500 * MB;
+    this.downloadAttempts = options.downloadAttempts ?? 5;
+    this.downloadRetryMs = options.downloadRetryMs ?? Math.min(1000, this.pollIntervalMs);
+    this.progressIntervalMs = options.progressIntervalMs ?? 250;
+    this.describeLeads = options.describeLeads ?? ((api) => this.cachedDescribe(api));
+    this.maxWindowDays = options.maxWindowDays ?? 31;
+    this.maxPollFailures = options.maxPollFailures ?? 10;
+    this.deleteDataOnClose = options.deleteDataOnClose ?? false;
+    this.injectedRegistry = options.registry;
+    this.quotaTracker = new ExportQuotaTracker({
+      registry: () => this.reg(),
+      clock: this.clock,
+      limitBytes: this.dailyQuotaBytes,
+      logger: this.logger,
+    });
+  }
+
+  /** Loads persisted jobs and picks up every unfinished one. Idempotent. */
+  start(): Promise<void> {
+    this.started ??= this.resume();
+    return this.started;
+  }
+
+  private async resume(): Promise<void> {
+    this.registry =
+      this.injectedRegistry ??
+      (await createMemoryJobRegistry({ file: join(this.dataDir, 'export-jobs.json') }));
+    const all = await this.registry.list();
+    // Finished jobs are kept as long as Marketo keeps export files (7 days), then forgotten.
+    const expired = all.filter(
+      (job) => isTerminal(job.status) && Date.now() - Date.parse(job.updatedAt) > RETENTION_MS,
+    );
+    for (const job of expired) {
+      await this.registry.delete(jobKey(job.entity, job.id));
+      await rm(this.jobDir(job), { recursive: true, force: true });
+    }
+    const jobs = all
+      .filter((job) => !isTerminal(job.status))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    for (const job of jobs) {
+      const key = jobKey(job.entity, job.id);
+      for (const part of job.parts) {
+        if (!part.enqueued) this.queue.push({ key, index: part.index });
+      }
+      this.logger.info('resuming export job', {
+        jobId: job.id,
+        entity: job.entity,
+        status: job.status,
+      });
+      this.ensureRunner(key);
+    }
+    if (this.queue.length > 0) void this.pump();
+  }
+
+  private async reg(): Promise<JobRegistry> {
+    await this.start();
+    return this.registry!;
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  /**
+   * Validates, creates and enqueues (or queues locally). Throws InputError before any Marketo call
+   * for bad input, MarketoError when Marketo refuses the job. The calls made here go through `api`
+   * (an operation's client view, so they show in its cost); later ones through the manager's own.
+   */
+  async create(
+    input: CreateExportInput,
+    options: { api?: MarketoApi } = {},
+  ): Promise<ExportJobRecord> {
+    const api = options.api ?? this.client;
+    const registry = await this.reg();
+    const plan = await planExport(input, () => this.describeLeads(api), this.maxWindowDays);
+    await this.quotaTracker.sync(api);
+    const now = new Date().toISOString();
+    const parts: ExportPart[] = plan.windows.map((window, index) => ({
+      index,
+      ...(window && { window }),
+      enqueued: false,
+      bytesDownloaded: 0,
+      rowsParsed: 0,
+    }));
+
+    // Create the first Marketo job right away when nothing is ahead of us: Marketo's own
+    // validation errors (1035 unsupported filter, 1003…) then reach the caller, and a single job
+    // keeps Marketo's exportId as its id.
+    let id: string = randomUUID();
+    if (this.queue.length === 0 && !this.quotaTracker.spent()) {
+      try {
+        const status = await api.createExportJob(
+          plan.entity,
+          marketoRequest(plan, plan.windows[0]),
+        );
+        applyStatus(parts[0]!, status);
+        if (parts.length === 1) id = status.exportId;
+      } catch (error) {
+        if (!(error instanceof MarketoError && error.code === '1029')) throw error;
+        parts[0]!.waiting = this.waitInfo(error);
+        if (parts[0]!.waiting.reason === 'DAILY_QUOTA') await this.quotaTracker.markSpent();
+      }
+    }
+    const job: ExportJobRecord = {
+      id,
+      entity: plan.entity,
+      format: plan.format,
+      fields: plan.fields,
+      filter: plan.filter,
+      ...(plan.columnHeaderNames && { columnHeaderNames: plan.columnHeaderNames }),
+      ...(plan.windowKey && { windowKey: plan.windowKey }),
+      columnTypes: plan.columnTypes,
+      status: 'CREATED',
+      version: 0,
+      createdAt: now,
+      updatedAt: now,
+      parts,
+      rowsEnd: { rows: 0, bytes: 0 },
+    };
+    job.status = overallState(job);
+    const key = jobKey(job.entity, job.id);
+    await registry.save(key, job);
+    this.logger.info('export job created', {
+      jobId: id,
+      entity: job.entity,
+      parts: parts.length,
+      exportIds: parts.flatMap((p) => (p.exportId ? [p.exportId] : [])),
+    });
+    for (const part of parts) this.queue.push({ key, index: part.index });
+    await this.pump();
+    this.ensureRunner(key);
+    return (await registry.get(key)) ?? job;
+  }
+
+  /** The job the gateway knows by this id (its own id or any of its Marketo exportIds). */
+  async get(id: string, entity: ExportEntityName): Promise<ExportJobRecord | undefined> {
+    const registry = await this.reg();
+    const direct = await registry.get(jobKey(entity, id));
+    if (direct) return direct;
+    return (await registry.list()).find(
+      (job) => job.entity === entity && job.parts.some((part) => part.exportId === id),
+    );
+  }
+
+  /**
+   * Like `get`, and adopts a Marketo export the gateway has not seen (created by another tool):
+   * it is then watched like the gateway's own. Undefined when Marketo does not know it either.
+   */
+  async find(id: string, entity: ExportEntityName): Promise<ExportJobRecord | undefined> {
+    const known = await this.get(id, entity);
+    if (known) return known;
+    if (!/^[0-9a-f-]{8,64}$/i.test(id)) return undefined;
+    let status: ExportJobStatus;
+    try {
+      status = await this.client.getExportJobStatus(entity, id);
+    } catch (error) {
+      if (error instanceof MarketoError && !error.retryable) return undefined;
+      throw error;
+    }
+    const now = new Date().toISOString();
+    const part: ExportPart = { index: 0, enqueued: false, bytesDownloaded: 0, rowsParsed: 0 };
+    applyStatus(part, status);
+    part.enqueued = normalizeStatus(status.status) !== 'created';
+    const job: ExportJobRecord = {
+      id: status.exportId || id,
+      entity,
+      format: ['CSV', 'TSV', 'SSV'].includes(status.format)
+        ? (status.format as ExportJobRecord['format'])
+        : 'CSV',
+      fields: [],
+      filter: {},
+      columnTypes: {},
+      status: 'CREATED',
+      version: 0,
+      createdAt: now,
+      updatedAt: now,
+      parts: [part],
+      rowsEnd: { rows: 0, bytes: 0 },
+    };
+    if (normalizeStatus(status.status) === 'cancelled') job.status = 'CANCELLED';
+    else if (normalizeStatus(status.status) === 'failed') {
+      job.error = { code: 'MARKETO_FAILED', message: status.errorMsg ?? 'Marketo export failed' };
+    }
+    job.status = overallState(job);
+    const key = jobKey(entity, job.id);
+    const registry = await this.reg();
+    await this.withLock(key, async () => {
+      if (!(await registry.get(key))) await registry.save(key, job);
+    });
+    this.logger.info('adopted Marketo export job', { jobId: job.id, entity });
+    this.ensureRunner(key);
+    return registry.get(key);
+  }
+
+  async list(options: ListExportJobsOptions = {}): Promise<ExportJobRecord[]> {
+    const jobs = (await (await this.reg()).list())
+      .filter((job) => !options.entity || job.entity === options.entity)
+      .filter((job) => !options.statuses?.length || options.statuses.includes(job.status))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return options.first !== undefined ? jobs.slice(0, options.first) : jobs;
+  }
+
+  /** Cancels the job (and its Marketo jobs). A finished job is returned unchanged. */
+  async cancel(id: string, entity: ExportEntityName): Promise<ExportJobRecord> {
+    const job = await this.get(id, entity);
+    if (!job) throw new NotFoundError(`Export job (${entity})`, id);
+    if (isTerminal(job.status)) return job;
+    const key = jobKey(job.entity, job.id);
+    await this.update(key, (j) => {
+      j.cancelRequested = true;
+    });
+    const runner = this.runners.get(key);
+    runner?.abort.abort(new Cancelled('cancelled'));
+    await runner?.done;
+    const latest = (await (await this.reg()).get(key)) ?? job;
+    const confirmed: ExportJobStatus[] = [];
+    for (const part of latest.parts) {
+      if (!part.exportId || MARKETO_TERMINAL.has(normalizeStatus(part.marketoStatus))) continue;
+      try {
+        confirmed.push(await this.client.cancelExportJob(entity, part.exportId));
+      } catch (error) {
+        // Already finished at Marketo (or gone): nothing left to stop there.
+        this.logger.warn('cancel at Marketo failed', { jobId: id, exportId: part.exportId, error });
+      }
+    }
+    // One change: Marketo's Cancelled statuses and the job's CANCELLED together.
+    const final = await this.update(key, (j) => {
+      for (const status of confirmed) {
+        const part = j.parts.find((p) => p.exportId === status.exportId);
+        if (part) applyStatus(part, status);
+      }
+      j.status = 'CANCELLED';
+      for (const part of j.parts) delete part.waiting;
+    });
+    await rm(this.jobDir(job), { recursive: true, force: true }).catch(() => {});
+    void this.pump();
+    this.logger.info('export job cancelled', { jobId: id, entity });
+    return final ?? job;
+  }
+
+  /**
+   * The job now, then every change, ending after READY, FAILED or CANCELLED. Throws NOT_FOUND at
+   * once (before any event) for an id neither the gateway nor Marketo knows.
+   */
+  async watch(
+    id: string,
+    entity: ExportEntityName,
+  ): Promise<AsyncIterableIterator<ExportJobRecord>> {
+    const job = await this.find(id, entity);
+    if (!job) throw new NotFoundError(`Export job (${entity})`, id);
+    const key = jobKey(job.entity, job.id);
+    const registry = await this.reg();
+    const events = registry.subscribe(key);
+    // Start listening before reading the current state so no change falls between the two.
+    const pending = events.next();
+    async function* stream(): AsyncGenerator<ExportJobRecord> {
+      try {
+        const current = (await registry.get(key)) ?? job!;
+        yield current;
+        if (isTerminal(current.status)) return;
+        let last = current.version;
+        let next = pending;
+        while (true) {
+          const result = await next;
+          if (result.done) return;
+          const event = result.value;
+          next = events.next();
+          if (event.version <= last) continue;
+          last = event.version;
+          yield event;
+          if (isTerminal(event.status)) return;
+        }
+      } finally {
+        await events.return?.();
+      }
+    }
+    return stream();
+  }
+
+  /** A page of parsed rows: `first` rows after the `after` cursor (index seek, no scan). */
+  async rows(
+    job: ExportJobRecord,
+    options: { first?: number | null; after?: string | null } = {},
+  ): Promise<RowsPage> {
+    const first = options.first ?? 100;
+    if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE) {
+      throw new InputError('first', `must be between 0 and ${MAX_PAGE}, got ${first}`);
+    }
+    const start = options.after ? decodeCursor(options.after) + 1 : 0;
+    const total = job.rowsEnd.rows;
+    const stored =
+      first === 0 || start >= total
+        ? []
+        : await new RowStore(this.jobDir(job)).read(start, first, job.rowsEnd);
+    // Rows are stored as arrays in header order; clients get objects keyed by column header.
+    const columns = job.columns ?? [];
+    const rows = stored.map((cells) => {
+      const row: Record<string, unknown> = {};
+      const values = cells as unknown[];
+      for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i] ?? null;
+      return row;
+    });
+    const cursors = rows.map((_, i) => encodeCursor(start + i));
+    return {
+      rows,
+      cursors,
+      startCursor: cursors[0] ?? null,
+      endCursor: cursors.at(-1) ?? null,
+      hasNextPage: start + rows.length < total,
+      hasPreviousPage: start > 0,
+      totalCount: total,
+    };
+  }
+
+  /** Today's export volume against Marketo's daily quota. */
+  quota(): Promise<ExportQuota> {
+    return this.quotaTracker.snapshot();
+  }
+
+  /** Stops runners (jobs stay persisted in their current state and resume on next start). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.pumpTimer);
+    for (const runner of this.runners.values()) runner.abort.abort(new Error('closing'));
+    await Promise.allSettled([...this.runners.values()].map((r) => r.done));
+    await this.pumping?.catch(() => {});
+    await this.registry?.close();
+    if (this.deleteDataOnClose) await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  // ---------------------------------------------------------------- state helpers
+
+  private jobDir(job: Pick<ExportJobRecord, 'entity' | 'id'>): string {
+    return join(this.dataDir, 'exports', `${job.entity}-${job.id}`);
+  }
+
+  private withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => {});
+    this.locks.set(key, tail);
+    void tail.then(() => {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    });
+    return run;
+  }
+
+  /**
+   * Applies `mutate` to the latest version, recomputes the state and publishes it. No-op on a
+   * finished job (so a late runner step cannot overwrite CANCELLED).
+   */
+  private update(
+    key: string,
+    mutate: (job: ExportJobRecord) => void,
+  ): Promise<ExportJobRecord | undefined> {
+    return this.withLock(key, async () => {
+      const registry = await this.reg();
+      const current = await registry.get(key);
+      if (!current || isTerminal(current.status)) return current;
+      const job = structuredClone(current);
+      mutate(job);
+      if (job.status !== 'CANCELLED') job.status = overallState(job);
+      job.version = current.version + 1;
+      job.updatedAt = new Date().toISOString();
+      await registry.save(key, job);
+      if (job.status !== current.status) {
+        this.logger.info('export job status', {
+          jobId: job.id,
+          entity: job.entity,
+          from: current.status,
+          to: job.status,
+          ...(job.error && { error: job.error }),
+        });
+      }
+      return job;
+    });
+  }
+
+  private async fail(key: string, error: JobError): Promise<void> {
+    await this.update(key, (job) => {
+      job.error = error;
+    });
+  }
+
+  private cachedDescribe(api: MarketoApi): Promise<readonly FieldDescription[]> {
+    const now = Date.now();
+    if (!this.describeCache || now - this.describeCache.at > 5 * 60_000) {
+      const fields = api.describeLeads();
+      this.describeCache = { at: now, fields };
+      fields.catch(() => {
+        if (this.describeCache?.fields === fields) this.describeCache = undefined;
+      });
+    }
+    return this.describeCache.fields;
+  }
+
+  // ---------------------------------------------------------------- waiting
+
+  private waitInfo(error: MarketoError | undefined, reason?: WaitReason): WaitInfo {
+    const quota = reason === 'DAILY_QUOTA' || /quota/i.test(error?.message ?? '');
+    const now = this.clock.now();
+    const resumesAt = quota
+      ? (error?.resetsAt ?? new Date(nextQuotaReset(now)).toISOString())
+      : new Date(now + this.queueRetryMs * this.clock.timeScale).toISOString();
+    return {
+      reason: quota ? 'DAILY_QUOTA' : 'QUEUE_FULL',
+      message: quota
+        ? `Marketo's daily export quota (${Math.round(this.dailyQuotaBytes / MB)} MB) is spent; waiting for the reset`
+        : "Marketo's export queue is full (1029 Too many jobs in queue); waiting in the gateway's queue",
+      since: new Date(now).toISOString(),
+      resumesAt,
+    };
+  }
+
+  /** Real ms until a Marketo-clock instant. */
+  private realMsUntil(iso: string): number {
+    return Math.max(0, (Date.parse(iso) - this.clock.now()) / this.clock.timeScale);
+  }
+
+  // ---------------------------------------------------------------- the gateway's queue
+
+  /** Creates and enqueues queued parts in order until Marketo refuses; then retries later. */
+  private pump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return this.pumping;
+    }
+    this.pumping = (async () => {
+      try {
+        do {
+          this.pumpAgain = false;
+          await this.pumpOnce();
+        } while (this.pumpAgain && !this.closed);
+      } finally {
+        this.pumping = undefined;
+      }
+    })();
+    return this.pumping;
+  }
+
+  private schedulePump(realMs: number): void {
+    if (this.closed) return;
+    clearTimeout(this.pumpTimer);
+    this.pumpTimer = setTimeout(() => void this.pump(), Math.max(10, realMs));
+    this.pumpTimer.unref();
+  }
+
+  private async pumpOnce(): Promise<void> {
+    const registry = await this.reg();
+    while (this.queue.length > 0 && !this.closed) {
+      const { key, index } = this.queue[0]!;
+      const job = await registry.get(key);
+      const part = job?.parts[index];
+      if (!job || !part || isTerminal(job.status) || job.cancelRequested || part.enqueued) {
+        this.queue.shift();
+        continue;
+      }
+      if (this.quotaTracker.spent()) {
+        const info = this.waitInfo(undefined, 'DAILY_QUOTA');
+        await this.block(info);
+        this.schedulePump(this.realMsUntil(info.resumesAt!));
+        return;
+      }
+      try {
+        let exportId = part.exportId;
+        if (!exportId) {
+          const created = await this.client.createExportJob(
+            job.entity,
+            marketoRequest(job, part.window),
+          );
+          exportId = created.exportId;
+          await this.update(key, (j) => applyStatus(j.parts[index]!, created));
+        }
+        try {
+          const queued = await this.client.enqueueExportJob(job.entity, exportId);
+          await this.update(key, (j) => {
+            const p = j.parts[index]!;
+            applyStatus(p, queued);
+            p.enqueued = true;
+            delete p.waiting;
+          });
+        } catch (error) {
+          if (!(error instanceof MarketoError && /already queued/i.test(error.message)))
+            throw error;
+          await this.update(key, (j) => {
+            j.parts[index]!.enqueued = true;
+            delete j.parts[index]!.waiting;
+          });
+        }
+        this.queue.shift();
+        this.runners.get(key)?.wake();
+      } catch (error) {
+        if (error instanceof MarketoError && error.code === '1029') {
+          const info = this.waitInfo(error);
+          if (info.reason === 'DAILY_QUOTA') await this.quotaTracker.markSpent();
+          await this.block(info);
+          const delay =
+            info.reason === 'DAILY_QUOTA' ? this.realMsUntil(info.resumesAt!) : this.queueRetryMs;
+          this.schedulePump(delay);
+          return;
+        }
+        if (error instanceof MarketoError && error.retryable) {
+          this.logger.warn('enqueue will be retried', { jobId: job.id, error });
+          this.schedulePump(this.queueRetryMs);
+          return;
+        }
+        this.queue.shift();
+        await this.fail(key, {
+          code: error instanceof MarketoError ? error.code : 'CREATE_FAILED',
+          message: error instanceof Error ? error.message : String(error),
+          ...(part.exportId && { exportId: part.exportId }),
+        });
+      }
+    }
+  }
+
+  /** Marks every part still in the gateway's queue as waiting (visible as WAITING). */
+  private async block(info: WaitInfo): Promise<void> {
+    const seen = new Set<string>();
+    for (const { key, index } of this.queue) {
+      await this.update(key, (job) => {
+        const part = job.parts[index];
+        if (!part || part.enqueued) return;
+        const before = part.waiting;
+        part.waiting =
+          before && before.reason === info.reason ? { ...info, since: before.since } : info;
+      });
+      seen.add(key);
+    }
+  }
+
+  // ---------------------------------------------------------------- the runner (one per job)
+
+  private ensureRunner(key: string): void {
+    if (this.closed || this.runners.has(key)) return;
+    const abort = new AbortController();
+    let wakeFn = () => {};
+    const runner: Runner = {
+      abort,
+      wake: () => wakeFn(),
+      done: Promise.resolve(),
+    };
+    this.runners.set(key, runner);
+    const sleep = (realMs: number): Promise<void> =>
+      new Promise((resolve) => {
+        const timer = setTimeout(done, realMs);
+        timer.unref();
+        function done() {
+          clearTimeout(timer);
+          abort.signal.removeEventListener('abort', done);
+          wakeFn = () => {};
+          resolve();
+        }
+        wakeFn = done;
+        abort.signal.addEventListener('abort', done, { once: true });
+      });
+    runner.done = (async () => {
+      const registry = await this.reg();
+      if (!(await registry.claim(key))) return;
+      try {
+        await this.run(key, abort.signal, sleep);
+      } catch (error) {
+        if (!abort.signal.aborted) {
+          this.logger.error('export runner crashed', { key, error });
+          await this.fail(key, {
+            code: 'INTERNAL',
+            message: error instanceof Error ? error.message : String(error),
+          });
+        }
+      } finally {
+        await registry.release(key);
+      }
+    })().finally(() => {
+      if (this.runners.get(key) === runner) this.runners.delete(key);
+    });
+  }
+
+  private async run(
+    key: string,
+    signal: AbortSignal,
+    sleep: (realMs: number) => Promise<void>,
+  ): Promise<void> {
+    const registry = await this.reg();
+    const api = this.client.withContext({ signal });
+    let interval = this.pollIntervalMs;
+    let pollFailures = 0;
+    while (!signal.aborted) {
+      const job = await registry.get(key);
+      if (!job || job.cancelRequested) return;
+      if (isTerminal(job.status)) {
+        // One Marketo job failed or was cancelled at Marketo: the others are of no use now.
+        if (job.status !== 'READY') await this.cancelOtherParts(key, -1);
+        return;
+      }
+      const part = job.parts.find((p) => p.local !== 'INGESTED');
+      if (!part) return; // all ingested: update() already made it READY
+      if (!part.exportId || (!part.enqueued && normalizeStatus(part.marketoStatus) === 'created')) {
+        await sleep(this.pollIntervalMs);
+        continue;
+      }
+      const marketo = normalizeStatus(part.marketoStatus);
+      if (!MARKETO_TERMINAL.has(marketo)) {
+        await sleep(interval);
+        if (signal.aborted) return;
+        let status: ExportJobStatus;
+        try {
+          status = await api.getExportJobStatus(job.entity, part.exportId);
+          pollFailures = 0;
+        } catch (error) {
+          if (signal.aborted) return;
+          pollFailures++;
+          const retryable = error instanceof MarketoError ? error.retryable : true;
+          if (!retryable || pollFailures >= this.maxPollFailures) {
+            await this.fail(key, {
+              code: error instanceof MarketoError ? error.code : 'POLL_FAILED',
+              message: `Status of Marketo export ${part.exportId} could not be read: ${error instanceof Error ? error.message : String(error)}`,
+              exportId: part.exportId,
+            });
+            return;
+          }
+          interval = Math.min(interval * 2, this.maxPollIntervalMs);
+          continue;
+        }
+        const changed = normalizeStatus(status.status) !== marketo;
+        interval = changed ? this.pollIntervalMs : Math.min(interval * 1.5, this.maxPollIntervalMs);
+        if (changed) await this.advance(key, part.index, status);
+        continue;
+      }
+      if (marketo === 'failed') {
+        await this.fail(key, {
+          code: 'MARKETO_FAILED',
+          message: part.errorMsg ?? `Marketo export ${part.exportId} failed`,
+          exportId: part.exportId,
+        });
+        await this.cancelOtherParts(key, part.index);
+        return;
+      }
+      if (marketo === 'cancelled') {
+        await this.update(key, (j) => {
+          j.status = 'CANCELLED';
+        });
+        await this.cancelOtherParts(key, part.index);
+        return;
+      }
+      // Completed at Marketo: fetch and ingest the file, parts strictly in order.
+      try {
+        await this.download(key, part.index, api, signal, sleep);
+        await this.parse(key, part.index, signal);
+      } catch (error) {
+        if (signal.aborted || error instanceof Cancelled) return;
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Records a newly polled status. When Marketo moved more than one step between two polls, the
+   * steps it passed (known from its timestamps) are published first, so watchers see every state.
+   */
+  private async advance(key: string, index: number, status: ExportJobStatus): Promise<void> {
+    const target = normalizeStatus(status.status);
+    const steps: ExportJobStatus[] = [];
+    if ((target === 'processing' || MARKETO_TERMINAL.has(target)) && status.queuedAt) {
+      steps.push({
+        ...pick(status, ['exportId', 'format', 'createdAt', 'queuedAt']),
+        status: 'Queued',
+      });
+    }
+    if (MARKETO_TERMINAL.has(target) && status.startedAt) {
+      steps.push({
+        ...pick(status, ['exportId', 'format', 'createdAt', 'queuedAt', 'startedAt']),
+        status: 'Processing',
+      });
+    }
+    steps.push(status);
+    for (const step of steps) {
+      await this.update(key, (job) => {
+        const part = job.parts[index]!;
+        const rank = ['created', 'queued', 'processing', 'completed', 'failed', 'cancelled'];
+        const current = rank.indexOf(normalizeStatus(part.marketoStatus));
+        if (rank.indexOf(normalizeStatus(step.status)) < current) return;
+        applyStatus(part, step);
+        // Marketo's own end states end the job in the same change (no intermediate state shown).
+        if (normalizeStatus(step.status) === 'failed') {
+          job.error = {
+            code: 'MARKETO_FAILED',
+            message: step.errorMsg ?? `Marketo export ${step.exportId} failed`,
+            exportId: step.exportId,
+          };
+        } else if (normalizeStatus(step.status) === 'cancelled') {
+          job.status = 'CANCELLED';
+        }
+      });
+    }
+    if (MARKETO_TERMINAL.has(target)) {
+      if (target === 'completed' && status.fileSize) await this.quotaTracker.add(status.fileSize);
+      void this.pump(); // a slot in Marketo's queue is free
+    }
+  }
+
+  private async cancelOtherParts(key: string, except: number): Promise<void> {
+    const job = await (await this.reg()).get(key);
+    for (const part of job?.parts ?? []) {
+      if (part.index === except || !part.exportId) continue;
+      if (MARKETO_TERMINAL.has(normalizeStatus(part.marketoStatus))) continue;
+      await this.client.cancelExportJob(job!.entity, part.exportId).catch(() => {});
+    }
+    void this.pump();
+  }
+
+  private async download(
+    key: string,
+    index: number,
+    api: MarketoApi,
+    signal: AbortSignal,
+    sleep: (realMs: number) => Promise<void>,
+  ): Promise<void> {
+    const registry = await this.reg();
+    const job = (await registry.get(key))!;
+    const part = job.parts[index]!;
+    if (part.local === 'PARSING') return; // a restart during PARSING: the file is on disk
+    const dir = this.jobDir(job);
+    await mkdir(dir, { recursive: true });
+    await this.update(key, (j) => {
+      j.parts[index]!.local = 'DOWNLOADING';
+    });
+    let lastProgress = Date.now();
+    let bytes: number;
+    try {
+      bytes = await downloadVerified({
+        open: (start) =>
+          api.downloadExportFile(job.entity, part.exportId!, {
+            start,
+            ...(part.fileSize !== undefined && { fileSize: part.fileSize }),
+          }),
+        file: join(dir, `part-${index}.download`),
+        ...(part.fileSize !== undefined && { fileSize: part.fileSize }),
+        ...(part.fileChecksum !== undefined && { checksum: part.fileChecksum }),
+        what: `export ${part.exportId}`,
+        attempts: this.downloadAttempts,
+        retryDelayMs: this.downloadRetryMs,
+        sleep,
+        signal,
+        onProgress: (done) => {
+          if (Date.now() - lastProgress < this.progressIntervalMs) return;
+          lastProgress = Date.now();
+          void this.update(key, (j) => {
+            j.parts[index]!.bytesDownloaded = done;
+          });
+        },
+        onRetry: ({ bytes: at, attempts, error }) =>
+          this.logger.warn('export download interrupted', {
+            jobId: job.id,
+            exportId: part.exportId,
+            bytes: at,
+            attempts,
+            error,
+          }),
+      });
+    } catch (error) {
+      if (!(error instanceof DownloadFailure)) throw error;
+      await this.fail(key, { code: error.code, message: error.message, exportId: part.exportId! });
+      throw new Cancelled('failed');
+    }
+    await this.update(key, (j) => {
+      const p = j.parts[index]!;
+      p.bytesDownloaded = bytes;
+      p.local = 'PARSING';
+      p.rowsParsed = 0;
+    });
+  }
+
+  private async parse(key: string, index: number, signal: AbortSignal): Promise<void> {
+    const registry = await this.reg();
+    const job = (await registry.get(key))!;
+    const part = job.parts[index]!;
+    const dir = this.jobDir(job);
+    const file = join(dir, `part-${index}.download`);
+    // Rows of earlier parts stay; anything of this part (a parse cut short by a restart) is redone.
+    const from = index > 0 ? (job.parts[index - 1]!.rowsEnd ?? job.rowsEnd) : { rows: 0, bytes: 0 };
+    await this.update(key, (j) => {
+      j.rowsEnd = from;
+      j.parts[index]!.rowsParsed = 0;
+    });
+    let result: IngestResult;
+    try {
+      result = await ingestFile({
+        file,
+        format: job.format,
+        types: job.columnTypes,
+        store: new RowStore(dir),
+        from,
+        signal,
+        commitEveryMs: this.progressIntervalMs,
+        maxRowErrors: MAX_ROW_ERRORS,
+        // Rows are readable while the file is parsed.
+        onCommit: async (mark, rows, header) => {
+          await this.update(key, (j) => {
+            j.parts[index]!.rowsParsed = rows;
+            j.rowsEnd = mark;
+            if (header && !j.columns) j.columns = [...header];
+          });
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof ParseFailure)) throw error;
+      await this.fail(key, {
+        code: error.code,
+        message: `Export ${part.exportId} could not be parsed: ${error.message}`,
+        exportId: part.exportId!,
+      });
+      throw new Cancelled('failed');
+    }
+    const { end, rows, malformed, rowErrors, header } = result;
+    if (part.numberOfRecords !== undefined && part.numberOfRecords !== rows + malformed) {
+      this.logger.warn('row count differs from Marketo numberOfRecords', {
+        jobId: job.id,
+        exportId: part.exportId,
+        numberOfRecords: part.numberOfRecords,
+        parsed: rows,
+        malformed,
+      });
+    }
+    await rm(file, { force: true });
+    if (header && job.columns && header.join('\u0000') !== job.columns.join('\u0000')) {
+      // Parts of one job share fields and headers; anything else would mislabel rows.
+      await this.fail(key, {
+        code: 'HEADER_MISMATCH',
+        message: `Export ${part.exportId} has columns ${header.join(', ')}; expected ${job.columns.join(', ')}`,
+        exportId: part.exportId!,
+      });
+      throw new Cancelled('failed');
+    }
+    await this.update(key, (j) => {
+      const p = j.parts[index]!;
+      p.rowsParsed = rows;
+      p.rowsEnd = end;
+      p.local = 'INGESTED';
+      j.rowsEnd = end;
+      if (header && !j.columns) j.columns = [...header];
+      if (malformed > 0) {
+        const firstError = rowErrors[0]!;
+        j.rowErrors = [...(j.rowErrors ?? []), ...rowErrors].slice(0, MAX_ROW_ERRORS);
+        j.error = {
+          code: 'MALFORMED_ROW',
+          message: `${malformed} malformed row(s) in export ${part.exportId}; first at line ${firstError.line}: ${firstError.message}`,
+          line: firstError.line,
+          exportId: part.exportId!,
+        };
+      }
+    });
+  }
+}
+
+function pick<T extends object, K extends keyof T>(obj: T, keys: readonly K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
+  return out;
+}
+
+/** Copies Marketo's status members onto a part (members not yet reached stay absent). */
+function applyStatus(part: ExportPart, status: ExportJobStatus): void {
+  part.exportId = status.exportId || part.exportId;
+  part.marketoStatus = status.status;
+  for (const key of [
+    'createdAt',
+    'queuedAt',
+    'startedAt',
+    'finishedAt',
+    'numberOfRecords',
+    'fileSize',
+    'fileChecksum',
+    'errorMsg',
+  ] as const) {
+    const value = status[key];
+    if (value !== undefined && value !== null)
+      (part as unknown as Record<string, unknown>)[key] = value;
+  }
+  const s = normalizeStatus(status.status);
+  if (s !== 'created') part.enqueued = true;
+}

@@ -1,0 +1,203 @@
+/**
+ * Parsed rows on disk: `rows.ndjson` holds one JSON object per line and `rows.idx` the byte offset
+ * of every row (8 bytes each, float64 LE — exact up to 2^53). Reading rows [n, n+k) costs two
+ * positioned reads whatever n is: no scan, nothing held in memory between requests.
+ */
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, open, rm, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const ENTRY = 8;
+const FLUSH_BYTES = 256 * 1024;
+const INDEX_ENTRIES = 8192;
+
+/** A consistent end of the store: rows written so far and the data bytes they occupy. */
+export interface RowMark {
+  rows: number;
+  bytes: number;
+}
+
+export class RowStore {
+  readonly dataPath: string;
+  readonly indexPath: string;
+
+  constructor(readonly dir: string) {
+    this.dataPath = join(dir, 'rows.ndjson');
+    this.indexPath = join(dir, 'rows.idx');
+  }
+
+  /** Starts writing at `from` (dropping anything after it, e.g. a part half-parsed before a restart). */
+  async appender(from: RowMark = { rows: 0, bytes: 0 }): Promise<RowAppender> {
+    await mkdir(this.dir, { recursive: true });
+    for (const [path, size] of [
+      [this.dataPath, from.bytes],
+      [this.indexPath, from.rows * ENTRY],
+    ] as const) {
+      await (await open(path, 'a')).close();
+      await truncate(path, size);
+    }
+    return new RowAppender(
+      createWriteStream(this.dataPath, { flags: 'a' }),
+      createWriteStream(this.indexPath, { flags: 'a' }),
+      from,
+    );
+  }
+
+  /** Rows `[start, start + count)` of the first `limit.rows` rows. */
+  async read(start: number, count: number, limit: RowMark): Promise<unknown[]> {
+    const end = Math.min(start + count, limit.rows);
+    if (start < 0 || start >= end) return [];
+    const index = await open(this.indexPath, 'r');
+    let from: number;
+    let to: number;
+    try {
+      const entries = end < limit.rows ? end - start + 1 : end - start;
+      const buf = Buffer.alloc(entries * ENTRY);
+      await readExactly(index, buf, start * ENTRY);
+      from = buf.readDoubleLE(0);
+      to = end < limit.rows ? buf.readDoubleLE((end - start) * ENTRY) : limit.bytes;
+    } finally {
+      await index.close();
+    }
+    const data = await open(this.dataPath, 'r');
+    try {
+      const buf = Buffer.alloc(to - from);
+      await readExactly(data, buf, from);
+      const rows: unknown[] = [];
+      let lineStart = 0;
+      for (let i = buf.indexOf(0x0a); i !== -1; i = buf.indexOf(0x0a, lineStart)) {
+        rows.push(JSON.parse(buf.toString('utf8', lineStart, i)) as unknown);
+        lineStart = i + 1;
+      }
+      return rows;
+    } finally {
+      await data.close();
+    }
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function readExactly(
+  handle: Awaited<ReturnType<typeof open>>,
+  buf: Buffer,
+  position: number,
+): Promise<void> {
+  let done = 0;
+  while (done < buf.length) {
+    const { bytesRead } = await handle.read(buf, done, buf.length - done, position + done);
+    if (bytesRead === 0) throw new Error('Row store is shorter than its index says');
+    done += bytesRead;
+  }
+}
+
+/** Appends rows with backpressure; `finish()` flushes and returns the new end mark. */
+export class RowAppender {
+  private chunks: string[] = [];
+  private chunkBytes = 0;
+  private index = Buffer.alloc(INDEX_ENTRIES * ENTRY);
+  private indexed = 0;
+  private mark: RowMark;
+  private lastData: Promise<void> = Promise.resolve();
+  private lastIndex: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly data: WriteStream,
+    private readonly idx: WriteStream,
+    from: RowMark,
+  ) {
+    this.mark = { ...from };
+  }
+
+  get written(): RowMark {
+    return { ...this.mark };
+  }
+
+  /** Returns a promise only when the disk is behind and the caller should wait. */
+  append(row: unknown): Promise<void> | undefined {
+    const line = `${JSON.stringify(row)}\n`;
+    const bytes = Buffer.byteLength(line);
+    this.index.writeDoubleLE(this.mark.bytes, this.indexed * ENTRY);
+    this.indexed++;
+    this.mark.rows++;
+    this.mark.bytes += bytes;
+    this.chunks.push(line);
+    this.chunkBytes += bytes;
+    if (this.chunkBytes < FLUSH_BYTES && this.indexed < INDEX_ENTRIES) return undefined;
+    return this.flush();
+  }
+
+  private flush(): Promise<void> | undefined {
+    let dataOk = true;
+    let indexOk = true;
+    if (this.chunks.length > 0) {
+      const { promise, resolve, reject } = withResolvers();
+      dataOk = this.data.write(this.chunks.join(''), (error) =>
+        error ? reject(error) : resolve(),
+      );
+      this.lastData = promise;
+      this.chunks = [];
+      this.chunkBytes = 0;
+    }
+    if (this.indexed > 0) {
+      const { promise, resolve, reject } = withResolvers();
+      indexOk = this.idx.write(
+        Buffer.from(this.index.subarray(0, this.indexed * ENTRY)),
+        (error) => (error ? reject(error) : resolve()),
+      );
+      this.lastIndex = promise;
+      this.indexed = 0;
+    }
+    if (dataOk && indexOk) return undefined;
+    return Promise.all([
+      dataOk ? undefined : once(this.data, 'drain'),
+      indexOk ? undefined : once(this.idx, 'drain'),
+    ]).then(() => undefined);
+  }
+
+  /** Writes everything appended so far to the files; the returned mark can then be read. */
+  async commit(): Promise<RowMark> {
+    const mark = this.written;
+    await this.flush();
+    await Promise.all([this.lastData, this.lastIndex]);
+    return mark;
+  }
+
+  async finish(): Promise<RowMark> {
+    await this.flush();
+    await Promise.all([closeStream(this.data), closeStream(this.idx)]);
+    return this.written;
+  }
+
+  /** Closes the files without promising anything about their content. */
+  async abort(): Promise<void> {
+    await Promise.all([closeStream(this.data), closeStream(this.idx)]).catch(() => {});
+  }
+}
+
+function withResolvers(): {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (error: Error) => void;
+} {
+  let resolve: () => void = () => {};
+  let reject: (error: Error) => void = () => {};
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Observed by commit(); a failed write also surfaces through the stream's error.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+function closeStream(stream: WriteStream): Promise<void> {
+  if (stream.closed) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    stream.once('error', reject);
+    stream.end(() => resolve());
+  });
+}

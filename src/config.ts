@@ -1,0 +1,106 @@
+/**
+ * The gateway's configuration, parsed from the environment once at start. Marketo settings come
+ * from `parseMarketoEnv` (no credentials → the embedded sandbox). `describeConfig` is the only
+ * form that is ever logged: secrets never leave this module.
+ */
+import type { LogLevel } from './logger.js';
+import { type MarketoEnvConfig, parseMarketoEnv } from './marketo/config.js';
+import { ConfigError } from './marketo/errors.js';
+import { sandboxOptionsFromEnv } from './sandbox/env.js';
+import type { SandboxOptions } from './sandbox/server.js';
+
+/** The embedded sandbox: every SANDBOX_* variable of `npm run sandbox` (docs/sandbox.md), port 0 by default. */
+export type SandboxSettings = SandboxOptions & { port: number; timeScale: number };
+
+export interface Config {
+  port: number;
+  host?: string;
+  logLevel: LogLevel;
+  marketo: MarketoEnvConfig;
+  /** Marketo time per real time of the instance (for a compressed-clock sandbox); 1 for Marketo. */
+  marketoTimeScale: number;
+  sandbox: SandboxSettings;
+  /** How long the lead field describe is cached (ms). */
+  fieldCacheTtlMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function intVar(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new ConfigError(name, `must be an integer ≥ ${min}, got "${raw.slice(0, 20)}"`);
+  }
+  return value;
+}
+
+function scaleVar(env: Env, name: string): number {
+  const raw = env[name]?.trim();
+  if (!raw) return 1;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new ConfigError(name, `must be a positive number, got "${raw.slice(0, 20)}"`);
+  }
+  return value;
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+export function loadConfig(env: Env = process.env): Config {
+  const logLevel = (env.LOG_LEVEL?.trim() || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  // Credentials are never taken from here: the embedded sandbox gets a fresh secret per process.
+  const { clientId: _id, clientSecret: _secret, ...sandbox } = sandboxOptionsFromEnv(env);
+  const host = env.HOST?.trim();
+  return {
+    port: intVar(env, 'PORT', 4000),
+    ...(host && { host }),
+    logLevel,
+    marketo: parseMarketoEnv(env),
+    marketoTimeScale: scaleVar(env, 'MARKETO_TIME_SCALE'),
+    sandbox: {
+      ...sandbox,
+      port: intVar(env, 'SANDBOX_PORT', 0),
+      timeScale: scaleVar(env, 'SANDBOX_TIME_SCALE'),
+    },
+    fieldCacheTtlMs: intVar(env, 'FIELD_CACHE_TTL_MS', 5 * 60_000),
+  };
+}
+
+/** The configuration as it may be logged: the client secret is never included. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const { marketo } = config;
+  return {
+    port: config.port,
+    ...(config.host && { host: config.host }),
+    logLevel: config.logLevel,
+    marketo: marketo.sandbox
+      ? {
+          mode: 'sandbox',
+          sandbox: {
+            port: config.sandbox.port,
+            timeScale: config.sandbox.timeScale,
+            ...(config.sandbox.seed !== undefined && { seed: config.sandbox.seed }),
+            ...(config.sandbox.leads !== undefined && { leads: config.sandbox.leads }),
+          },
+        }
+      : {
+          mode: 'marketo',
+          baseUrl: marketo.baseUrl,
+          clientId: marketo.clientId,
+          clientSecret: '[REDACTED]',
+          timeScale: config.marketoTimeScale,
+        },
+    limits: {
+      concurrency: marketo.concurrency,
+      rateLimit: marketo.rateLimit,
+      dailyQuota: marketo.dailyQuota,
+      ...(marketo.rateWindowMs !== undefined && { rateWindowMs: marketo.rateWindowMs }),
+    },
+    fieldCacheTtlMs: config.fieldCacheTtlMs,
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * The GraphQL context: process-wide services (built once by server.ts) plus what belongs to one
+ * operation — a client view that charges every Marketo call to this operation's cost tracker, and
+ * fresh DataLoaders (never shared between requests).
+ */
+import { randomUUID } from 'node:crypto';
+import type { ExportJobManager } from './bulk/export-jobs.js';
+import { CostTracker } from './cost.js';
+import type { FieldCatalog } from './loaders/field-catalog.js';
+import { GatewayLoaders } from './loaders/index.js';
+import type { Logger } from './logger.js';
+import type { MarketoApi } from './marketo/api.js';
+
+/** Which Marketo the gateway talks to (never carries credentials). */
+export interface MarketoInstanceInfo {
+  mode: 'SANDBOX' | 'MARKETO';
+  /** Origin of the REST API, e.g. `https://123-abc-456.mktorest.com` or the sandbox's URL. */
+  origin: string;
+}
+
+/** Built once per process. */
+export interface GatewayServices {
+  marketo: MarketoApi;
+  fieldCatalog: FieldCatalog;
+  instance: MarketoInstanceInfo;
+  logger: Logger;
+  /** Bulk export jobs: one runner per job, shared by every operation and subscriber. */
+  exportJobs: ExportJobManager;
+}
+
+export interface GraphQLContext {
+  requestId: string;
+  /** The Marketo client, charged to this operation (`extensions.marketo`). */
+  marketo: MarketoApi;
+  cost: CostTracker;
+  loaders: GatewayLoaders;
+  instance: MarketoInstanceInfo;
+  logger: Logger;
+  exportJobs: ExportJobManager;
+}
+
+export function createContext(
+  services: GatewayServices,
+  init: { signal?: AbortSignal } = {},
+): GraphQLContext {
+  const requestId = randomUUID();
+  const cost = new CostTracker();
+  const marketo = services.marketo.withContext({
+    tracker: cost,
+    ...(init.signal && { signal: init.signal }),
+  });
+  return {
+    requestId,
+    marketo,
+    cost,
+    loaders: new GatewayLoaders(marketo, services.fieldCatalog, cost, {
+      // The describe is shared by concurrent operations: one client going away must not abort it.
+      describeApi: services.marketo.withContext({ tracker: cost }),
+    }),
+    instance: services.instance,
+    logger: services.logger.child({ requestId }),
+    exportJobs: services.exportJobs,
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * What one GraphQL operation cost in Marketo terms. The client reports every call to the tracker
+ * given through `withContext({ tracker })`; yoga puts the summary into `extensions.marketo`.
+ */
+import type { CallRecord, CallTracker } from './marketo/api.js';
+
+export interface EndpointCost {
+  calls: number;
+  recordsSent: number;
+  recordsRead: number;
+  limiterWaitMs: number;
+  /** Attempts beyond the first (Marketo 606/615/602… retried by the client). */
+  retries: number;
+  errors: number;
+}
+
+export interface OperationCost {
+  calls: number;
+  recordsSent: number;
+  recordsRead: number;
+  /** Time calls spent waiting for the rate/concurrency limiter, summed over calls (ms). */
+  limiterWaitMs: number;
+  byEndpoint: Record<string, EndpointCost>;
+  /** The lead fields asked of Marketo (`fields=`): the union of what the operation selected. */
+  leadFields?: string[];
+}
+
+export class CostTracker implements CallTracker {
+  readonly #byEndpoint = new Map<string, EndpointCost>();
+  #leadFields: readonly string[] | undefined;
+
+  noteLeadFields(fields: readonly string[]): void {
+    this.#leadFields = fields;
+  }
+
+  record(call: CallRecord): void {
+    let cost = this.#byEndpoint.get(call.endpoint);
+    if (!cost) {
+      cost = { calls: 0, recordsSent: 0, recordsRead: 0, limiterWaitMs: 0, retries: 0, errors: 0 };
+      this.#byEndpoint.set(call.endpoint, cost);
+    }
+    cost.calls += 1;
+    cost.recordsSent += call.recordsSent;
+    cost.recordsRead += call.recordsRead;
+    cost.limiterWaitMs += call.waitedMs;
+    cost.retries += Math.max(0, call.attempts - 1);
+    if (call.errorCode !== undefined) cost.errors += 1;
+  }
+
+  summary(): OperationCost {
+    const total: OperationCost = {
+      calls: 0,
+      recordsSent: 0,
+      recordsRead: 0,
+      limiterWaitMs: 0,
+      byEndpoint: {},
+    };
+    for (const [endpoint, cost] of [...this.#byEndpoint].sort(([a], [b]) => a.localeCompare(b))) {
+      total.calls += cost.calls;
+      total.recordsSent += cost.recordsSent;
+      total.recordsRead += cost.recordsRead;
+      total.limiterWaitMs += cost.limiterWaitMs;
+      total.byEndpoint[endpoint] = { ...cost, limiterWaitMs: Math.round(cost.limiterWaitMs) };
+    }
+    total.limiterWaitMs = Math.round(total.limiterWaitMs);
+    if (this.#leadFields) total.leadFields = [...this.#leadFields];
+    return total;
+  }
+}

@@ -1,0 +1,508 @@
+/**
+ * `upsertLeads`: validate every row against describe before anything is sent, sync the valid rows
+ * (the client sends 300 per call, concurrently within the limiter), then optionally add/remove the
+ * upserted leads to a static list or request a campaign for them. Every input row gets a result,
+ * and every row's fate in the follow-up step is reported (nothing is silently dropped).
+ */
+
+import type { GraphQLContext } from '../context.js';
+import { InputError } from '../errors.js';
+import { valueProblem } from '../lead-values.js';
+import type { FieldCatalogSnapshot } from '../loaders/field-catalog.js';
+import { MARKETO_BATCH_SIZE } from '../loaders/index.js';
+import type { RecordResult, SyncAction } from '../marketo/api.js';
+import { MarketoError } from '../marketo/errors.js';
+import { positiveId } from './args.js';
+import { builder } from './builder.js';
+import { assertTriggerable, CampaignTokenInput, validateTokens } from './campaign.js';
+import { changeListMembership, type ListAction, ListActionEnum } from './list.js';
+import { ReasonRef, type ReasonShape } from './reason.js';
+
+/** Guard against absurd payloads; the synchronous path sends 300 rows per Marketo call. */
+export const MAX_UPSERT_ROWS = 1_000_000;
+
+const UPSERT_ACTIONS = {
+  CREATE_OR_UPDATE: 'createOrUpdate',
+  CREATE_ONLY: 'createOnly',
+  UPDATE_ONLY: 'updateOnly',
+  CREATE_DUPLICATE: 'createDuplicate',
+} as const satisfies Record<string, SyncAction>;
+type UpsertAction = keyof typeof UPSERT_ACTIONS;
+
+const UpsertActionEnum = builder.enumType('UpsertAction', {
+  values: Object.keys(UPSERT_ACTIONS) as UpsertAction[],
+});
+
+type UpsertStatus = 'CREATED' | 'UPDATED' | 'SKIPPED' | 'FAILED';
+const UpsertStatusEnum = builder.enumType('UpsertStatus', {
+  description:
+    'CREATED/UPDATED by Marketo; SKIPPED by Marketo (reasons carry Marketo codes); FAILED: not applied because the gateway rejected the row before sending (INVALID_VALUE, MISSING_LOOKUP_VALUE, INVALID_ROW) or the call carrying it failed (its error code, e.g. QUOTA_EXHAUSTED, OUTCOME_UNKNOWN: the row may or may not have been applied).',
+  values: ['CREATED', 'UPDATED', 'SKIPPED', 'FAILED'] as const,
+});
+
+type StepStatus = 'ADDED' | 'REMOVED' | 'TRIGGERED' | 'SKIPPED' | 'FAILED' | 'NOT_ATTEMPTED';
+const StepStatusEnum = builder.enumType('UpsertStepStatus', {
+  description:
+    'ADDED/REMOVED/TRIGGERED: done; SKIPPED: Marketo skipped it (reasons); FAILED: the step call failed (reasons); NOT_ATTEMPTED: the row has no lead (it was not created or updated).',
+  values: ['ADDED', 'REMOVED', 'TRIGGERED', 'SKIPPED', 'FAILED', 'NOT_ATTEMPTED'] as const,
+});
+
+const UpsertListStepInput = builder.inputType('UpsertListStepInput', {
+  fields: (t) => ({
+    id: t.int({ required: true, description: 'Static list id.' }),
+    action: t.field({ type: ListActionEnum, required: true, defaultValue: 'ADD' }),
+  }),
+});
+
+const UpsertCampaignStepInput = builder.inputType('UpsertCampaignStepInput', {
+  fields: (t) => ({
+    id: t.int({ required: true, description: 'An active trigger campaign id.' }),
+    tokens: t.field({ type: [CampaignTokenInput], required: false }),
+  }),
+});
+
+const UpsertThenInput = builder.inputType('UpsertThenInput', {
+  description: 'One follow-up step for the upserted leads: a list change or a campaign request.',
+  fields: (t) => ({
+    list: t.field({ type: UpsertListStepInput, required: false }),
+    campaign: t.field({ type: UpsertCampaignStepInput, required: false }),
+  }),
+});
+
+const UpsertLeadsInput = builder.inputType('UpsertLeadsInput', {
+  fields: (t) => ({
+    leads: t.field({
+      type: ['JSON'],
+      required: { list: true, items: true },
+      description: 'Rows keyed by Marketo REST field names.',
+    }),
+    action: t.field({ type: UpsertActionEnum, required: true, defaultValue: 'CREATE_OR_UPDATE' }),
+    lookupField: t.string({ required: true, defaultValue: 'email' }),
+    partitionName: t.string({ required: false }),
+    // biome-ignore lint/suspicious/noThenProperty: `then` is the contract's name for the follow-up step.
+    then: t.field({ type: UpsertThenInput, required: false }),
+  }),
+});
+
+interface RowResult {
+  index: number;
+  lookupValue: string | null;
+  id: number | null;
+  status: UpsertStatus;
+  reasons: ReasonShape[];
+}
+
+interface StepRowResult {
+  index: number;
+  id: number | null;
+  status: StepStatus;
+  reasons: ReasonShape[];
+}
+
+interface StepResult {
+  kind: 'LIST' | 'CAMPAIGN';
+  targetId: number;
+  action: 'ADD' | 'REMOVE' | 'TRIGGER';
+  results: StepRowResult[];
+  error: ReasonShape | null;
+}
+
+interface UpsertOutcome {
+  results: RowResult[];
+  /** The follow-up step (GraphQL `then`; not named so here, to stay non-thenable). */
+  step: StepResult | null;
+}
+
+const RowResultRef = builder.objectRef<RowResult>('UpsertRowResult').implement({
+  fields: (t) => ({
+    index: t.exposeInt('index', { nullable: false, description: 'Position in `input.leads`.' }),
+    lookupValue: t.exposeString('lookupValue', {
+      nullable: true,
+      description: "The row's value of the lookup field (Marketo's response omits it).",
+    }),
+    id: t.exposeInt('id', { nullable: true, description: 'Marketo lead id when created/updated.' }),
+    status: t.field({ type: UpsertStatusEnum, nullable: false, resolve: (r) => r.status }),
+    reasons: t.field({
+      type: [ReasonRef],
+      nullable: { list: false, items: false },
+      resolve: (r) => r.reasons,
+    }),
+  }),
+});
+
+const StepRowResultRef = builder.objectRef<StepRowResult>('UpsertStepRowResult').implement({
+  fields: (t) => ({
+    index: t.exposeInt('index', { nullable: false, description: 'Position in `input.leads`.' }),
+    id: t.exposeInt('id', { nullable: true }),
+    status: t.field({ type: StepStatusEnum, nullable: false, resolve: (r) => r.status }),
+    reasons: t.field({
+      type: [ReasonRef],
+      nullable: { list: false, items: false },
+      resolve: (r) => r.reasons,
+    }),
+  }),
+});
+
+const stepCount = (step: StepResult, statuses: StepStatus[]) =>
+  step.results.filter((r) => statuses.includes(r.status)).length;
+
+const StepResultRef = builder.objectRef<StepResult>('UpsertStepResult').implement({
+  fields: (t) => ({
+    kind: t.string({ nullable: false, description: 'LIST or CAMPAIGN.', resolve: (s) => s.kind }),
+    targetId: t.exposeInt('targetId', { nullable: false, description: 'List or campaign id.' }),
+    action: t.string({
+      nullable: false,
+      description: 'ADD, REMOVE or TRIGGER.',
+      resolve: (s) => s.action,
+    }),
+    succeeded: t.int({
+      nullable: false,
+      resolve: (s) => stepCount(s, ['ADDED', 'REMOVED', 'TRIGGERED']),
+    }),
+    skipped: t.int({ nullable: false, resolve: (s) => stepCount(s, ['SKIPPED']) }),
+    failed: t.int({ nullable: false, resolve: (s) => stepCount(s, ['FAILED']) }),
+    notAttempted: t.int({ nullable: false, resolve: (s) => stepCount(s, ['NOT_ATTEMPTED']) }),
+    error: t.field({
+      type: ReasonRef,
+      nullable: true,
+      description: 'Why the step call failed as a whole (the upsert itself stands).',
+      resolve: (s) => s.error,
+    }),
+    results: t.field({
+      type: [StepRowResultRef],
+      nullable: { list: false, items: false },
+      description: 'One entry per input row, in input order; filter with `status`.',
+      args: { status: t.arg({ type: [StepStatusEnum], required: false }) },
+      resolve: (s, args) =>
+        args.status ? s.results.filter((r) => args.status?.includes(r.status)) : s.results,
+    }),
+  }),
+});
+
+const countRows = (outcome: UpsertOutcome, status: UpsertStatus) =>
+  outcome.results.filter((r) => r.status === status).length;
+
+const UpsertLeadsResultRef = builder.objectRef<UpsertOutcome>('UpsertLeadsResult').implement({
+  fields: (t) => ({
+    total: t.int({ nullable: false, resolve: (o) => o.results.length }),
+    created: t.int({ nullable: false, resolve: (o) => countRows(o, 'CREATED') }),
+    updated: t.int({ nullable: false, resolve: (o) => countRows(o, 'UPDATED') }),
+    skipped: t.int({ nullable: false, resolve: (o) => countRows(o, 'SKIPPED') }),
+    failed: t.int({ nullable: false, resolve: (o) => countRows(o, 'FAILED') }),
+    results: t.field({
+      type: [RowResultRef],
+      nullable: { list: false, items: false },
+      description: 'One entry per input row, in input order; filter with `status`.',
+      args: { status: t.arg({ type: [UpsertStatusEnum], required: false }) },
+      resolve: (o, args) =>
+        args.status ? o.results.filter((r) => args.status?.includes(r.status)) : o.results,
+    }),
+    // biome-ignore lint/suspicious/noThenProperty: `then` is the contract's name for the follow-up step.
+    then: t.field({ type: StepResultRef, nullable: true, resolve: (o) => o.step }),
+  }),
+});
+
+function isRow(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isBlank(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}
+
+/** Request-level checks: lookup field and every column name used by any row. */
+function validateRequest(
+  catalog: FieldCatalogSnapshot,
+  rows: readonly unknown[],
+  action: UpsertAction,
+  lookupField: string,
+): void {
+  const lookup = catalog.get(lookupField);
+  if (!lookup) {
+    throw new InputError('input.lookupField', `unknown lead field '${lookupField}'`, {
+      field: lookupField,
+    });
+  }
+  if (lookupField === 'id' ? action !== 'UPDATE_ONLY' : !lookup.searchable) {
+    throw new InputError(
+      'input.lookupField',
+      lookupField === 'id'
+        ? "'id' can only be the lookup field with action UPDATE_ONLY"
+        : `lead field '${lookupField}' is not searchable, so it cannot be a lookup field`,
+      { field: lookupField },
+    );
+  }
+  const checked = new Set<string>();
+  rows.forEach((row, index) => {
+    if (!isRow(row)) return;
+    for (const name of Object.keys(row)) {
+      if (checked.has(name)) continue;
+      const field = catalog.get(name);
+      if (!field) {
+        throw new InputError(
+          'input.leads',
+          `unknown lead field '${name}' (first in row ${index})`,
+          {
+            field: name,
+            extra: { row: index },
+          },
+        );
+      }
+      if (field.readOnly && name !== lookupField) {
+        throw new InputError(
+          'input.leads',
+          `lead field '${name}' is read-only (first in row ${index})`,
+          {
+            field: name,
+            extra: { row: index },
+          },
+        );
+      }
+      checked.add(name);
+    }
+  });
+}
+
+/** Row-level checks: what is wrong with this row alone (it fails; the others go on). */
+function rowProblems(
+  catalog: FieldCatalogSnapshot,
+  row: unknown,
+  action: UpsertAction,
+  lookupField: string,
+): ReasonShape[] {
+  if (!isRow(row)) {
+    return [{ code: 'INVALID_ROW', message: 'a row must be a JSON object of REST field names' }];
+  }
+  const reasons: ReasonShape[] = [];
+  if (action !== 'CREATE_DUPLICATE' && isBlank(row[lookupField])) {
+    reasons.push({
+      code: 'MISSING_LOOKUP_VALUE',
+      field: lookupField,
+      message: `no value for lookup field '${lookupField}'`,
+    });
+  }
+  for (const [name, value] of Object.entries(row)) {
+    const field = catalog.get(name);
+    const problem = field && valueProblem(field, value);
+    if (problem) {
+      reasons.push({
+        code: 'INVALID_VALUE',
+        field: name,
+        message: `Invalid value for field '${name}' (${field.dataType}): ${problem}`,
+      });
+    }
+  }
+  return reasons;
+}
+
+function lookupText(row: unknown, lookupField: string): string | null {
+  if (!isRow(row) || isBlank(row[lookupField])) return null;
+  const value = row[lookupField];
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function fromMarketo(
+  record: RecordResult | undefined,
+): Pick<RowResult, 'id' | 'status' | 'reasons'> {
+  if (!record) {
+    return {
+      id: null,
+      status: 'SKIPPED',
+      reasons: [{ code: 'NO_RESULT', message: 'Marketo returned no result for this row' }],
+    };
+  }
+  const status = record.status.toLowerCase();
+  const reasons = (record.reasons ?? []).map((reason) => ({ ...reason }));
+  if (status === 'created') return { id: record.id ?? null, status: 'CREATED', reasons };
+  if (status === 'updated') return { id: record.id ?? null, status: 'UPDATED', reasons };
+  return { id: record.id ?? null, status: 'SKIPPED', reasons };
+}
+
+function errorReason(error: unknown): ReasonShape {
+  if (error instanceof MarketoError || error instanceof InputError) {
+    return { code: error.code, message: error.message };
+  }
+  throw error;
+}
+
+function notAttempted(row: RowResult): StepRowResult {
+  return {
+    index: row.index,
+    id: row.id,
+    status: 'NOT_ATTEMPTED',
+    reasons: [
+      { code: 'NOT_UPSERTED', message: `the row was ${row.status}, so there is no lead to act on` },
+    ],
+  };
+}
+
+async function runListStep(
+  ctx: GraphQLContext,
+  rows: RowResult[],
+  listId: number,
+  action: ListAction,
+): Promise<StepResult> {
+  const ids = rows.flatMap((row) => (row.id !== null && row.status !== 'SKIPPED' ? [row.id] : []));
+  const step: StepResult = { kind: 'LIST', targetId: listId, action, results: [], error: null };
+  try {
+    const outcomes =
+      ids.length > 0 ? await changeListMembership(ctx.marketo, listId, action, ids) : new Map();
+    step.results = rows.map((row) => {
+      const outcome =
+        row.status === 'SKIPPED' || row.id === null ? undefined : outcomes.get(row.id);
+      return outcome ? { index: row.index, id: row.id, ...outcome } : notAttempted(row);
+    });
+  } catch (error) {
+    step.error = errorReason(error);
+    step.results = rows.map((row) =>
+      row.id !== null && row.status !== 'SKIPPED'
+        ? { index: row.index, id: row.id, status: 'FAILED', reasons: [step.error as ReasonShape] }
+        : notAttempted(row),
+    );
+  }
+  return step;
+}
+
+async function runCampaignStep(
+  ctx: GraphQLContext,
+  rows: RowResult[],
+  campaignId: number,
+  tokens: ReturnType<typeof validateTokens>,
+): Promise<StepResult> {
+  const done = (row: RowResult) => row.id !== null && row.status !== 'SKIPPED';
+  const ids = [...new Set(rows.filter(done).map((row) => row.id as number))];
+  const step: StepResult = {
+    kind: 'CAMPAIGN',
+    targetId: campaignId,
+    action: 'TRIGGER',
+    results: [],
+    error: null,
+  };
+  let failure: ReasonShape | null = null;
+  if (ids.length > 0) {
+    try {
+      await ctx.marketo.triggerCampaign(campaignId, ids, tokens);
+    } catch (error) {
+      failure = errorReason(error);
+    }
+  }
+  step.error = failure;
+  step.results = rows.map((row) =>
+    done(row)
+      ? {
+          index: row.index,
+          id: row.id,
+          status: failure ? 'FAILED' : 'TRIGGERED',
+          reasons: failure ? [failure] : [],
+        }
+      : notAttempted(row),
+  );
+  return step;
+}
+
+/**
+ * Sends the rows 300 per call (all chunks queue on the client's limiter at once). A chunk whose call
+ * fails (quota used up, outcome unknown after a timeout…) fails its rows with that error's code,
+ * so the caller learns exactly which rows may not have been applied; the other chunks stand.
+ */
+async function syncInChunks(
+  ctx: GraphQLContext,
+  toSend: RowResult[],
+  rows: readonly unknown[],
+  options: { action: SyncAction; lookupField: string; partitionName?: string },
+): Promise<void> {
+  const chunks: RowResult[][] = [];
+  for (let start = 0; start < toSend.length; start += MARKETO_BATCH_SIZE) {
+    chunks.push(toSend.slice(start, start + MARKETO_BATCH_SIZE));
+  }
+  const outcomes = await Promise.allSettled(
+    chunks.map((chunk) =>
+      ctx.marketo.syncLeads(
+        chunk.map((row) => rows[row.index] as Record<string, unknown>),
+        options,
+      ),
+    ),
+  );
+  outcomes.forEach((outcome, c) => {
+    const chunk = chunks[c] ?? [];
+    if (outcome.status === 'fulfilled') {
+      chunk.forEach((row, i) => {
+        Object.assign(row, fromMarketo(outcome.value[i]));
+      });
+      return;
+    }
+    const reason = errorReason(outcome.reason);
+    for (const row of chunk) Object.assign(row, { status: 'FAILED', reasons: [reason] });
+  });
+}
+
+builder.mutationField('upsertLeads', (t) =>
+  t.field({
+    type: UpsertLeadsResultRef,
+    nullable: false,
+    description:
+      'Creates/updates leads by a lookup field (any number of rows; 300 per Marketo call), then optionally adds/removes them to a list or requests a campaign for them.',
+    args: { input: t.arg({ type: UpsertLeadsInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const rows = input.leads;
+      if (rows.length === 0) throw new InputError('input.leads', 'must not be empty');
+      if (rows.length > MAX_UPSERT_ROWS) {
+        throw new InputError(
+          'input.leads',
+          `has ${rows.length} rows; at most ${MAX_UPSERT_ROWS} are allowed`,
+        );
+      }
+      const action = input.action as UpsertAction;
+      const lookupField = input.lookupField;
+      if (input.then?.list && input.then.campaign) {
+        throw new InputError('input.then', 'give either list or campaign, not both');
+      }
+      const tokens = validateTokens('input.then.campaign.tokens', input.then?.campaign?.tokens);
+      const catalog = await ctx.loaders.fieldCatalog();
+      validateRequest(catalog, rows, action, lookupField);
+      // The follow-up target must exist before any lead is written.
+      if (input.then?.list) {
+        positiveId('input.then.list.id', input.then.list.id);
+        if (!(await ctx.loaders.listById.load(input.then.list.id))) {
+          throw new InputError(
+            'input.then.list.id',
+            `static list ${input.then.list.id} does not exist`,
+          );
+        }
+      }
+      if (input.then?.campaign) {
+        await assertTriggerable(ctx, 'input.then.campaign.id', input.then.campaign.id);
+      }
+
+      const results: RowResult[] = rows.map((row, index) => {
+        const reasons = rowProblems(catalog, row, action, lookupField);
+        return {
+          index,
+          lookupValue: lookupText(row, lookupField),
+          id: null,
+          status: reasons.length > 0 ? 'FAILED' : 'SKIPPED',
+          reasons,
+        };
+      });
+      const toSend = results.filter((r) => r.status !== 'FAILED');
+      await syncInChunks(ctx, toSend, rows, {
+        action: UPSERT_ACTIONS[action],
+        lookupField,
+        ...(input.partitionName != null && { partitionName: input.partitionName }),
+      });
+
+      let step: StepResult | null = null;
+      if (input.then?.list) {
+        step = await runListStep(
+          ctx,
+          results,
+          input.then.list.id,
+          input.then.list.action as ListAction,
+        );
+      } else if (input.then?.campaign) {
+        step = await runCampaignStep(ctx, results, input.then.campaign.id, tokens);
+      }
+      return { results, step };
+    },
+  }),
+);

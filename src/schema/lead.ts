@@ -1,0 +1,158 @@
+/**
+ * Lead: typed standard fields, any REST field through `field(name)` / `fields(names)`, list
+ * membership; and the `lead`, `leads`, `leadsBy` queries. Every read goes through the operation's
+ * DataLoaders, which ask Marketo only for the union of the lead fields the operation selects.
+ */
+import { InputError } from '../errors.js';
+import {
+  parseMarketoDateTime,
+  toBoolean,
+  toDateOnly,
+  toFloat,
+  toInt,
+  toText,
+} from '../lead-values.js';
+import { STANDARD_LEAD_FIELDS, type StandardLeadField } from '../loaders/lead-fields.js';
+import type { Lead, StaticList } from '../marketo/api.js';
+import { boundedList, positiveId, positiveIds, unwrapMany } from './args.js';
+import { builder, type GatewaySchemaTypes } from './builder.js';
+import { ListRef } from './list.js';
+
+/** Largest `ids` / `values` list one query may ask for (Marketo cost grows with it: 1 call per 300). */
+export const MAX_LEAD_KEYS = 10_000;
+
+export const LeadRef = builder.objectRef<Lead>('Lead');
+
+type LeadFieldBuilder = PothosSchemaTypes.ObjectFieldBuilder<
+  PothosSchemaTypes.ExtendDefaultTypes<GatewaySchemaTypes>,
+  Lead
+>;
+
+function standardField(t: LeadFieldBuilder, field: StandardLeadField) {
+  const description = field.description ?? `Marketo REST field \`${field.name}\`.`;
+  const value = (lead: Lead) => lead[field.name];
+  switch (field.kind) {
+    case 'int':
+      return t.int({ nullable: true, description, resolve: (lead) => toInt(value(lead)) });
+    case 'float':
+      return t.float({ nullable: true, description, resolve: (lead) => toFloat(value(lead)) });
+    case 'boolean':
+      return t.boolean({ nullable: true, description, resolve: (lead) => toBoolean(value(lead)) });
+    case 'datetime':
+      return t.field({
+        type: 'DateTime',
+        nullable: true,
+        description,
+        resolve: (lead) => parseMarketoDateTime(value(lead)),
+      });
+    case 'date':
+      return t.field({
+        type: 'Date',
+        nullable: true,
+        description,
+        resolve: (lead) => toDateOnly(value(lead)),
+      });
+    default:
+      return t.string({ nullable: true, description, resolve: (lead) => toText(value(lead)) });
+  }
+}
+
+LeadRef.implement({
+  description:
+    'A Marketo person (lead). Only the fields an operation selects are read from Marketo.',
+  fields: (t) => ({
+    id: t.int({ nullable: false, resolve: (lead) => lead.id }),
+    ...Object.fromEntries(
+      STANDARD_LEAD_FIELDS.map((field) => [field.name, standardField(t, field)]),
+    ),
+    field: t.field({
+      type: 'JSON',
+      nullable: true,
+      description:
+        'Any REST field by its API name (custom fields included), as Marketo returns it.',
+      args: { name: t.arg.string({ required: true }) },
+      resolve: (lead, args) => lead[args.name] ?? null,
+    }),
+    fields: t.field({
+      type: 'JSONObject',
+      nullable: false,
+      description: 'Several REST fields at once, keyed by API name.',
+      args: { names: t.arg.stringList({ required: true }) },
+      resolve: (lead, args) =>
+        Object.fromEntries(args.names.map((name) => [name, lead[name] ?? null])),
+    }),
+    lists: t.field({
+      type: [ListRef],
+      nullable: { list: false, items: false },
+      description: 'Static lists this lead is a member of.',
+      resolve: async (lead, _args, ctx) => {
+        const memberships = await ctx.loaders.membershipsOfLead.load(lead.id);
+        const lists = await ctx.loaders.listById.loadMany(memberships.map((m) => m.listId));
+        return lists.filter(
+          (list): list is StaticList => list !== null && !(list instanceof Error),
+        );
+      },
+    }),
+    isMemberOf: t.boolean({
+      nullable: false,
+      args: { listId: t.arg.int({ required: true }) },
+      resolve: (lead, args, ctx) => {
+        positiveId('listId', args.listId);
+        return ctx.loaders.isMember.load({ listId: args.listId, leadId: lead.id });
+      },
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  lead: t.field({
+    type: LeadRef,
+    nullable: true,
+    description: 'One lead by Marketo id; null when Marketo has no such lead.',
+    args: { id: t.arg.int({ required: true }) },
+    resolve: async (_root, args, ctx, info) => {
+      positiveId('id', args.id);
+      return (await ctx.loaders.leads(info)).byId.load(args.id);
+    },
+  }),
+  leads: t.field({
+    type: [LeadRef],
+    nullable: { list: false, items: true },
+    description:
+      'Leads by id, in input order, null where Marketo has none (300 ids per Marketo call).',
+    args: { ids: t.arg.intList({ required: true }) },
+    resolve: async (_root, args, ctx, info) => {
+      positiveIds('ids', args.ids, MAX_LEAD_KEYS);
+      return unwrapMany(await (await ctx.loaders.leads(info)).byId.loadMany(args.ids));
+    },
+  }),
+  leadsBy: t.field({
+    type: [LeadRef],
+    nullable: { list: false, items: false },
+    description:
+      'Leads whose searchable `field` equals one of `values` (email matches ignore case). A value can match several leads.',
+    args: {
+      field: t.arg.string({ required: true }),
+      values: t.arg.stringList({ required: true }),
+    },
+    resolve: async (_root, args, ctx, info) => {
+      boundedList('values', args.values, MAX_LEAD_KEYS);
+      const catalog = await ctx.loaders.fieldCatalog();
+      const described = catalog.get(args.field);
+      if (!described) {
+        throw new InputError('field', `unknown lead field '${args.field}'`, { field: args.field });
+      }
+      if (!described.searchable) {
+        throw new InputError('field', `lead field '${args.field}' is not searchable in Marketo`, {
+          field: args.field,
+        });
+      }
+      const { byFilter } = await ctx.loaders.leads(info);
+      const matches = unwrapMany(
+        await byFilter.loadMany(args.values.map((value) => ({ field: args.field, value }))),
+      );
+      const seen = new Set<number>();
+      return matches.flat().filter((lead) => !seen.has(lead.id) && seen.add(lead.id));
+    },
+  }),
+}));

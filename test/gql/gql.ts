@@ -1,0 +1,194 @@
+/* eslint-disable */
+import * as types from './graphql.js';
+
+
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  mutation Create($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { id status entity parts { exportId } }\n  }\n": typeof types.CreateDocument,
+    "\n  subscription Watch($id: ID!) {\n    exportJobStatus(id: $id, entity: LEADS) {\n      id status fileSize bytesDownloaded rowsParsed rowCount numberOfRecords checksum\n      error { code message line }\n      waiting { reason resumesAt }\n    }\n  }\n": typeof types.WatchDocument,
+    "\n  query Rows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      status rowCount\n      rows(first: $first, after: $after) {\n        totalCount\n        edges { cursor node }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.RowsDocument,
+    "\n  mutation ImportLeads($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n      marketoStatus\n    }\n  }\n": typeof types.ImportLeadsDocument,
+    "\n  query ImportJob($id: ID!) {\n    importJob(id: $id) {\n      id\n      status\n      rowsProcessed\n      rowsFailed\n      rowsWithWarning\n      message\n      failures {\n        row\n        reason\n      }\n      warnings {\n        row\n        reason\n      }\n    }\n  }\n": typeof types.ImportJobDocument,
+    "\n  query ImportedLeads($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n    }\n  }\n": typeof types.ImportedLeadsDocument,
+    "\n  query LeadsById($ids: [Int!]!) {\n    leads(ids: $ids) {\n      id\n      email\n    }\n  }\n": typeof types.LeadsByIdDocument,
+    "\n  query LeadDetails($id: Int!) {\n    lead(id: $id) {\n      id\n      email\n      firstName\n      lastName\n      company\n      createdAt\n      updatedAt\n      company2: field(name: \"company\")\n      custom: fields(names: [\"integer_field\", \"boolean_field\"])\n    }\n  }\n": typeof types.LeadDetailsDocument,
+    "\n  query TwoAliases {\n    a: lead(id: 1) {\n      id\n      firstName\n    }\n    b: lead(id: 2) {\n      id\n      city\n    }\n    c: leads(ids: [3, 4]) {\n      id\n      f: field(name: \"textarea_field\")\n    }\n  }\n": typeof types.TwoAliasesDocument,
+    "\n  query LeadsBy($field: String!, $values: [String!]!) {\n    leadsBy(field: $field, values: $values) {\n      id\n      email\n    }\n  }\n": typeof types.LeadsByDocument,
+    "\n  query LeadFields {\n    leadFields {\n      name\n      displayName\n      dataType\n      length\n      readOnly\n      searchable\n    }\n  }\n": typeof types.LeadFieldsDocument,
+    "\n  query Membership($ids: [Int!]!, $listId: Int!) {\n    leads(ids: $ids) {\n      id\n      isMemberOf(listId: $listId)\n      lists {\n        id\n        name\n      }\n    }\n  }\n": typeof types.MembershipDocument,
+    "\n  query UnknownField {\n    lead(id: 1) {\n      id\n      field(name: \"noSuchField\")\n    }\n  }\n": typeof types.UnknownFieldDocument,
+    "\n  query ListById($id: Int!, $first: Int, $after: String) {\n    list(id: $id) {\n      id\n      name\n      description\n      programName\n      workspaceId\n      workspaceName\n      createdAt\n      updatedAt\n      leads(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            id\n            email\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.ListByIdDocument,
+    "\n  query TwoLists {\n    a: list(id: 1001) {\n      id\n    }\n    b: list(id: 1002) {\n      id\n    }\n    missing: list(id: 999999) {\n      id\n    }\n  }\n": typeof types.TwoListsDocument,
+    "\n  query Lists($first: Int, $after: String, $names: [String!], $workspaceNames: [String!]) {\n    lists(first: $first, after: $after, names: $names, workspaceNames: $workspaceNames) {\n      edges {\n        cursor\n        node {\n          id\n          name\n          workspaceName\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ListsDocument,
+    "\n  mutation AddToList($listId: Int!, $leadIds: [Int!]!) {\n    addLeadsToList(listId: $listId, leadIds: $leadIds) {\n      listId\n      action\n      added\n      skipped\n      results {\n        index\n        leadId\n        status\n        reasons {\n          code\n          message\n        }\n      }\n    }\n  }\n": typeof types.AddToListDocument,
+    "\n  mutation RemoveFromList($listId: Int!, $leadIds: [Int!]!) {\n    removeLeadsFromList(listId: $listId, leadIds: $leadIds) {\n      removed\n      skipped\n      results(status: [SKIPPED]) {\n        leadId\n        reasons {\n          code\n        }\n      }\n    }\n  }\n": typeof types.RemoveFromListDocument,
+    "\n  query CampaignById($id: Int!) {\n    campaign(id: $id) {\n      id\n      name\n      description\n      type\n      active\n      programId\n      programName\n      workspaceName\n      createdAt\n      updatedAt\n    }\n  }\n": typeof types.CampaignByIdDocument,
+    "\n  query Campaigns($first: Int, $after: String, $isTriggerable: Boolean, $names: [String!]) {\n    campaigns(first: $first, after: $after, isTriggerable: $isTriggerable, names: $names) {\n      edges {\n        node {\n          id\n          name\n          type\n          active\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.CampaignsDocument,
+    "\n  mutation Trigger($campaignId: Int!, $leadIds: [Int!]!, $tokens: [CampaignTokenInput!]) {\n    triggerCampaign(campaignId: $campaignId, leadIds: $leadIds, tokens: $tokens) {\n      campaignId\n      leadCount\n      calls\n    }\n  }\n": typeof types.TriggerDocument,
+    "\n  mutation Schedule($campaignId: Int!, $runAt: DateTime, $tokens: [CampaignTokenInput!], $clone: String) {\n    scheduleCampaign(campaignId: $campaignId, runAt: $runAt, tokens: $tokens, cloneToProgramName: $clone) {\n      campaignId\n      runAt\n    }\n  }\n": typeof types.ScheduleDocument,
+    "\n  query FirstLead {\n    lead(id: 1) {\n      id\n      email\n    }\n  }\n": typeof types.FirstLeadDocument,
+    "\n  subscription StatusTicks {\n    marketoStatus(intervalMs: 100, count: 2) {\n      mode\n      instance\n      dailyQuota\n      limiter {\n        rateLimit\n        maxConcurrency\n      }\n    }\n  }\n": typeof types.StatusTicksDocument,
+    "\n  query Status {\n    marketoStatus {\n      mode\n      instance\n      callsToday\n      dailyQuota\n      dailyQuotaLeft\n      limiter {\n        inFlight\n        maxConcurrency\n        callsInWindow\n        rateLimit\n        rateWindowMs\n        queued\n        shared\n      }\n    }\n  }\n": typeof types.StatusDocument,
+    "\n  mutation UpsertLeads($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results {\n        index\n        lookupValue\n        id\n        status\n        reasons {\n          code\n          message\n          field\n        }\n      }\n      then {\n        kind\n        targetId\n        action\n        succeeded\n        skipped\n        failed\n        notAttempted\n        error {\n          code\n          message\n        }\n        results {\n          index\n          id\n          status\n          reasons {\n            code\n          }\n        }\n      }\n    }\n  }\n": typeof types.UpsertLeadsDocument,
+    "\n  mutation UpsertLeadsProblems($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results(status: [FAILED, SKIPPED]) {\n        index\n        lookupValue\n        status\n        reasons {\n          code\n          field\n        }\n      }\n      then {\n        succeeded\n        skipped\n        failed\n        notAttempted\n        results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {\n          index\n          status\n        }\n      }\n    }\n  }\n": typeof types.UpsertLeadsProblemsDocument,
+    "\n  query LeadsByEmail($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n      field(name: \"integer_field\")\n    }\n  }\n": typeof types.LeadsByEmailDocument,
+};
+const documents: Documents = {
+    "\n  mutation Create($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { id status entity parts { exportId } }\n  }\n": types.CreateDocument,
+    "\n  subscription Watch($id: ID!) {\n    exportJobStatus(id: $id, entity: LEADS) {\n      id status fileSize bytesDownloaded rowsParsed rowCount numberOfRecords checksum\n      error { code message line }\n      waiting { reason resumesAt }\n    }\n  }\n": types.WatchDocument,
+    "\n  query Rows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      status rowCount\n      rows(first: $first, after: $after) {\n        totalCount\n        edges { cursor node }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.RowsDocument,
+    "\n  mutation ImportLeads($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n      marketoStatus\n    }\n  }\n": types.ImportLeadsDocument,
+    "\n  query ImportJob($id: ID!) {\n    importJob(id: $id) {\n      id\n      status\n      rowsProcessed\n      rowsFailed\n      rowsWithWarning\n      message\n      failures {\n        row\n        reason\n      }\n      warnings {\n        row\n        reason\n      }\n    }\n  }\n": types.ImportJobDocument,
+    "\n  query ImportedLeads($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n    }\n  }\n": types.ImportedLeadsDocument,
+    "\n  query LeadsById($ids: [Int!]!) {\n    leads(ids: $ids) {\n      id\n      email\n    }\n  }\n": types.LeadsByIdDocument,
+    "\n  query LeadDetails($id: Int!) {\n    lead(id: $id) {\n      id\n      email\n      firstName\n      lastName\n      company\n      createdAt\n      updatedAt\n      company2: field(name: \"company\")\n      custom: fields(names: [\"integer_field\", \"boolean_field\"])\n    }\n  }\n": types.LeadDetailsDocument,
+    "\n  query TwoAliases {\n    a: lead(id: 1) {\n      id\n      firstName\n    }\n    b: lead(id: 2) {\n      id\n      city\n    }\n    c: leads(ids: [3, 4]) {\n      id\n      f: field(name: \"textarea_field\")\n    }\n  }\n": types.TwoAliasesDocument,
+    "\n  query LeadsBy($field: String!, $values: [String!]!) {\n    leadsBy(field: $field, values: $values) {\n      id\n      email\n    }\n  }\n": types.LeadsByDocument,
+    "\n  query LeadFields {\n    leadFields {\n      name\n      displayName\n      dataType\n      length\n      readOnly\n      searchable\n    }\n  }\n": types.LeadFieldsDocument,
+    "\n  query Membership($ids: [Int!]!, $listId: Int!) {\n    leads(ids: $ids) {\n      id\n      isMemberOf(listId: $listId)\n      lists {\n        id\n        name\n      }\n    }\n  }\n": types.MembershipDocument,
+    "\n  query UnknownField {\n    lead(id: 1) {\n      id\n      field(name: \"noSuchField\")\n    }\n  }\n": types.UnknownFieldDocument,
+    "\n  query ListById($id: Int!, $first: Int, $after: String) {\n    list(id: $id) {\n      id\n      name\n      description\n      programName\n      workspaceId\n      workspaceName\n      createdAt\n      updatedAt\n      leads(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            id\n            email\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.ListByIdDocument,
+    "\n  query TwoLists {\n    a: list(id: 1001) {\n      id\n    }\n    b: list(id: 1002) {\n      id\n    }\n    missing: list(id: 999999) {\n      id\n    }\n  }\n": types.TwoListsDocument,
+    "\n  query Lists($first: Int, $after: String, $names: [String!], $workspaceNames: [String!]) {\n    lists(first: $first, after: $after, names: $names, workspaceNames: $workspaceNames) {\n      edges {\n        cursor\n        node {\n          id\n          name\n          workspaceName\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ListsDocument,
+    "\n  mutation AddToList($listId: Int!, $leadIds: [Int!]!) {\n    addLeadsToList(listId: $listId, leadIds: $leadIds) {\n      listId\n      action\n      added\n      skipped\n      results {\n        index\n        leadId\n        status\n        reasons {\n          code\n          message\n        }\n      }\n    }\n  }\n": types.AddToListDocument,
+    "\n  mutation RemoveFromList($listId: Int!, $leadIds: [Int!]!) {\n    removeLeadsFromList(listId: $listId, leadIds: $leadIds) {\n      removed\n      skipped\n      results(status: [SKIPPED]) {\n        leadId\n        reasons {\n          code\n        }\n      }\n    }\n  }\n": types.RemoveFromListDocument,
+    "\n  query CampaignById($id: Int!) {\n    campaign(id: $id) {\n      id\n      name\n      description\n      type\n      active\n      programId\n      programName\n      workspaceName\n      createdAt\n      updatedAt\n    }\n  }\n": types.CampaignByIdDocument,
+    "\n  query Campaigns($first: Int, $after: String, $isTriggerable: Boolean, $names: [String!]) {\n    campaigns(first: $first, after: $after, isTriggerable: $isTriggerable, names: $names) {\n      edges {\n        node {\n          id\n          name\n          type\n          active\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.CampaignsDocument,
+    "\n  mutation Trigger($campaignId: Int!, $leadIds: [Int!]!, $tokens: [CampaignTokenInput!]) {\n    triggerCampaign(campaignId: $campaignId, leadIds: $leadIds, tokens: $tokens) {\n      campaignId\n      leadCount\n      calls\n    }\n  }\n": types.TriggerDocument,
+    "\n  mutation Schedule($campaignId: Int!, $runAt: DateTime, $tokens: [CampaignTokenInput!], $clone: String) {\n    scheduleCampaign(campaignId: $campaignId, runAt: $runAt, tokens: $tokens, cloneToProgramName: $clone) {\n      campaignId\n      runAt\n    }\n  }\n": types.ScheduleDocument,
+    "\n  query FirstLead {\n    lead(id: 1) {\n      id\n      email\n    }\n  }\n": types.FirstLeadDocument,
+    "\n  subscription StatusTicks {\n    marketoStatus(intervalMs: 100, count: 2) {\n      mode\n      instance\n      dailyQuota\n      limiter {\n        rateLimit\n        maxConcurrency\n      }\n    }\n  }\n": types.StatusTicksDocument,
+    "\n  query Status {\n    marketoStatus {\n      mode\n      instance\n      callsToday\n      dailyQuota\n      dailyQuotaLeft\n      limiter {\n        inFlight\n        maxConcurrency\n        callsInWindow\n        rateLimit\n        rateWindowMs\n        queued\n        shared\n      }\n    }\n  }\n": types.StatusDocument,
+    "\n  mutation UpsertLeads($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results {\n        index\n        lookupValue\n        id\n        status\n        reasons {\n          code\n          message\n          field\n        }\n      }\n      then {\n        kind\n        targetId\n        action\n        succeeded\n        skipped\n        failed\n        notAttempted\n        error {\n          code\n          message\n        }\n        results {\n          index\n          id\n          status\n          reasons {\n            code\n          }\n        }\n      }\n    }\n  }\n": types.UpsertLeadsDocument,
+    "\n  mutation UpsertLeadsProblems($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results(status: [FAILED, SKIPPED]) {\n        index\n        lookupValue\n        status\n        reasons {\n          code\n          field\n        }\n      }\n      then {\n        succeeded\n        skipped\n        failed\n        notAttempted\n        results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {\n          index\n          status\n        }\n      }\n    }\n  }\n": types.UpsertLeadsProblemsDocument,
+    "\n  query LeadsByEmail($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n      field(name: \"integer_field\")\n    }\n  }\n": types.LeadsByEmailDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Create($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { id status entity parts { exportId } }\n  }\n"): typeof import('./graphql.js').CreateDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription Watch($id: ID!) {\n    exportJobStatus(id: $id, entity: LEADS) {\n      id status fileSize bytesDownloaded rowsParsed rowCount numberOfRecords checksum\n      error { code message line }\n      waiting { reason resumesAt }\n    }\n  }\n"): typeof import('./graphql.js').WatchDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Rows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      status rowCount\n      rows(first: $first, after: $after) {\n        totalCount\n        edges { cursor node }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n"): typeof import('./graphql.js').RowsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ImportLeads($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n      marketoStatus\n    }\n  }\n"): typeof import('./graphql.js').ImportLeadsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ImportJob($id: ID!) {\n    importJob(id: $id) {\n      id\n      status\n      rowsProcessed\n      rowsFailed\n      rowsWithWarning\n      message\n      failures {\n        row\n        reason\n      }\n      warnings {\n        row\n        reason\n      }\n    }\n  }\n"): typeof import('./graphql.js').ImportJobDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ImportedLeads($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n    }\n  }\n"): typeof import('./graphql.js').ImportedLeadsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query LeadsById($ids: [Int!]!) {\n    leads(ids: $ids) {\n      id\n      email\n    }\n  }\n"): typeof import('./graphql.js').LeadsByIdDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query LeadDetails($id: Int!) {\n    lead(id: $id) {\n      id\n      email\n      firstName\n      lastName\n      company\n      createdAt\n      updatedAt\n      company2: field(name: \"company\")\n      custom: fields(names: [\"integer_field\", \"boolean_field\"])\n    }\n  }\n"): typeof import('./graphql.js').LeadDetailsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TwoAliases {\n    a: lead(id: 1) {\n      id\n      firstName\n    }\n    b: lead(id: 2) {\n      id\n      city\n    }\n    c: leads(ids: [3, 4]) {\n      id\n      f: field(name: \"textarea_field\")\n    }\n  }\n"): typeof import('./graphql.js').TwoAliasesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query LeadsBy($field: String!, $values: [String!]!) {\n    leadsBy(field: $field, values: $values) {\n      id\n      email\n    }\n  }\n"): typeof import('./graphql.js').LeadsByDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query LeadFields {\n    leadFields {\n      name\n      displayName\n      dataType\n      length\n      readOnly\n      searchable\n    }\n  }\n"): typeof import('./graphql.js').LeadFieldsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Membership($ids: [Int!]!, $listId: Int!) {\n    leads(ids: $ids) {\n      id\n      isMemberOf(listId: $listId)\n      lists {\n        id\n        name\n      }\n    }\n  }\n"): typeof import('./graphql.js').MembershipDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UnknownField {\n    lead(id: 1) {\n      id\n      field(name: \"noSuchField\")\n    }\n  }\n"): typeof import('./graphql.js').UnknownFieldDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ListById($id: Int!, $first: Int, $after: String) {\n    list(id: $id) {\n      id\n      name\n      description\n      programName\n      workspaceId\n      workspaceName\n      createdAt\n      updatedAt\n      leads(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            id\n            email\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.js').ListByIdDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TwoLists {\n    a: list(id: 1001) {\n      id\n    }\n    b: list(id: 1002) {\n      id\n    }\n    missing: list(id: 999999) {\n      id\n    }\n  }\n"): typeof import('./graphql.js').TwoListsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Lists($first: Int, $after: String, $names: [String!], $workspaceNames: [String!]) {\n    lists(first: $first, after: $after, names: $names, workspaceNames: $workspaceNames) {\n      edges {\n        cursor\n        node {\n          id\n          name\n          workspaceName\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): typeof import('./graphql.js').ListsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AddToList($listId: Int!, $leadIds: [Int!]!) {\n    addLeadsToList(listId: $listId, leadIds: $leadIds) {\n      listId\n      action\n      added\n      skipped\n      results {\n        index\n        leadId\n        status\n        reasons {\n          code\n          message\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.js').AddToListDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RemoveFromList($listId: Int!, $leadIds: [Int!]!) {\n    removeLeadsFromList(listId: $listId, leadIds: $leadIds) {\n      removed\n      skipped\n      results(status: [SKIPPED]) {\n        leadId\n        reasons {\n          code\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.js').RemoveFromListDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CampaignById($id: Int!) {\n    campaign(id: $id) {\n      id\n      name\n      description\n      type\n      active\n      programId\n      programName\n      workspaceName\n      createdAt\n      updatedAt\n    }\n  }\n"): typeof import('./graphql.js').CampaignByIdDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Campaigns($first: Int, $after: String, $isTriggerable: Boolean, $names: [String!]) {\n    campaigns(first: $first, after: $after, isTriggerable: $isTriggerable, names: $names) {\n      edges {\n        node {\n          id\n          name\n          type\n          active\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): typeof import('./graphql.js').CampaignsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Trigger($campaignId: Int!, $leadIds: [Int!]!, $tokens: [CampaignTokenInput!]) {\n    triggerCampaign(campaignId: $campaignId, leadIds: $leadIds, tokens: $tokens) {\n      campaignId\n      leadCount\n      calls\n    }\n  }\n"): typeof import('./graphql.js').TriggerDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Schedule($campaignId: Int!, $runAt: DateTime, $tokens: [CampaignTokenInput!], $clone: String) {\n    scheduleCampaign(campaignId: $campaignId, runAt: $runAt, tokens: $tokens, cloneToProgramName: $clone) {\n      campaignId\n      runAt\n    }\n  }\n"): typeof import('./graphql.js').ScheduleDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query FirstLead {\n    lead(id: 1) {\n      id\n      email\n    }\n  }\n"): typeof import('./graphql.js').FirstLeadDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription StatusTicks {\n    marketoStatus(intervalMs: 100, count: 2) {\n      mode\n      instance\n      dailyQuota\n      limiter {\n        rateLimit\n        maxConcurrency\n      }\n    }\n  }\n"): typeof import('./graphql.js').StatusTicksDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Status {\n    marketoStatus {\n      mode\n      instance\n      callsToday\n      dailyQuota\n      dailyQuotaLeft\n      limiter {\n        inFlight\n        maxConcurrency\n        callsInWindow\n        rateLimit\n        rateWindowMs\n        queued\n        shared\n      }\n    }\n  }\n"): typeof import('./graphql.js').StatusDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpsertLeads($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results {\n        index\n        lookupValue\n        id\n        status\n        reasons {\n          code\n          message\n          field\n        }\n      }\n      then {\n        kind\n        targetId\n        action\n        succeeded\n        skipped\n        failed\n        notAttempted\n        error {\n          code\n          message\n        }\n        results {\n          index\n          id\n          status\n          reasons {\n            code\n          }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.js').UpsertLeadsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpsertLeadsProblems($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results(status: [FAILED, SKIPPED]) {\n        index\n        lookupValue\n        status\n        reasons {\n          code\n          field\n        }\n      }\n      then {\n        succeeded\n        skipped\n        failed\n        notAttempted\n        results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {\n          index\n          status\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.js').UpsertLeadsProblemsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query LeadsByEmail($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n      field(name: \"integer_field\")\n    }\n  }\n"): typeof import('./graphql.js').LeadsByEmailDocument;
+
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}

@@ -1,0 +1,831 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** A program token for this run, e.g. `{ name: "{{my.message}}", value: "Hello" }`. */
+export type CampaignTokenInput = {
+  name: string;
+  value: string;
+};
+
+export type CreateExportJobInput = {
+  /** Field name → column header text in the file (and keys of the rows). */
+  columnHeaderNames?: Record<string, unknown> | null | undefined;
+  entity?: ExportEntity | null | undefined;
+  /** REST field names (required for leads; activities default to all columns). */
+  fields?: Array<string> | null | undefined;
+  filter: ExportFilterInput;
+  format?: ExportFormat | null | undefined;
+};
+
+/** Inclusive range; longer than 31 days is split into several Marketo jobs. */
+export type DateTimeRangeInput = {
+  endAt: string;
+  startAt: string;
+};
+
+/** What a bulk export extracts. */
+export type ExportEntity =
+  | 'ACTIVITIES'
+  | 'LEADS';
+
+/** Leads: exactly one of createdAt, updatedAt, staticListId/Name, smartListId/Name. Activities: createdAt (required), activityTypeIds, primaryAttributeValueIds or primaryAttributeValues. */
+export type ExportFilterInput = {
+  activityTypeIds?: Array<number> | null | undefined;
+  createdAt?: DateTimeRangeInput | null | undefined;
+  primaryAttributeValueIds?: Array<number> | null | undefined;
+  primaryAttributeValues?: Array<string> | null | undefined;
+  smartListId?: number | null | undefined;
+  smartListName?: string | null | undefined;
+  staticListId?: number | null | undefined;
+  staticListName?: string | null | undefined;
+  updatedAt?: DateTimeRangeInput | null | undefined;
+};
+
+/** CSV (comma), TSV (tab), SSV (semicolon). */
+export type ExportFormat =
+  | 'CSV'
+  | 'SSV'
+  | 'TSV';
+
+/** Marketo's states (CREATED, QUEUED, PROCESSING, COMPLETED, FAILED, CANCELLED), then the gateway's: DOWNLOADING the file, PARSING it, READY (rows readable). WAITING: held in the gateway's queue because Marketo's export queue is full or the daily export quota is spent. */
+export type ExportJobState =
+  | 'CANCELLED'
+  | 'COMPLETED'
+  | 'CREATED'
+  | 'DOWNLOADING'
+  | 'FAILED'
+  | 'PARSING'
+  | 'PROCESSING'
+  | 'QUEUED'
+  | 'READY'
+  | 'WAITING';
+
+export type ExportWaitReason =
+  /** The daily export volume is spent; resumes after midnight US Central. */
+  | 'DAILY_QUOTA'
+  /** Marketo answered 1029 Too many jobs in queue; retried as slots free up. */
+  | 'QUEUE_FULL';
+
+/** CSV (comma), TSV (tab), SSV (semicolon). */
+export type ImportFormat =
+  | 'CSV'
+  | 'SSV'
+  | 'TSV';
+
+export type ImportJobState =
+  | 'COMPLETE'
+  | 'FAILED'
+  | 'IMPORTING'
+  | 'QUEUED';
+
+/** Exactly one of `data` (delimited text with a header row) or `rows` (JSON objects). */
+export type ImportLeadsInput = {
+  /** Delimited text; the header row holds Marketo REST field names. */
+  data?: string | null | undefined;
+  format?: ImportFormat;
+  /** Add every imported lead to this static list. */
+  listId?: number | null | undefined;
+  lookupField?: string;
+  partitionName?: string | null | undefined;
+  /** Rows keyed by REST field names. */
+  rows?: Array<Record<string, unknown>> | null | undefined;
+};
+
+export type ListAction =
+  | 'ADD'
+  | 'REMOVE';
+
+export type ListMemberStatus =
+  | 'ADDED'
+  | 'REMOVED'
+  | 'SKIPPED';
+
+/** SANDBOX: the built-in simulator; MARKETO: a configured instance. */
+export type MarketoMode =
+  | 'MARKETO'
+  | 'SANDBOX';
+
+export type UpsertAction =
+  | 'CREATE_DUPLICATE'
+  | 'CREATE_ONLY'
+  | 'CREATE_OR_UPDATE'
+  | 'UPDATE_ONLY';
+
+export type UpsertCampaignStepInput = {
+  /** An active trigger campaign id. */
+  id: number;
+  tokens?: Array<CampaignTokenInput> | null | undefined;
+};
+
+export type UpsertLeadsInput = {
+  action?: UpsertAction;
+  /** Rows keyed by Marketo REST field names. */
+  leads: Array<unknown>;
+  lookupField?: string;
+  partitionName?: string | null | undefined;
+  then?: UpsertThenInput | null | undefined;
+};
+
+export type UpsertListStepInput = {
+  action?: ListAction;
+  /** Static list id. */
+  id: number;
+};
+
+/** CREATED/UPDATED by Marketo; SKIPPED by Marketo (reasons carry Marketo codes); FAILED: not applied because the gateway rejected the row before sending (INVALID_VALUE, MISSING_LOOKUP_VALUE, INVALID_ROW) or the call carrying it failed (its error code, e.g. QUOTA_EXHAUSTED, OUTCOME_UNKNOWN: the row may or may not have been applied). */
+export type UpsertStatus =
+  | 'CREATED'
+  | 'FAILED'
+  | 'SKIPPED'
+  | 'UPDATED';
+
+/** ADDED/REMOVED/TRIGGERED: done; SKIPPED: Marketo skipped it (reasons); FAILED: the step call failed (reasons); NOT_ATTEMPTED: the row has no lead (it was not created or updated). */
+export type UpsertStepStatus =
+  | 'ADDED'
+  | 'FAILED'
+  | 'NOT_ATTEMPTED'
+  | 'REMOVED'
+  | 'SKIPPED'
+  | 'TRIGGERED';
+
+/** One follow-up step for the upserted leads: a list change or a campaign request. */
+export type UpsertThenInput = {
+  campaign?: UpsertCampaignStepInput | null | undefined;
+  list?: UpsertListStepInput | null | undefined;
+};
+
+export type CreateMutationVariables = Exact<{
+  input: CreateExportJobInput;
+}>;
+
+
+export type CreateMutation = { createExportJob: { id: string, status: ExportJobState, entity: ExportEntity, parts: Array<{ exportId: string | null }> } };
+
+export type WatchSubscriptionVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type WatchSubscription = { exportJobStatus: { id: string, status: ExportJobState, fileSize: number | null, bytesDownloaded: number, rowsParsed: number, rowCount: number | null, numberOfRecords: number | null, checksum: string | null, error: { code: string, message: string, line: number | null } | null, waiting: { reason: ExportWaitReason, resumesAt: string | null } | null } };
+
+export type RowsQueryVariables = Exact<{
+  id: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type RowsQuery = { exportJob: { status: ExportJobState, rowCount: number | null, rows: { totalCount: number, edges: Array<{ cursor: string, node: Record<string, unknown> }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
+
+export type ImportLeadsMutationVariables = Exact<{
+  input: ImportLeadsInput;
+}>;
+
+
+export type ImportLeadsMutation = { importLeads: { id: string, status: ImportJobState | null, marketoStatus: string } };
+
+export type ImportJobQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ImportJobQuery = { importJob: { id: string, status: ImportJobState | null, rowsProcessed: number, rowsFailed: number, rowsWithWarning: number, message: string | null, failures: Array<{ row: Record<string, unknown>, reason: string }>, warnings: Array<{ row: Record<string, unknown>, reason: string }> } | null };
+
+export type ImportedLeadsQueryVariables = Exact<{
+  values: Array<string> | string;
+}>;
+
+
+export type ImportedLeadsQuery = { leadsBy: Array<{ id: number, email: string | null, firstName: string | null }> };
+
+export type LeadsByIdQueryVariables = Exact<{
+  ids: Array<number> | number;
+}>;
+
+
+export type LeadsByIdQuery = { leads: Array<{ id: number, email: string | null } | null> };
+
+export type LeadDetailsQueryVariables = Exact<{
+  id: number;
+}>;
+
+
+export type LeadDetailsQuery = { lead: { id: number, email: string | null, firstName: string | null, lastName: string | null, company: string | null, createdAt: string | null, updatedAt: string | null, company2: unknown, custom: Record<string, unknown> } | null };
+
+export type TwoAliasesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type TwoAliasesQuery = { a: { id: number, firstName: string | null } | null, b: { id: number, city: string | null } | null, c: Array<{ id: number, f: unknown } | null> };
+
+export type LeadsByQueryVariables = Exact<{
+  field: string;
+  values: Array<string> | string;
+}>;
+
+
+export type LeadsByQuery = { leadsBy: Array<{ id: number, email: string | null }> };
+
+export type LeadFieldsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LeadFieldsQuery = { leadFields: Array<{ name: string, displayName: string, dataType: string, length: number | null, readOnly: boolean, searchable: boolean }> };
+
+export type MembershipQueryVariables = Exact<{
+  ids: Array<number> | number;
+  listId: number;
+}>;
+
+
+export type MembershipQuery = { leads: Array<{ id: number, isMemberOf: boolean, lists: Array<{ id: number, name: string }> } | null> };
+
+export type UnknownFieldQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type UnknownFieldQuery = { lead: { id: number, field: unknown } | null };
+
+export type ListByIdQueryVariables = Exact<{
+  id: number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ListByIdQuery = { list: { id: number, name: string, description: string | null, programName: string | null, workspaceId: number | null, workspaceName: string | null, createdAt: string | null, updatedAt: string | null, leads: { edges: Array<{ cursor: string, node: { id: number, email: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
+
+export type TwoListsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type TwoListsQuery = { a: { id: number } | null, b: { id: number } | null, missing: { id: number } | null };
+
+export type ListsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  names?: Array<string> | string | null | undefined;
+  workspaceNames?: Array<string> | string | null | undefined;
+}>;
+
+
+export type ListsQuery = { lists: { edges: Array<{ cursor: string, node: { id: number, name: string, workspaceName: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type AddToListMutationVariables = Exact<{
+  listId: number;
+  leadIds: Array<number> | number;
+}>;
+
+
+export type AddToListMutation = { addLeadsToList: { listId: number, action: ListAction, added: number, skipped: number, results: Array<{ index: number, leadId: number, status: ListMemberStatus, reasons: Array<{ code: string, message: string }> }> } };
+
+export type RemoveFromListMutationVariables = Exact<{
+  listId: number;
+  leadIds: Array<number> | number;
+}>;
+
+
+export type RemoveFromListMutation = { removeLeadsFromList: { removed: number, skipped: number, results: Array<{ leadId: number, reasons: Array<{ code: string }> }> } };
+
+export type CampaignByIdQueryVariables = Exact<{
+  id: number;
+}>;
+
+
+export type CampaignByIdQuery = { campaign: { id: number, name: string, description: string | null, type: string, active: boolean, programId: number | null, programName: string | null, workspaceName: string | null, createdAt: string | null, updatedAt: string | null } | null };
+
+export type CampaignsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  isTriggerable?: boolean | null | undefined;
+  names?: Array<string> | string | null | undefined;
+}>;
+
+
+export type CampaignsQuery = { campaigns: { edges: Array<{ node: { id: number, name: string, type: string, active: boolean } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type TriggerMutationVariables = Exact<{
+  campaignId: number;
+  leadIds: Array<number> | number;
+  tokens?: Array<CampaignTokenInput> | CampaignTokenInput | null | undefined;
+}>;
+
+
+export type TriggerMutation = { triggerCampaign: { campaignId: number, leadCount: number, calls: number } };
+
+export type ScheduleMutationVariables = Exact<{
+  campaignId: number;
+  runAt?: string | null | undefined;
+  tokens?: Array<CampaignTokenInput> | CampaignTokenInput | null | undefined;
+  clone?: string | null | undefined;
+}>;
+
+
+export type ScheduleMutation = { scheduleCampaign: { campaignId: number, runAt: string | null } };
+
+export type FirstLeadQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type FirstLeadQuery = { lead: { id: number, email: string | null } | null };
+
+export type StatusTicksSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type StatusTicksSubscription = { marketoStatus: { mode: MarketoMode, instance: string, dailyQuota: number, limiter: { rateLimit: number, maxConcurrency: number } } };
+
+export type StatusQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type StatusQuery = { marketoStatus: { mode: MarketoMode, instance: string, callsToday: number, dailyQuota: number, dailyQuotaLeft: number, limiter: { inFlight: number, maxConcurrency: number, callsInWindow: number, rateLimit: number, rateWindowMs: number, queued: number, shared: boolean } } };
+
+export type UpsertLeadsMutationVariables = Exact<{
+  input: UpsertLeadsInput;
+}>;
+
+
+export type UpsertLeadsMutation = { upsertLeads: { total: number, created: number, updated: number, skipped: number, failed: number, results: Array<{ index: number, lookupValue: string | null, id: number | null, status: UpsertStatus, reasons: Array<{ code: string, message: string, field: string | null }> }>, then: { kind: string, targetId: number, action: string, succeeded: number, skipped: number, failed: number, notAttempted: number, error: { code: string, message: string } | null, results: Array<{ index: number, id: number | null, status: UpsertStepStatus, reasons: Array<{ code: string }> }> } | null } };
+
+export type UpsertLeadsProblemsMutationVariables = Exact<{
+  input: UpsertLeadsInput;
+}>;
+
+
+export type UpsertLeadsProblemsMutation = { upsertLeads: { total: number, created: number, updated: number, skipped: number, failed: number, results: Array<{ index: number, lookupValue: string | null, status: UpsertStatus, reasons: Array<{ code: string, field: string | null }> }>, then: { succeeded: number, skipped: number, failed: number, notAttempted: number, results: Array<{ index: number, status: UpsertStepStatus }> } | null } };
+
+export type LeadsByEmailQueryVariables = Exact<{
+  values: Array<string> | string;
+}>;
+
+
+export type LeadsByEmailQuery = { leadsBy: Array<{ id: number, email: string | null, firstName: string | null, field: unknown }> };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+
+export const CreateDocument = new TypedDocumentString(`
+    mutation Create($input: CreateExportJobInput!) {
+  createExportJob(input: $input) {
+    id
+    status
+    entity
+    parts {
+      exportId
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateMutation, CreateMutationVariables>;
+export const WatchDocument = new TypedDocumentString(`
+    subscription Watch($id: ID!) {
+  exportJobStatus(id: $id, entity: LEADS) {
+    id
+    status
+    fileSize
+    bytesDownloaded
+    rowsParsed
+    rowCount
+    numberOfRecords
+    checksum
+    error {
+      code
+      message
+      line
+    }
+    waiting {
+      reason
+      resumesAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<WatchSubscription, WatchSubscriptionVariables>;
+export const RowsDocument = new TypedDocumentString(`
+    query Rows($id: ID!, $first: Int, $after: String) {
+  exportJob(id: $id) {
+    status
+    rowCount
+    rows(first: $first, after: $after) {
+      totalCount
+      edges {
+        cursor
+        node
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RowsQuery, RowsQueryVariables>;
+export const ImportLeadsDocument = new TypedDocumentString(`
+    mutation ImportLeads($input: ImportLeadsInput!) {
+  importLeads(input: $input) {
+    id
+    status
+    marketoStatus
+  }
+}
+    `) as unknown as TypedDocumentString<ImportLeadsMutation, ImportLeadsMutationVariables>;
+export const ImportJobDocument = new TypedDocumentString(`
+    query ImportJob($id: ID!) {
+  importJob(id: $id) {
+    id
+    status
+    rowsProcessed
+    rowsFailed
+    rowsWithWarning
+    message
+    failures {
+      row
+      reason
+    }
+    warnings {
+      row
+      reason
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ImportJobQuery, ImportJobQueryVariables>;
+export const ImportedLeadsDocument = new TypedDocumentString(`
+    query ImportedLeads($values: [String!]!) {
+  leadsBy(field: "email", values: $values) {
+    id
+    email
+    firstName
+  }
+}
+    `) as unknown as TypedDocumentString<ImportedLeadsQuery, ImportedLeadsQueryVariables>;
+export const LeadsByIdDocument = new TypedDocumentString(`
+    query LeadsById($ids: [Int!]!) {
+  leads(ids: $ids) {
+    id
+    email
+  }
+}
+    `) as unknown as TypedDocumentString<LeadsByIdQuery, LeadsByIdQueryVariables>;
+export const LeadDetailsDocument = new TypedDocumentString(`
+    query LeadDetails($id: Int!) {
+  lead(id: $id) {
+    id
+    email
+    firstName
+    lastName
+    company
+    createdAt
+    updatedAt
+    company2: field(name: "company")
+    custom: fields(names: ["integer_field", "boolean_field"])
+  }
+}
+    `) as unknown as TypedDocumentString<LeadDetailsQuery, LeadDetailsQueryVariables>;
+export const TwoAliasesDocument = new TypedDocumentString(`
+    query TwoAliases {
+  a: lead(id: 1) {
+    id
+    firstName
+  }
+  b: lead(id: 2) {
+    id
+    city
+  }
+  c: leads(ids: [3, 4]) {
+    id
+    f: field(name: "textarea_field")
+  }
+}
+    `) as unknown as TypedDocumentString<TwoAliasesQuery, TwoAliasesQueryVariables>;
+export const LeadsByDocument = new TypedDocumentString(`
+    query LeadsBy($field: String!, $values: [String!]!) {
+  leadsBy(field: $field, values: $values) {
+    id
+    email
+  }
+}
+    `) as unknown as TypedDocumentString<LeadsByQuery, LeadsByQueryVariables>;
+export const LeadFieldsDocument = new TypedDocumentString(`
+    query LeadFields {
+  leadFields {
+    name
+    displayName
+    dataType
+    length
+    readOnly
+    searchable
+  }
+}
+    `) as unknown as TypedDocumentString<LeadFieldsQuery, LeadFieldsQueryVariables>;
+export const MembershipDocument = new TypedDocumentString(`
+    query Membership($ids: [Int!]!, $listId: Int!) {
+  leads(ids: $ids) {
+    id
+    isMemberOf(listId: $listId)
+    lists {
+      id
+      name
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<MembershipQuery, MembershipQueryVariables>;
+export const UnknownFieldDocument = new TypedDocumentString(`
+    query UnknownField {
+  lead(id: 1) {
+    id
+    field(name: "noSuchField")
+  }
+}
+    `) as unknown as TypedDocumentString<UnknownFieldQuery, UnknownFieldQueryVariables>;
+export const ListByIdDocument = new TypedDocumentString(`
+    query ListById($id: Int!, $first: Int, $after: String) {
+  list(id: $id) {
+    id
+    name
+    description
+    programName
+    workspaceId
+    workspaceName
+    createdAt
+    updatedAt
+    leads(first: $first, after: $after) {
+      edges {
+        cursor
+        node {
+          id
+          email
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ListByIdQuery, ListByIdQueryVariables>;
+export const TwoListsDocument = new TypedDocumentString(`
+    query TwoLists {
+  a: list(id: 1001) {
+    id
+  }
+  b: list(id: 1002) {
+    id
+  }
+  missing: list(id: 999999) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<TwoListsQuery, TwoListsQueryVariables>;
+export const ListsDocument = new TypedDocumentString(`
+    query Lists($first: Int, $after: String, $names: [String!], $workspaceNames: [String!]) {
+  lists(
+    first: $first
+    after: $after
+    names: $names
+    workspaceNames: $workspaceNames
+  ) {
+    edges {
+      cursor
+      node {
+        id
+        name
+        workspaceName
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ListsQuery, ListsQueryVariables>;
+export const AddToListDocument = new TypedDocumentString(`
+    mutation AddToList($listId: Int!, $leadIds: [Int!]!) {
+  addLeadsToList(listId: $listId, leadIds: $leadIds) {
+    listId
+    action
+    added
+    skipped
+    results {
+      index
+      leadId
+      status
+      reasons {
+        code
+        message
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AddToListMutation, AddToListMutationVariables>;
+export const RemoveFromListDocument = new TypedDocumentString(`
+    mutation RemoveFromList($listId: Int!, $leadIds: [Int!]!) {
+  removeLeadsFromList(listId: $listId, leadIds: $leadIds) {
+    removed
+    skipped
+    results(status: [SKIPPED]) {
+      leadId
+      reasons {
+        code
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RemoveFromListMutation, RemoveFromListMutationVariables>;
+export const CampaignByIdDocument = new TypedDocumentString(`
+    query CampaignById($id: Int!) {
+  campaign(id: $id) {
+    id
+    name
+    description
+    type
+    active
+    programId
+    programName
+    workspaceName
+    createdAt
+    updatedAt
+  }
+}
+    `) as unknown as TypedDocumentString<CampaignByIdQuery, CampaignByIdQueryVariables>;
+export const CampaignsDocument = new TypedDocumentString(`
+    query Campaigns($first: Int, $after: String, $isTriggerable: Boolean, $names: [String!]) {
+  campaigns(
+    first: $first
+    after: $after
+    isTriggerable: $isTriggerable
+    names: $names
+  ) {
+    edges {
+      node {
+        id
+        name
+        type
+        active
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CampaignsQuery, CampaignsQueryVariables>;
+export const TriggerDocument = new TypedDocumentString(`
+    mutation Trigger($campaignId: Int!, $leadIds: [Int!]!, $tokens: [CampaignTokenInput!]) {
+  triggerCampaign(campaignId: $campaignId, leadIds: $leadIds, tokens: $tokens) {
+    campaignId
+    leadCount
+    calls
+  }
+}
+    `) as unknown as TypedDocumentString<TriggerMutation, TriggerMutationVariables>;
+export const ScheduleDocument = new TypedDocumentString(`
+    mutation Schedule($campaignId: Int!, $runAt: DateTime, $tokens: [CampaignTokenInput!], $clone: String) {
+  scheduleCampaign(
+    campaignId: $campaignId
+    runAt: $runAt
+    tokens: $tokens
+    cloneToProgramName: $clone
+  ) {
+    campaignId
+    runAt
+  }
+}
+    `) as unknown as TypedDocumentString<ScheduleMutation, ScheduleMutationVariables>;
+export const FirstLeadDocument = new TypedDocumentString(`
+    query FirstLead {
+  lead(id: 1) {
+    id
+    email
+  }
+}
+    `) as unknown as TypedDocumentString<FirstLeadQuery, FirstLeadQueryVariables>;
+export const StatusTicksDocument = new TypedDocumentString(`
+    subscription StatusTicks {
+  marketoStatus(intervalMs: 100, count: 2) {
+    mode
+    instance
+    dailyQuota
+    limiter {
+      rateLimit
+      maxConcurrency
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StatusTicksSubscription, StatusTicksSubscriptionVariables>;
+export const StatusDocument = new TypedDocumentString(`
+    query Status {
+  marketoStatus {
+    mode
+    instance
+    callsToday
+    dailyQuota
+    dailyQuotaLeft
+    limiter {
+      inFlight
+      maxConcurrency
+      callsInWindow
+      rateLimit
+      rateWindowMs
+      queued
+      shared
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StatusQuery, StatusQueryVariables>;
+export const UpsertLeadsDocument = new TypedDocumentString(`
+    mutation UpsertLeads($input: UpsertLeadsInput!) {
+  upsertLeads(input: $input) {
+    total
+    created
+    updated
+    skipped
+    failed
+    results {
+      index
+      lookupValue
+      id
+      status
+      reasons {
+        code
+        message
+        field
+      }
+    }
+    then {
+      kind
+      targetId
+      action
+      succeeded
+      skipped
+      failed
+      notAttempted
+      error {
+        code
+        message
+      }
+      results {
+        index
+        id
+        status
+        reasons {
+          code
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UpsertLeadsMutation, UpsertLeadsMutationVariables>;
+export const UpsertLeadsProblemsDocument = new TypedDocumentString(`
+    mutation UpsertLeadsProblems($input: UpsertLeadsInput!) {
+  upsertLeads(input: $input) {
+    total
+    created
+    updated
+    skipped
+    failed
+    results(status: [FAILED, SKIPPED]) {
+      index
+      lookupValue
+      status
+      reasons {
+        code
+        field
+      }
+    }
+    then {
+      succeeded
+      skipped
+      failed
+      notAttempted
+      results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {
+        index
+        status
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UpsertLeadsProblemsMutation, UpsertLeadsProblemsMutationVariables>;
+export const LeadsByEmailDocument = new TypedDocumentString(`
+    query LeadsByEmail($values: [String!]!) {
+  leadsBy(field: "email", values: $values) {
+    id
+    email
+    firstName
+    field(name: "integer_field")
+  }
+}
+    `) as unknown as TypedDocumentString<LeadsByEmailQuery, LeadsByEmailQueryVariables>;
