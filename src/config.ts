@@ -3,11 +3,13 @@
  * from `parseMarketoEnv` (no credentials → the embedded sandbox). `describeConfig` is the only
  * form that is ever logged: secrets never leave this module.
  */
+import { type Env, intVar } from './env-vars.js';
 import type { LogLevel } from './logger.js';
 import { type MarketoEnvConfig, parseMarketoEnv } from './marketo/config.js';
 import { ConfigError } from './marketo/errors.js';
 import { sandboxOptionsFromEnv } from './sandbox/env.js';
 import type { SandboxOptions } from './sandbox/server.js';
+import { describeSecurity, type SecuritySettings, securityFromEnv } from './security/settings.js';
 
 /** The embedded sandbox: every SANDBOX_* variable of `npm run sandbox` (docs/sandbox.md), port 0 by default. */
 export type SandboxSettings = SandboxOptions & { port: number; timeScale: number };
@@ -22,18 +24,18 @@ export interface Config {
   sandbox: SandboxSettings;
   /** How long the lead field describe is cached (ms). */
   fieldCacheTtlMs: number;
+  /** API keys, CORS, operation limits (GATEWAY_*). Absent (embedding, tests): open, default limits. */
+  security?: SecuritySettings;
+  /** SIGTERM: how long in-flight requests may run on (GATEWAY_SHUTDOWN_GRACE_MS). */
+  shutdownGraceMs?: number;
+  /** REDIS_URL (+ REDIS_NAMESPACE): instances sharing it act as one gateway (README, Scale-out). */
+  redis?: RedisSettings;
 }
 
-type Env = Record<string, string | undefined>;
-
-function intVar(env: Env, name: string, fallback: number, min = 0): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new ConfigError(name, `must be an integer ≥ ${min}, got "${raw.slice(0, 20)}"`);
-  }
-  return value;
+export interface RedisSettings {
+  /** May carry a password: only `redactUrl(url)` is ever logged. */
+  url: string;
+  namespace?: string;
 }
 
 function scaleVar(env: Env, name: string): number {
@@ -68,7 +70,45 @@ export function loadConfig(env: Env = process.env): Config {
       timeScale: scaleVar(env, 'SANDBOX_TIME_SCALE'),
     },
     fieldCacheTtlMs: intVar(env, 'FIELD_CACHE_TTL_MS', 5 * 60_000),
+    security: securityFromEnv(env),
+    shutdownGraceMs: intVar(env, 'GATEWAY_SHUTDOWN_GRACE_MS', 10_000),
+    ...redisVar(env),
   };
+}
+
+function redisVar(env: Env): { redis?: RedisSettings } {
+  const url = env.REDIS_URL?.trim();
+  if (!url) return {};
+  if (!/^rediss?:\/\//.test(url)) {
+    throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
+  }
+  const namespace = env.REDIS_NAMESPACE?.trim();
+  if (namespace && !/^[A-Za-z0-9_.:-]{1,64}$/.test(namespace)) {
+    throw new ConfigError('REDIS_NAMESPACE', 'use 1-64 letters, digits, "_", ".", ":" or "-"');
+  }
+  return { redis: { url, ...(namespace && { namespace }) } };
+}
+
+/** The password in a Redis URL (for the logger's redaction list). */
+export function redisPassword(url: string): string | undefined {
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    return password || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A Redis URL as it may be logged: user and password left out, no query string. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const auth = parsed.username || parsed.password ? '[REDACTED]@' : '';
+    const path = parsed.pathname === '/' ? '' : parsed.pathname;
+    return `${parsed.protocol}//${auth}${parsed.host}${path}`;
+  } catch {
+    return '[unparseable URL]';
+  }
 }
 
 /** The configuration as it may be logged: the client secret is never included. */
@@ -102,5 +142,9 @@ export function describeConfig(config: Config): Record<string, unknown> {
       ...(marketo.rateWindowMs !== undefined && { rateWindowMs: marketo.rateWindowMs }),
     },
     fieldCacheTtlMs: config.fieldCacheTtlMs,
+    ...(config.security && { security: describeSecurity(config.security) }),
+    ...(config.redis && {
+      redis: { url: redactUrl(config.redis.url), namespace: config.redis.namespace ?? 'default' },
+    }),
   };
 }

@@ -4,7 +4,9 @@
  * fresh DataLoaders (never shared between requests).
  */
 import { randomUUID } from 'node:crypto';
+import { ANONYMOUS, type Principal } from './auth/scopes.js';
 import type { ExportJobManager } from './bulk/export-jobs.js';
+import type { ImportJobManager } from './bulk/import-jobs.js';
 import { CostTracker } from './cost.js';
 import type { FieldCatalog } from './loaders/field-catalog.js';
 import { GatewayLoaders } from './loaders/index.js';
@@ -26,10 +28,14 @@ export interface GatewayServices {
   logger: Logger;
   /** Bulk export jobs: one runner per job, shared by every operation and subscriber. */
   exportJobs: ExportJobManager;
+  /** Bulk import jobs: split, queued, polled and mapped back to input rows. */
+  importJobs: ImportJobManager;
 }
 
 export interface GraphQLContext {
   requestId: string;
+  /** The API key calling (scope-auth reads its scopes); `anonymous` in open mode. */
+  principal: Principal;
   /** The Marketo client, charged to this operation (`extensions.marketo`). */
   marketo: MarketoApi;
   cost: CostTracker;
@@ -37,28 +43,33 @@ export interface GraphQLContext {
   instance: MarketoInstanceInfo;
   logger: Logger;
   exportJobs: ExportJobManager;
+  importJobs: ImportJobManager;
 }
 
 export function createContext(
   services: GatewayServices,
-  init: { signal?: AbortSignal } = {},
+  init: { signal?: AbortSignal; principal?: Principal } = {},
 ): GraphQLContext {
   const requestId = randomUUID();
+  const principal = init.principal ?? ANONYMOUS;
   const cost = new CostTracker();
   const marketo = services.marketo.withContext({
     tracker: cost,
+    principal: principal.name,
     ...(init.signal && { signal: init.signal }),
   });
   return {
     requestId,
+    principal,
     marketo,
     cost,
     loaders: new GatewayLoaders(marketo, services.fieldCatalog, cost, {
       // The describe is shared by concurrent operations: one client going away must not abort it.
-      describeApi: services.marketo.withContext({ tracker: cost }),
+      describeApi: services.marketo.withContext({ tracker: cost, principal: principal.name }),
     }),
     instance: services.instance,
-    logger: services.logger.child({ requestId }),
+    logger: services.logger.child({ requestId, principal: principal.name }),
     exportJobs: services.exportJobs,
+    importJobs: services.importJobs,
   };
 }

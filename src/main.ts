@@ -18,7 +18,7 @@ try {
     if (stopping) return;
     stopping = true;
     bootLogger.info('stopping', { signal });
-    gateway.stop().then(
+    gateway.stop({ graceMs: config.shutdownGraceMs ?? 0 }).then(
       () => process.exit(0),
       (error: unknown) => {
         bootLogger.error('shutdown failed', { error });

@@ -1,11 +1,16 @@
 /**
  * graphql-ws on the HTTP server's `/graphql`, executing through `yoga.getEnveloped` so WebSocket
- * operations get the same context, plugins (cost, masking) and validation as HTTP and SSE.
+ * operations get the same context, plugins (cost, masking) and validation as HTTP and SSE. The
+ * API key (`connectionParams.authorization`) is checked once at connect: a wrong one closes the
+ * socket with 4403 before any operation.
  */
 import type { Server } from 'node:http';
 import type { ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
+import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
+import { type Access, createAccess } from './auth/access.js';
+import type { Principal } from './auth/scopes.js';
 import type { GatewayYoga } from './yoga.js';
 
 interface EnvelopedRoot {
@@ -18,10 +23,44 @@ export interface WebSocketHandle {
   dispose(): Promise<void>;
 }
 
-export function attachWebSocket(server: Server, yoga: GatewayYoga): WebSocketHandle {
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+export interface WebSocketOptions {
+  access?: Access;
+  /** Browser origins allowed to open a socket (as CORS); any when undefined. */
+  allowedOrigins?: readonly string[];
+}
+
+export function attachWebSocket(
+  server: Server,
+  yoga: GatewayYoga,
+  options: WebSocketOptions = {},
+): WebSocketHandle {
+  const access = options.access ?? createAccess();
+  const origins = options.allowedOrigins;
+  const wss = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    // Same rule as CORS: a browser from another origin is refused at the upgrade (403).
+    ...(origins &&
+      !origins.includes('*') && {
+        verifyClient: (
+          { origin }: { origin?: string },
+          done: (result: boolean, code?: number, message?: string) => void,
+        ) => {
+          const allowed = origin === undefined || origin === '' || origins.includes(origin);
+          done(allowed, 403, 'Forbidden');
+        },
+      }),
+  });
+  const principals = new WeakMap<WebSocket, Principal>();
   const handle = useServer(
     {
+      onConnect: (ctx) => {
+        const principal = access.principalFor(ctx.connectionParams?.authorization);
+        // false: graphql-ws closes with 4403 Forbidden, the same for a missing or a wrong key.
+        if (!principal) return false;
+        principals.set(ctx.extra.socket, principal);
+        return true;
+      },
       // graphql-ws hands back the args onSubscribe returned; rootValue carries yoga's enveloped functions.
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
@@ -31,6 +70,7 @@ export function attachWebSocket(server: Server, yoga: GatewayYoga): WebSocketHan
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params,
+          principal: principals.get(ctx.extra.socket),
         });
         const args: ExecutionArgs = {
           schema,

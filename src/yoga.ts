@@ -1,6 +1,6 @@
 /**
  * The yoga app: schema, per-request context, error masking that lets expected errors through with
- * their codes, `extensions.marketo` cost reporting, offline GraphiQL and `/health`.
+ * their codes, `extensions.marketo` cost reporting, offline GraphiQL, `/health` and `/ready`.
  */
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
@@ -9,11 +9,16 @@ import {
   handleStreamOrSingleExecutionResult,
   maskError,
   type Plugin,
+  useReadinessCheck,
   type YogaServerInstance,
 } from 'graphql-yoga';
+import { type Access, createAccess, unauthenticatedError } from './auth/access.js';
+import type { Principal } from './auth/scopes.js';
 import { createContext, type GatewayServices, type GraphQLContext } from './context.js';
 import { isExpectedError, toGraphQLError } from './errors.js';
 import type { Logger } from './logger.js';
+import { useOperationLimits } from './security/operation-limits.js';
+import { DEFAULT_LIMITS, type SecuritySettings } from './security/settings.js';
 
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -53,15 +58,40 @@ export function createGatewayYoga(options: {
   schema: GraphQLSchema;
   services: GatewayServices;
   logger: Logger;
+  /** `/ready` answers 503 while this is false (Marketo or Redis away); always 200 without it. */
+  ready?: () => Promise<boolean>;
+  /** Who may call; open (everyone `anonymous`) without it. */
+  access?: Access;
+  /** Operation limits, CORS, production mode; default limits without it. */
+  security?: Omit<SecuritySettings, 'apiKeys' | 'allowAnonymous'>;
 }): GatewayYoga {
   const { logger } = options;
+  const access = options.access ?? createAccess();
+  const security = options.security ?? { limits: DEFAULT_LIMITS, production: false };
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema: options.schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
-    context: ({ request }: { request?: Request }) =>
-      createContext(options.services, request?.signal ? { signal: request.signal } : {}),
+    // graphql-ws authenticates at connect and passes `principal`; HTTP and SSE carry the header.
+    context: ({ request, principal }: { request?: Request; principal?: Principal }) => {
+      const caller = principal ?? access.principalFor(request?.headers.get('authorization'));
+      if (!caller) throw unauthenticatedError();
+      return createContext(options.services, {
+        principal: caller,
+        ...(request?.signal && { signal: request.signal }),
+      });
+    },
+    batching: false,
+    ...(security.corsOrigins && {
+      cors: {
+        origin: [...security.corsOrigins],
+        methods: ['GET', 'POST', 'OPTIONS'],
+        allowedHeaders: ['authorization', 'content-type', 'accept'],
+        credentials: false,
+        maxAge: 600,
+      },
+    }),
     renderGraphiQL,
     graphiql: {
       title: 'Marketo GraphQL gateway',
@@ -86,6 +116,10 @@ export function createGatewayYoga(options: {
       warn: (...args: unknown[]) => logger.warn(String(args[0]), { details: args.slice(1) }),
       error: (...args: unknown[]) => logger.error(String(args[0]), { details: args.slice(1) }),
     },
-    plugins: [useMarketoCost()],
+    plugins: [
+      ...useOperationLimits(security.limits, security.production),
+      useMarketoCost(),
+      useReadinessCheck({ endpoint: '/ready', check: options.ready ?? (() => true) }),
+    ],
   });
 }

@@ -20,7 +20,7 @@ export interface ExportEnvSettings {
   dailyQuotaBytes?: number;
 }
 
-function positiveInt(env: Env, name: string): number | undefined {
+export function positiveInt(env: Env, name: string): number | undefined {
   const raw = env[name]?.trim();
   if (!raw) return undefined;
   const value = Number(raw);

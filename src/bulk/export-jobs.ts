@@ -15,7 +15,11 @@ import { DownloadFailure, downloadVerified } from './download.js';
 import { type ExportQuota, ExportQuotaTracker, type MarketoClock } from './export-quota.js';
 import { type CreateExportInput, marketoRequest, planExport } from './export-request.js';
 import { type IngestResult, ingestFile, ParseFailure } from './ingest.js';
-import { createMemoryJobRegistry, type JobRegistry } from './job-registry.js';
+import {
+  createMemoryJobRegistry,
+  type JobRegistry,
+  RegistryUnavailableError,
+} from './job-registry.js';
 import { nextQuotaReset } from './quota.js';
 import { RowStore } from './row-store.js';
 import {
@@ -67,6 +71,11 @@ export interface ExportJobManagerOptions {
   maxWindowDays?: number;
   /** Consecutive failed status polls before the job is failed. */
   maxPollFailures?: number;
+  /**
+   * With a registry shared by several instances: how often (real ms) unfinished jobs without a
+   * live poller (their owner died) are looked for and taken over. Off by default.
+   */
+  adoptIntervalMs?: number;
   /** Remove `dataDir` on close (a Marketo that forgets its jobs, like the embedded sandbox). */
   deleteDataOnClose?: boolean;
 }
@@ -156,6 +165,7 @@ export class ExportJobManager {
   private readonly describeLeads: (api: MarketoApi) => Promise<readonly FieldDescription[]>;
   private readonly maxWindowDays: number;
   private readonly maxPollFailures: number;
+  private readonly adoptIntervalMs: number | undefined;
   private readonly deleteDataOnClose: boolean;
   private registry: JobRegistry | undefined;
   private readonly injectedRegistry: JobRegistry | undefined;
@@ -166,6 +176,7 @@ export class ExportJobManager {
   private pumping: Promise<void> | undefined;
   private pumpAgain = false;
   private pumpTimer: NodeJS.Timeout | undefined;
+  private adoptTimer: NodeJS.Timeout | undefined;
   private readonly locks = new Map<string, Promise<unknown>>();
   private describeCache: { at: number; fields: Promise<readonly FieldDescription[]> } | undefined;
   private readonly quotaTracker: ExportQuotaTracker;
@@ -187,6 +198,7 @@ export class ExportJobManager {
     this.describeLeads = options.describeLeads ?? ((api) => this.cachedDescribe(api));
     this.maxWindowDays = options.maxWindowDays ?? 31;
     this.maxPollFailures = options.maxPollFailures ?? 10;
+    this.adoptIntervalMs = options.adoptIntervalMs;
     this.deleteDataOnClose = options.deleteDataOnClose ?? false;
     this.injectedRegistry = options.registry;
     this.quotaTracker = new ExportQuotaTracker({
@@ -219,19 +231,42 @@ export class ExportJobManager {
     const jobs = all
       .filter((job) => !isTerminal(job.status))
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-    for (const job of jobs) {
-      const key = jobKey(job.entity, job.id);
-      for (const part of job.parts) {
-        if (!part.enqueued) this.queue.push({ key, index: part.index });
-      }
-      this.logger.info('resuming export job', {
-        jobId: job.id,
-        entity: job.entity,
-        status: job.status,
-      });
-      this.ensureRunner(key);
+    for (const job of jobs) this.adopt(job);
+    const every = this.adoptIntervalMs;
+    if (every !== undefined && !this.closed) {
+      this.adoptTimer = setInterval(() => void this.adoptOrphans().catch(() => {}), every);
+      this.adoptTimer.unref();
     }
-    if (this.queue.length > 0) void this.pump();
+  }
+
+  /**
+   * Runs an unfinished job here once this instance holds its claim: the parts Marketo has not
+   * accepted yet join this instance's queue only then (never two instances creating one part).
+   */
+  private adopt(job: ExportJobRecord): void {
+    const key = jobKey(job.entity, job.id);
+    this.ensureRunner(key, async () => {
+      const latest = (await this.registry!.get(key)) ?? job;
+      this.logger.info('resuming export job', {
+        jobId: latest.id,
+        entity: latest.entity,
+        status: latest.status,
+      });
+      for (const part of latest.parts) {
+        const queued = this.queue.some((q) => q.key === key && q.index === part.index);
+        if (!part.enqueued && !queued) this.queue.push({ key, index: part.index });
+      }
+      if (this.queue.length > 0) void this.pump();
+    });
+  }
+
+  /** Takes over the unfinished jobs nobody polls (a shared registry whose owner instance died). */
+  private async adoptOrphans(): Promise<void> {
+    for (const job of await this.registry!.list()) {
+      if (this.closed) return;
+      if (isTerminal(job.status) || job.cancelRequested) continue;
+      if (!this.runners.has(jobKey(job.entity, job.id))) this.adopt(job);
+    }
   }
 
   private async reg(): Promise<JobRegistry> {
@@ -502,6 +537,7 @@ export class ExportJobManager {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.pumpTimer);
+    clearInterval(this.adoptTimer);
     for (const runner of this.runners.values()) runner.abort.abort(new Error('closing'));
     await Promise.allSettled([...this.runners.values()].map((r) => r.done));
     await this.pumping?.catch(() => {});
@@ -612,6 +648,10 @@ export class ExportJobManager {
           this.pumpAgain = false;
           await this.pumpOnce();
         } while (this.pumpAgain && !this.closed);
+      } catch (error) {
+        // The shared registry is away: the queue stays as it is; try again later.
+        if (!(error instanceof RegistryUnavailableError)) throw error;
+        this.schedulePump(this.queueRetryMs);
       } finally {
         this.pumping = undefined;
       }
@@ -712,7 +752,8 @@ export class ExportJobManager {
 
   // ---------------------------------------------------------------- the runner (one per job)
 
-  private ensureRunner(key: string): void {
+  /** Starts this job's runner unless one runs here; `onClaimed` once the claim is held. */
+  private ensureRunner(key: string, onClaimed?: () => Promise<void>): void {
     if (this.closed || this.runners.has(key)) return;
     const abort = new AbortController();
     let wakeFn = () => {};
@@ -737,16 +778,18 @@ export class ExportJobManager {
       });
     runner.done = (async () => {
       const registry = await this.reg();
-      if (!(await registry.claim(key))) return;
+      const lost = () => abort.abort(new Error('poller claim lost'));
+      if (!(await registry.claim(key, lost).catch(() => false))) return;
       try {
-        await this.run(key, abort.signal, sleep);
+        await onClaimed?.();
+        await this.runUntilDone(key, abort.signal, sleep);
       } catch (error) {
         if (!abort.signal.aborted) {
           this.logger.error('export runner crashed', { key, error });
           await this.fail(key, {
             code: 'INTERNAL',
             message: error instanceof Error ? error.message : String(error),
-          });
+          }).catch(() => {});
         }
       } finally {
         await registry.release(key);
@@ -754,6 +797,26 @@ export class ExportJobManager {
     })().finally(() => {
       if (this.runners.get(key) === runner) this.runners.delete(key);
     });
+  }
+
+  /** `run`, resumed where the job stands whenever the shared registry was briefly away. */
+  private async runUntilDone(
+    key: string,
+    signal: AbortSignal,
+    sleep: (realMs: number) => Promise<void>,
+  ): Promise<void> {
+    let warned = false;
+    for (;;) {
+      try {
+        await this.run(key, signal, sleep);
+        return;
+      } catch (error) {
+        if (!(error instanceof RegistryUnavailableError) || signal.aborted) throw error;
+        if (!warned) this.logger.warn('export runner waiting for the job registry', { key });
+        warned = true;
+        await sleep(this.pollIntervalMs);
+      }
+    }
   }
 
   private async run(

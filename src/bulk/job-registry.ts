@@ -8,6 +8,7 @@ import { setMaxListeners } from 'node:events';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createPubSub, type PubSub, type PubSubEventTarget } from 'graphql-yoga';
+import { GatewayError } from '../errors.js';
 import type { ExportJobRecord } from './types.js';
 
 /** Bytes of export files Marketo produced today (its day, US Central). */
@@ -15,6 +16,19 @@ export interface QuotaState {
   /** `YYYY-MM-DD` in America/Chicago. */
   day: string;
   usedBytes: number;
+}
+
+/**
+ * A shared registry that cannot be reached right now (Redis away). Transient: runners wait and
+ * retry instead of failing the job; clients get the code.
+ */
+export class RegistryUnavailableError extends GatewayError {
+  constructor(cause?: unknown) {
+    super('REGISTRY_UNAVAILABLE', 'The shared job registry is unavailable; try again shortly', {
+      cause,
+    });
+    this.name = 'RegistryUnavailableError';
+  }
 }
 
 export interface JobRegistry {
@@ -26,8 +40,11 @@ export interface JobRegistry {
   delete(key: string): Promise<void>;
   /** Every version saved from now on; ends when the caller stops iterating. */
   subscribe(key: string): AsyncIterableIterator<ExportJobRecord>;
-  /** Makes the caller the one poller of `key`; false while another holds it. */
-  claim(key: string): Promise<boolean>;
+  /**
+   * Makes the caller the one poller of `key`; false while another holds it. A shared registry
+   * calls `onLost` if the claim lapses while held (the caller must then stop polling).
+   */
+  claim(key: string, onLost?: () => void): Promise<boolean>;
   release(key: string): Promise<void>;
   getQuota(): Promise<QuotaState | undefined>;
   saveQuota(quota: QuotaState): Promise<void>;

@@ -27,7 +27,12 @@ import type {
   SyncAction,
   UsageDay,
 } from './api.js';
-import { createMemoryTokenStore, createTokenManager, type TokenStore } from './auth.js';
+import {
+  createMemoryTokenStore,
+  createTokenManager,
+  type TokenManager,
+  type TokenStore,
+} from './auth.js';
 import { alignResults, balancedChunks, runChunks, unique } from './batching.js';
 import { type CallSpec, type Core, createCore, createRedactor, type RetryPolicy } from './call.js';
 import { MARKETO_DEFAULTS, normaliseBaseUrl } from './config.js';
@@ -59,7 +64,11 @@ import {
   toInt,
 } from './wire.js';
 
-export type MarketoClient = MarketoApi & { close(): Promise<void> };
+export type MarketoClient = MarketoApi & {
+  close(): Promise<void>;
+  /** Whether a Marketo access token is at hand or can be fetched now (readiness; no API call). */
+  canAuthenticate(): Promise<boolean>;
+};
 
 export interface MarketoClientOptions {
   /** `https://123-ABC-456.mktorest.com` (with or without `/rest`, `/identity`), or the sandbox URL. */
@@ -154,6 +163,7 @@ interface Shared {
   core: Core;
   transport: Transport;
   limiter: RateLimiter;
+  tokens: TokenManager;
   closing?: Promise<void>;
 }
 
@@ -170,6 +180,15 @@ class Client implements MarketoClient {
   close(): Promise<void> {
     this.shared.closing ??= this.shared.limiter.close().then(() => this.shared.transport.close());
     return this.shared.closing;
+  }
+
+  async canAuthenticate(): Promise<boolean> {
+    try {
+      await this.shared.tokens.getToken();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private json(spec: CallSpec): Promise<Envelope> {
@@ -898,5 +917,5 @@ export function createMarketoClient(options: MarketoClientOptions): MarketoClien
     secrets,
     ...(options.random && { random: options.random }),
   });
-  return new Client({ core, transport, limiter }, {});
+  return new Client({ core, transport, limiter, tokens }, {});
 }

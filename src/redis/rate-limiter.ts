@@ -81,8 +81,7 @@ interface Call {
 }
 
 type Mode =
-  | { kind: 'redis' }
-  | { kind: 'warmup' | 'fallback'; local: RateLimiter; gate: Promise<void> };
+  { kind: 'redis' } | { kind: 'warmup' | 'fallback'; local: RateLimiter; gate: Promise<void> };
 
 const QUOTA_TTL_SEC = 2 * 24 * 3600;
 

@@ -5,18 +5,24 @@
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import { DateResolver, DateTimeResolver, JSONObjectResolver, JSONResolver } from 'graphql-scalars';
+import { grantedScopes, type Scope } from '../auth/scopes.js';
 import type { GraphQLContext } from '../context.js';
 import { GatewayError } from '../errors.js';
 
 export interface GatewaySchemaTypes {
   Context: GraphQLContext;
+  /** An API key's scopes (`src/auth/scopes.ts`); `admin` grants them all. */
+  AuthScopes: Record<Scope, boolean>;
   Scalars: {
     DateTime: { Input: Date; Output: Date | string };
     Date: { Input: Date; Output: Date | string };
     JSON: { Input: unknown; Output: unknown };
     JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
+    /** A multipart upload (GraphQL multipart request spec); input only. */
+    File: { Input: File; Output: never };
   };
   DefaultFieldNullability: true;
   DefaultEdgesNullability: false;
@@ -24,7 +30,18 @@ export interface GatewaySchemaTypes {
 }
 
 export const builder = new SchemaBuilder<GatewaySchemaTypes>({
-  plugins: [ErrorsPlugin, SimpleObjectsPlugin, RelayPlugin],
+  // scope-auth first: its check runs before the errors plugin could turn a refusal into a value.
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, SimpleObjectsPlugin, RelayPlugin],
+  scopeAuth: {
+    authScopes: (ctx) => grantedScopes(ctx.principal),
+    // A subscription is refused when it starts, not on its first event.
+    authorizeOnSubscribe: true,
+    unauthorizedError: (_parent, ctx, info) =>
+      new GatewayError(
+        'FORBIDDEN',
+        `API key "${ctx.principal.name}" may not use ${info.parentType.name}.${info.fieldName}`,
+      ),
+  },
   errors: {
     // A project class, not Error: anything unexpected stays masked by yoga.
     defaultTypes: [GatewayError],
@@ -44,7 +61,11 @@ builder.addScalarType('Date', DateResolver);
 builder.addScalarType('JSON', JSONResolver);
 builder.addScalarType('JSONObject', JSONObjectResolver);
 
-builder.queryType({ description: 'Read Marketo: leads, fields, lists, campaigns, jobs, limits.' });
+builder.queryType({
+  description: 'Read Marketo: leads, fields, lists, campaigns, jobs, limits.',
+  // Every read needs leads:read unless its field says otherwise (export jobs).
+  authScopes: { 'leads:read': true },
+});
 builder.mutationType({
   description: 'Write to Marketo: upserts, list membership, campaigns, imports.',
 });

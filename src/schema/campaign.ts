@@ -173,6 +173,7 @@ builder.mutationFields((t) => ({
       leadIds: t.arg.intList({ required: true }),
       tokens: t.arg({ type: [CampaignTokenInput], required: false }),
     },
+    authScopes: { 'campaigns:trigger': true },
     resolve: async (_root, args, ctx) => {
       positiveIds('leadIds', args.leadIds, MAX_TRIGGER_LEADS);
       const tokens = validateTokens('tokens', args.tokens);
@@ -192,6 +193,7 @@ builder.mutationFields((t) => ({
       tokens: t.arg({ type: [CampaignTokenInput], required: false }),
       cloneToProgramName: t.arg.string({ required: false }),
     },
+    authScopes: { 'campaigns:trigger': true },
     resolve: async (_root, args, ctx) => {
       positiveId('campaignId', args.campaignId);
       const tokens = validateTokens('tokens', args.tokens);

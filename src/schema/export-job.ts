@@ -350,6 +350,9 @@ const CreateExportJobInput = builder.inputType('CreateExportJobInput', {
   }),
 });
 
+/** Export jobs and their rows may be read by whoever may read leads or export them. */
+const EXPORT_READ_SCOPES = { 'leads:read': true, 'bulk:export': true } as const;
+
 builder.queryFields((t) => ({
   exportJob: t.field({
     type: ExportJobRef,
@@ -360,6 +363,8 @@ builder.queryFields((t) => ({
       id: t.arg.id({ required: true }),
       entity: t.arg({ type: ExportEntityEnum, required: false, defaultValue: 'leads' }),
     },
+    skipTypeScopes: true,
+    authScopes: EXPORT_READ_SCOPES,
     resolve: async (_root, args, ctx) =>
       (await ctx.exportJobs.find(String(args.id), args.entity ?? 'leads')) ?? null,
   }),
@@ -372,6 +377,8 @@ builder.queryFields((t) => ({
       status: t.arg({ type: [ExportJobStateEnum], required: false }),
       first: t.arg.int({ required: false, defaultValue: 50 }),
     },
+    skipTypeScopes: true,
+    authScopes: EXPORT_READ_SCOPES,
     resolve: (_root, args, ctx) =>
       ctx.exportJobs.list({
         ...(args.entity && { entity: args.entity }),
@@ -382,6 +389,8 @@ builder.queryFields((t) => ({
   exportQuota: t.field({
     type: ExportQuotaRef,
     nullable: false,
+    skipTypeScopes: true,
+    authScopes: EXPORT_READ_SCOPES,
     resolve: (_root, _args, ctx) => ctx.exportJobs.quota(),
   }),
 }));
@@ -393,6 +402,7 @@ builder.mutationFields((t) => ({
     description:
       "Validates against describe, creates and enqueues the Marketo job(s). When Marketo's queue is full the job waits (WAITING) in the gateway's queue instead of failing.",
     args: { input: t.arg({ type: CreateExportJobInput, required: true }) },
+    authScopes: { 'bulk:export': true },
     resolve: (_root, { input }, ctx) =>
       ctx.exportJobs.create(
         {
@@ -414,6 +424,7 @@ builder.mutationFields((t) => ({
       id: t.arg.id({ required: true }),
       entity: t.arg({ type: ExportEntityEnum, required: false, defaultValue: 'leads' }),
     },
+    authScopes: { 'bulk:export': true },
     resolve: (_root, args, ctx) => ctx.exportJobs.cancel(String(args.id), args.entity ?? 'leads'),
   }),
 }));
@@ -428,6 +439,7 @@ builder.subscriptionField('exportJobStatus', (t) =>
       id: t.arg.id({ required: true }),
       entity: t.arg({ type: ExportEntityEnum, required: false, defaultValue: 'leads' }),
     },
+    authScopes: { 'bulk:export': true },
     subscribe: (_root, args, ctx) => ctx.exportJobs.watch(String(args.id), args.entity ?? 'leads'),
     resolve: (job) => job,
   }),

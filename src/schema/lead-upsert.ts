@@ -5,6 +5,7 @@
  * and every row's fate in the follow-up step is reported (nothing is silently dropped).
  */
 
+import type { ImportJobRecord } from '../bulk/import-jobs.js';
 import type { GraphQLContext } from '../context.js';
 import { InputError } from '../errors.js';
 import { valueProblem } from '../lead-values.js';
@@ -15,6 +16,7 @@ import { MarketoError } from '../marketo/errors.js';
 import { positiveId } from './args.js';
 import { builder } from './builder.js';
 import { assertTriggerable, CampaignTokenInput, validateTokens } from './campaign.js';
+import { ImportJobRef, importJsonRows } from './import-job.js';
 import { changeListMembership, type ListAction, ListActionEnum } from './list.js';
 import { ReasonRef, type ReasonShape } from './reason.js';
 
@@ -31,6 +33,13 @@ type UpsertAction = keyof typeof UPSERT_ACTIONS;
 
 const UpsertActionEnum = builder.enumType('UpsertAction', {
   values: Object.keys(UPSERT_ACTIONS) as UpsertAction[],
+});
+
+type UpsertMode = 'SYNC' | 'BULK' | 'AUTO';
+const UpsertModeEnum = builder.enumType('UpsertMode', {
+  description:
+    "SYNC: Marketo's synchronous API, 300 rows per call, per-row results at once. BULK: a bulk import (split into 10 MB files), per-row failures and warnings in `importJob` when it finishes. AUTO: BULK from UPSERT_BULK_THRESHOLD rows on (10 000) when the request allows it, else SYNC.",
+  values: ['SYNC', 'BULK', 'AUTO'] as const,
 });
 
 type UpsertStatus = 'CREATED' | 'UPDATED' | 'SKIPPED' | 'FAILED';
@@ -79,8 +88,8 @@ const UpsertLeadsInput = builder.inputType('UpsertLeadsInput', {
     action: t.field({ type: UpsertActionEnum, required: true, defaultValue: 'CREATE_OR_UPDATE' }),
     lookupField: t.string({ required: true, defaultValue: 'email' }),
     partitionName: t.string({ required: false }),
-    // biome-ignore lint/suspicious/noThenProperty: `then` is the contract's name for the follow-up step.
     then: t.field({ type: UpsertThenInput, required: false }),
+    mode: t.field({ type: UpsertModeEnum, required: true, defaultValue: 'AUTO' }),
   }),
 });
 
@@ -108,6 +117,12 @@ interface StepResult {
 }
 
 interface UpsertOutcome {
+  /** The path taken. */
+  mode: 'SYNC' | 'BULK';
+  /** BULK: the import carrying the rows (per-row outcomes once it finishes). */
+  importJob: ImportJobRecord | null;
+  /** Input rows (BULK has no per-row results yet). */
+  total: number;
   results: RowResult[];
   /** The follow-up step (GraphQL `then`; not named so here, to stay non-thenable). */
   step: StepResult | null;
@@ -184,7 +199,7 @@ const countRows = (outcome: UpsertOutcome, status: UpsertStatus) =>
 
 const UpsertLeadsResultRef = builder.objectRef<UpsertOutcome>('UpsertLeadsResult').implement({
   fields: (t) => ({
-    total: t.int({ nullable: false, resolve: (o) => o.results.length }),
+    total: t.int({ nullable: false, description: 'Input rows.', resolve: (o) => o.total }),
     created: t.int({ nullable: false, resolve: (o) => countRows(o, 'CREATED') }),
     updated: t.int({ nullable: false, resolve: (o) => countRows(o, 'UPDATED') }),
     skipped: t.int({ nullable: false, resolve: (o) => countRows(o, 'SKIPPED') }),
@@ -197,8 +212,15 @@ const UpsertLeadsResultRef = builder.objectRef<UpsertOutcome>('UpsertLeadsResult
       resolve: (o, args) =>
         args.status ? o.results.filter((r) => args.status?.includes(r.status)) : o.results,
     }),
-    // biome-ignore lint/suspicious/noThenProperty: `then` is the contract's name for the follow-up step.
     then: t.field({ type: StepResultRef, nullable: true, resolve: (o) => o.step }),
+    mode: t.field({
+      type: UpsertModeEnum,
+      nullable: false,
+      description:
+        'The path taken. BULK: `results` is empty and the counters above are 0; every row is accounted for in `importJob` (failures and warnings by row number = index + 1; Marketo does not tell created from updated), and a `then.list` ADD is part of the import.',
+      resolve: (o) => o.mode,
+    }),
+    importJob: t.field({ type: ImportJobRef, nullable: true, resolve: (o) => o.importJob }),
   }),
 });
 
@@ -293,6 +315,21 @@ function rowProblems(
     }
   }
   return reasons;
+}
+
+/** Why the request cannot be a bulk import (which always creates or updates), if it cannot. */
+function bulkBlocker(
+  action: UpsertAction,
+  lookupField: string,
+  listAction: string | undefined,
+  campaign: unknown,
+): string | undefined {
+  const importable =
+    action === 'CREATE_OR_UPDATE' || (action === 'UPDATE_ONLY' && lookupField === 'id');
+  if (!importable) return `cannot ${action} (a bulk import creates or updates; UPDATE_ONLY by id)`;
+  if (listAction === 'REMOVE') return 'cannot remove leads from a list';
+  if (campaign) return 'cannot request a campaign';
+  return undefined;
 }
 
 function lookupText(row: unknown, lookupField: string): string | null {
@@ -443,6 +480,14 @@ builder.mutationField('upsertLeads', (t) =>
     description:
       'Creates/updates leads by a lookup field (any number of rows; 300 per Marketo call), then optionally adds/removes them to a list or requests a campaign for them.',
     args: { input: t.arg({ type: UpsertLeadsInput, required: true }) },
+    // The follow-up step needs its own scope as well.
+    authScopes: (_root, { input }) => ({
+      $all: {
+        'leads:write': true,
+        ...(input.then?.list && { 'lists:write': true }),
+        ...(input.then?.campaign && { 'campaigns:trigger': true }),
+      },
+    }),
     resolve: async (_root, { input }, ctx) => {
       const rows = input.leads;
       if (rows.length === 0) throw new InputError('input.leads', 'must not be empty');
@@ -474,6 +519,40 @@ builder.mutationField('upsertLeads', (t) =>
         await assertTriggerable(ctx, 'input.then.campaign.id', input.then.campaign.id);
       }
 
+      const blocker = bulkBlocker(
+        action,
+        lookupField,
+        input.then?.list?.action,
+        input.then?.campaign,
+      );
+      const mode = input.mode as UpsertMode;
+      if (mode === 'BULK' && blocker) throw new InputError('input.mode', `BULK ${blocker}`);
+      if (
+        mode === 'BULK' ||
+        (mode === 'AUTO' && !blocker && rows.length >= ctx.importJobs.upsertBulkThreshold)
+      ) {
+        const notObject = rows.findIndex((row) => !isRow(row));
+        if (notObject >= 0) {
+          throw new InputError('input.leads', `row ${notObject} is not a JSON object`, {
+            extra: { row: notObject },
+          });
+        }
+        const importJob = await importJsonRows(ctx, rows as Record<string, unknown>[], {
+          argument: 'input.leads',
+          format: 'CSV',
+          lookupField,
+          ...(input.then?.list && { listId: input.then.list.id }),
+          ...(input.partitionName != null && { partitionName: input.partitionName }),
+        });
+        return {
+          mode: 'BULK',
+          importJob,
+          total: rows.length,
+          results: [],
+          step: null,
+        } satisfies UpsertOutcome;
+      }
+
       const results: RowResult[] = rows.map((row, index) => {
         const reasons = rowProblems(catalog, row, action, lookupField);
         return {
@@ -502,7 +581,13 @@ builder.mutationField('upsertLeads', (t) =>
       } else if (input.then?.campaign) {
         step = await runCampaignStep(ctx, results, input.then.campaign.id, tokens);
       }
-      return { results, step };
+      return {
+        mode: 'SYNC',
+        importJob: null,
+        total: rows.length,
+        results,
+        step,
+      } satisfies UpsertOutcome;
     },
   }),
 );

@@ -212,6 +212,7 @@ builder.mutationFields((t) => ({
       listId: t.arg.int({ required: true }),
       leadIds: t.arg.intList({ required: true }),
     },
+    authScopes: { 'lists:write': true },
     resolve: (_root, args, ctx) =>
       membershipMutation(ctx.marketo, args.listId, args.leadIds, 'ADD'),
   }),
@@ -222,6 +223,7 @@ builder.mutationFields((t) => ({
       listId: t.arg.int({ required: true }),
       leadIds: t.arg.intList({ required: true }),
     },
+    authScopes: { 'lists:write': true },
     resolve: (_root, args, ctx) =>
       membershipMutation(ctx.marketo, args.listId, args.leadIds, 'REMOVE'),
   }),

@@ -70,6 +70,7 @@ builder.subscriptionField('marketoStatus', (t) =>
       intervalMs: t.arg.int({ required: true, defaultValue: 1000 }),
       count: t.arg.int({ required: false }),
     },
+    authScopes: { 'leads:read': true },
     subscribe: async function* (_root, args, ctx) {
       if (args.intervalMs < 100) throw new InputError('intervalMs', 'must be at least 100');
       if (args.count != null && args.count < 1) throw new InputError('count', 'must be at least 1');

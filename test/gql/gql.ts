@@ -43,6 +43,14 @@ type Documents = {
     "\n  mutation UpsertLeads($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results {\n        index\n        lookupValue\n        id\n        status\n        reasons {\n          code\n          message\n          field\n        }\n      }\n      then {\n        kind\n        targetId\n        action\n        succeeded\n        skipped\n        failed\n        notAttempted\n        error {\n          code\n          message\n        }\n        results {\n          index\n          id\n          status\n          reasons {\n            code\n          }\n        }\n      }\n    }\n  }\n": typeof types.UpsertLeadsDocument,
     "\n  mutation UpsertLeadsProblems($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results(status: [FAILED, SKIPPED]) {\n        index\n        lookupValue\n        status\n        reasons {\n          code\n          field\n        }\n      }\n      then {\n        succeeded\n        skipped\n        failed\n        notAttempted\n        results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {\n          index\n          status\n        }\n      }\n    }\n  }\n": typeof types.UpsertLeadsProblemsDocument,
     "\n  query LeadsByEmail($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n      field(name: \"integer_field\")\n    }\n  }\n": typeof types.LeadsByEmailDocument,
+    "\n  mutation StartImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n      rowsTotal\n    }\n  }\n": typeof types.StartImportDocument,
+    "\n  query ImportJobDetail($id: ID!) {\n    importJob(id: $id) {\n      id\n      status\n      marketoStatus\n      batchIds\n      rowsTotal\n      rowsProcessed\n      rowsFailed\n      rowsWithWarning\n      message\n      error {\n        code\n        message\n      }\n      parts {\n        batchId\n        marketoStatus\n        firstRow\n        rows\n        bytes\n        rowsFailed\n        rowsWithWarning\n      }\n      failures {\n        rowNumber\n        batchId\n        row\n        reason\n      }\n      warnings {\n        rowNumber\n        batchId\n        row\n        reason\n      }\n    }\n  }\n": typeof types.ImportJobDetailDocument,
+    "\n  mutation UpsertWithMode($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      mode\n      total\n      created\n      results {\n        index\n        status\n      }\n      importJob {\n        id\n        status\n      }\n    }\n  }\n": typeof types.UpsertWithModeDocument,
+    "\n  query Lead($id: Int!) { lead(id: $id) { id email } }\n": typeof types.LeadDocument,
+    "\n  query FleetStatus { marketoStatus { callsToday limiter { shared rateLimit maxConcurrency callsInWindow } } }\n": typeof types.FleetStatusDocument,
+    "\n  mutation FleetCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id status } }\n": typeof types.FleetCreateExportDocument,
+    "\n  subscription FleetWatchExport($id: ID!) { exportJobStatus(id: $id, entity: LEADS) { status rowCount } }\n": typeof types.FleetWatchExportDocument,
+    "\n  query FleetExportRows($id: ID!) { exportJob(id: $id) { status rowCount rows(first: 5) { totalCount } } }\n": typeof types.FleetExportRowsDocument,
 };
 const documents: Documents = {
     "\n  mutation Create($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { id status entity parts { exportId } }\n  }\n": types.CreateDocument,
@@ -73,6 +81,14 @@ const documents: Documents = {
     "\n  mutation UpsertLeads($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results {\n        index\n        lookupValue\n        id\n        status\n        reasons {\n          code\n          message\n          field\n        }\n      }\n      then {\n        kind\n        targetId\n        action\n        succeeded\n        skipped\n        failed\n        notAttempted\n        error {\n          code\n          message\n        }\n        results {\n          index\n          id\n          status\n          reasons {\n            code\n          }\n        }\n      }\n    }\n  }\n": types.UpsertLeadsDocument,
     "\n  mutation UpsertLeadsProblems($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results(status: [FAILED, SKIPPED]) {\n        index\n        lookupValue\n        status\n        reasons {\n          code\n          field\n        }\n      }\n      then {\n        succeeded\n        skipped\n        failed\n        notAttempted\n        results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {\n          index\n          status\n        }\n      }\n    }\n  }\n": types.UpsertLeadsProblemsDocument,
     "\n  query LeadsByEmail($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n      field(name: \"integer_field\")\n    }\n  }\n": types.LeadsByEmailDocument,
+    "\n  mutation StartImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n      rowsTotal\n    }\n  }\n": types.StartImportDocument,
+    "\n  query ImportJobDetail($id: ID!) {\n    importJob(id: $id) {\n      id\n      status\n      marketoStatus\n      batchIds\n      rowsTotal\n      rowsProcessed\n      rowsFailed\n      rowsWithWarning\n      message\n      error {\n        code\n        message\n      }\n      parts {\n        batchId\n        marketoStatus\n        firstRow\n        rows\n        bytes\n        rowsFailed\n        rowsWithWarning\n      }\n      failures {\n        rowNumber\n        batchId\n        row\n        reason\n      }\n      warnings {\n        rowNumber\n        batchId\n        row\n        reason\n      }\n    }\n  }\n": types.ImportJobDetailDocument,
+    "\n  mutation UpsertWithMode($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      mode\n      total\n      created\n      results {\n        index\n        status\n      }\n      importJob {\n        id\n        status\n      }\n    }\n  }\n": types.UpsertWithModeDocument,
+    "\n  query Lead($id: Int!) { lead(id: $id) { id email } }\n": types.LeadDocument,
+    "\n  query FleetStatus { marketoStatus { callsToday limiter { shared rateLimit maxConcurrency callsInWindow } } }\n": types.FleetStatusDocument,
+    "\n  mutation FleetCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id status } }\n": types.FleetCreateExportDocument,
+    "\n  subscription FleetWatchExport($id: ID!) { exportJobStatus(id: $id, entity: LEADS) { status rowCount } }\n": types.FleetWatchExportDocument,
+    "\n  query FleetExportRows($id: ID!) { exportJob(id: $id) { status rowCount rows(first: 5) { totalCount } } }\n": types.FleetExportRowsDocument,
 };
 
 /**
@@ -187,6 +203,38 @@ export function graphql(source: "\n  mutation UpsertLeadsProblems($input: Upsert
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query LeadsByEmail($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n      field(name: \"integer_field\")\n    }\n  }\n"): typeof import('./graphql.js').LeadsByEmailDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StartImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n      rowsTotal\n    }\n  }\n"): typeof import('./graphql.js').StartImportDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ImportJobDetail($id: ID!) {\n    importJob(id: $id) {\n      id\n      status\n      marketoStatus\n      batchIds\n      rowsTotal\n      rowsProcessed\n      rowsFailed\n      rowsWithWarning\n      message\n      error {\n        code\n        message\n      }\n      parts {\n        batchId\n        marketoStatus\n        firstRow\n        rows\n        bytes\n        rowsFailed\n        rowsWithWarning\n      }\n      failures {\n        rowNumber\n        batchId\n        row\n        reason\n      }\n      warnings {\n        rowNumber\n        batchId\n        row\n        reason\n      }\n    }\n  }\n"): typeof import('./graphql.js').ImportJobDetailDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpsertWithMode($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      mode\n      total\n      created\n      results {\n        index\n        status\n      }\n      importJob {\n        id\n        status\n      }\n    }\n  }\n"): typeof import('./graphql.js').UpsertWithModeDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Lead($id: Int!) { lead(id: $id) { id email } }\n"): typeof import('./graphql.js').LeadDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query FleetStatus { marketoStatus { callsToday limiter { shared rateLimit maxConcurrency callsInWindow } } }\n"): typeof import('./graphql.js').FleetStatusDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FleetCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id status } }\n"): typeof import('./graphql.js').FleetCreateExportDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription FleetWatchExport($id: ID!) { exportJobStatus(id: $id, entity: LEADS) { status rowCount } }\n"): typeof import('./graphql.js').FleetWatchExportDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query FleetExportRows($id: ID!) { exportJob(id: $id) { status rowCount rows(first: 5) { totalCount } } }\n"): typeof import('./graphql.js').FleetExportRowsDocument;
 
 
 export function graphql(source: string) {

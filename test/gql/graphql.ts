@@ -75,22 +75,27 @@ export type ImportFormat =
   | 'SSV'
   | 'TSV';
 
+/** Marketo's states (QUEUED, IMPORTING, COMPLETE, FAILED), plus the gateway's for split imports: SPLITTING while the input is still being cut into Marketo files, PARTIAL when some of its Marketo jobs completed and others failed (or the input broke off after some were sent). */
 export type ImportJobState =
   | 'COMPLETE'
   | 'FAILED'
   | 'IMPORTING'
-  | 'QUEUED';
+  | 'PARTIAL'
+  | 'QUEUED'
+  | 'SPLITTING';
 
-/** Exactly one of `data` (delimited text with a header row) or `rows` (JSON objects). */
+/** Exactly one of `file` (an upload), `data` (delimited text) or `rows` (JSON objects). Input larger than IMPORT_MAX_FILE_BYTES (10 MB) is split into several Marketo import jobs on row boundaries. */
 export type ImportLeadsInput = {
   /** Delimited text; the header row holds Marketo REST field names. */
   data?: string | null | undefined;
+  /** Delimited file in `format`; the header row holds Marketo REST field names. */
+  file?: unknown;
   format?: ImportFormat;
   /** Add every imported lead to this static list. */
   listId?: number | null | undefined;
   lookupField?: string;
   partitionName?: string | null | undefined;
-  /** Rows keyed by REST field names. */
+  /** Rows keyed by REST field names (written as `format` with csv-stringify). */
   rows?: Array<Record<string, unknown>> | null | undefined;
 };
 
@@ -125,6 +130,7 @@ export type UpsertLeadsInput = {
   /** Rows keyed by Marketo REST field names. */
   leads: Array<unknown>;
   lookupField?: string;
+  mode?: UpsertMode;
   partitionName?: string | null | undefined;
   then?: UpsertThenInput | null | undefined;
 };
@@ -134,6 +140,12 @@ export type UpsertListStepInput = {
   /** Static list id. */
   id: number;
 };
+
+/** SYNC: Marketo's synchronous API, 300 rows per call, per-row results at once. BULK: a bulk import (split into 10 MB files), per-row failures and warnings in `importJob` when it finishes. AUTO: BULK from UPSERT_BULK_THRESHOLD rows on (10 000) when the request allows it, else SYNC. */
+export type UpsertMode =
+  | 'AUTO'
+  | 'BULK'
+  | 'SYNC';
 
 /** CREATED/UPDATED by Marketo; SKIPPED by Marketo (reasons carry Marketo codes); FAILED: not applied because the gateway rejected the row before sending (INVALID_VALUE, MISSING_LOOKUP_VALUE, INVALID_ROW) or the call carrying it failed (its error code, e.g. QUOTA_EXHAUSTED, OUTCOME_UNKNOWN: the row may or may not have been applied). */
 export type UpsertStatus =
@@ -185,14 +197,14 @@ export type ImportLeadsMutationVariables = Exact<{
 }>;
 
 
-export type ImportLeadsMutation = { importLeads: { id: string, status: ImportJobState | null, marketoStatus: string } };
+export type ImportLeadsMutation = { importLeads: { id: string, status: ImportJobState, marketoStatus: string } };
 
 export type ImportJobQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ImportJobQuery = { importJob: { id: string, status: ImportJobState | null, rowsProcessed: number, rowsFailed: number, rowsWithWarning: number, message: string | null, failures: Array<{ row: Record<string, unknown>, reason: string }>, warnings: Array<{ row: Record<string, unknown>, reason: string }> } | null };
+export type ImportJobQuery = { importJob: { id: string, status: ImportJobState, rowsProcessed: number, rowsFailed: number, rowsWithWarning: number, message: string | null, failures: Array<{ row: Record<string, unknown>, reason: string }>, warnings: Array<{ row: Record<string, unknown>, reason: string }> } | null };
 
 export type ImportedLeadsQueryVariables = Exact<{
   values: Array<string> | string;
@@ -357,6 +369,60 @@ export type LeadsByEmailQueryVariables = Exact<{
 
 
 export type LeadsByEmailQuery = { leadsBy: Array<{ id: number, email: string | null, firstName: string | null, field: unknown }> };
+
+export type StartImportMutationVariables = Exact<{
+  input: ImportLeadsInput;
+}>;
+
+
+export type StartImportMutation = { importLeads: { id: string, status: ImportJobState, rowsTotal: number } };
+
+export type ImportJobDetailQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ImportJobDetailQuery = { importJob: { id: string, status: ImportJobState, marketoStatus: string, batchIds: Array<string>, rowsTotal: number, rowsProcessed: number, rowsFailed: number, rowsWithWarning: number, message: string | null, error: { code: string, message: string } | null, parts: Array<{ batchId: string | null, marketoStatus: string, firstRow: number, rows: number, bytes: number, rowsFailed: number, rowsWithWarning: number }>, failures: Array<{ rowNumber: number | null, batchId: string, row: Record<string, unknown>, reason: string }>, warnings: Array<{ rowNumber: number | null, batchId: string, row: Record<string, unknown>, reason: string }> } | null };
+
+export type UpsertWithModeMutationVariables = Exact<{
+  input: UpsertLeadsInput;
+}>;
+
+
+export type UpsertWithModeMutation = { upsertLeads: { mode: UpsertMode, total: number, created: number, results: Array<{ index: number, status: UpsertStatus }>, importJob: { id: string, status: ImportJobState } | null } };
+
+export type LeadQueryVariables = Exact<{
+  id: number;
+}>;
+
+
+export type LeadQuery = { lead: { id: number, email: string | null } | null };
+
+export type FleetStatusQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type FleetStatusQuery = { marketoStatus: { callsToday: number, limiter: { shared: boolean, rateLimit: number, maxConcurrency: number, callsInWindow: number } } };
+
+export type FleetCreateExportMutationVariables = Exact<{
+  input: CreateExportJobInput;
+}>;
+
+
+export type FleetCreateExportMutation = { createExportJob: { id: string, status: ExportJobState } };
+
+export type FleetWatchExportSubscriptionVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type FleetWatchExportSubscription = { exportJobStatus: { status: ExportJobState, rowCount: number | null } };
+
+export type FleetExportRowsQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type FleetExportRowsQuery = { exportJob: { status: ExportJobState, rowCount: number | null, rows: { totalCount: number } } | null };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -829,3 +895,117 @@ export const LeadsByEmailDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<LeadsByEmailQuery, LeadsByEmailQueryVariables>;
+export const StartImportDocument = new TypedDocumentString(`
+    mutation StartImport($input: ImportLeadsInput!) {
+  importLeads(input: $input) {
+    id
+    status
+    rowsTotal
+  }
+}
+    `) as unknown as TypedDocumentString<StartImportMutation, StartImportMutationVariables>;
+export const ImportJobDetailDocument = new TypedDocumentString(`
+    query ImportJobDetail($id: ID!) {
+  importJob(id: $id) {
+    id
+    status
+    marketoStatus
+    batchIds
+    rowsTotal
+    rowsProcessed
+    rowsFailed
+    rowsWithWarning
+    message
+    error {
+      code
+      message
+    }
+    parts {
+      batchId
+      marketoStatus
+      firstRow
+      rows
+      bytes
+      rowsFailed
+      rowsWithWarning
+    }
+    failures {
+      rowNumber
+      batchId
+      row
+      reason
+    }
+    warnings {
+      rowNumber
+      batchId
+      row
+      reason
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ImportJobDetailQuery, ImportJobDetailQueryVariables>;
+export const UpsertWithModeDocument = new TypedDocumentString(`
+    mutation UpsertWithMode($input: UpsertLeadsInput!) {
+  upsertLeads(input: $input) {
+    mode
+    total
+    created
+    results {
+      index
+      status
+    }
+    importJob {
+      id
+      status
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UpsertWithModeMutation, UpsertWithModeMutationVariables>;
+export const LeadDocument = new TypedDocumentString(`
+    query Lead($id: Int!) {
+  lead(id: $id) {
+    id
+    email
+  }
+}
+    `) as unknown as TypedDocumentString<LeadQuery, LeadQueryVariables>;
+export const FleetStatusDocument = new TypedDocumentString(`
+    query FleetStatus {
+  marketoStatus {
+    callsToday
+    limiter {
+      shared
+      rateLimit
+      maxConcurrency
+      callsInWindow
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<FleetStatusQuery, FleetStatusQueryVariables>;
+export const FleetCreateExportDocument = new TypedDocumentString(`
+    mutation FleetCreateExport($input: CreateExportJobInput!) {
+  createExportJob(input: $input) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<FleetCreateExportMutation, FleetCreateExportMutationVariables>;
+export const FleetWatchExportDocument = new TypedDocumentString(`
+    subscription FleetWatchExport($id: ID!) {
+  exportJobStatus(id: $id, entity: LEADS) {
+    status
+    rowCount
+  }
+}
+    `) as unknown as TypedDocumentString<FleetWatchExportSubscription, FleetWatchExportSubscriptionVariables>;
+export const FleetExportRowsDocument = new TypedDocumentString(`
+    query FleetExportRows($id: ID!) {
+  exportJob(id: $id) {
+    status
+    rowCount
+    rows(first: 5) {
+      totalCount
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<FleetExportRowsQuery, FleetExportRowsQueryVariables>;

@@ -12,7 +12,8 @@ import type { OperationCost } from '../../src/cost.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
 import { MARKETO_DEFAULTS } from '../../src/marketo/config.js';
 import { type SandboxOptions, startSandbox } from '../../src/sandbox/server.js';
-import { createGateway, type Gateway } from '../../src/server.js';
+import type { Store } from '../../src/sandbox/store.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/server.js';
 
 export interface GraphQLErrorJson {
   message: string;
@@ -43,6 +44,8 @@ export interface TestGateway {
   /** Gateway base URL (`http://localhost:port`). */
   url: string;
   sandboxUrl: string;
+  /** The sandbox's data, to check what Marketo holds without going through the gateway. */
+  store: Store;
   execute<TResult, TVariables>(
     document: DocumentTypeDecoration<TResult, TVariables> & { toString(): string },
     ...variables: Variables<TVariables>
@@ -62,6 +65,8 @@ export interface TestGatewayOptions {
   /** Marketo time per real ms, for both sandbox and client (default 50: a 20 s window is 400 ms). */
   timeScale?: number;
   sandbox?: Omit<SandboxOptions, 'timeScale'>;
+  /** Import manager overrides (e.g. a small `maxFileBytes` to force splits). */
+  importJobs?: GatewayOptions['importJobs'];
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -98,6 +103,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     gateway = await createGateway(config, {
       logger,
       exportJobs: { dataDir, deleteDataOnClose: true },
+      ...(options.importJobs && { importJobs: options.importJobs }),
     });
   } catch (error) {
     await sandbox.close();
@@ -115,6 +121,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     gateway,
     url,
     sandboxUrl: sandbox.url,
+    store: sandbox.store,
     async execute(document, ...[variables]) {
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',

@@ -30,14 +30,14 @@ export interface FleetOptions {
 }
 
 /** Connection settings that notice an outage and reconnect within tens of ms. */
+export const TEST_CONNECTION_TIMINGS = {
+  commandTimeoutMs: 300,
+  connectTimeoutMs: 300,
+  maxReconnectDelayMs: 40,
+} as const;
+
 export function testConnections(redis: TestRedis, namespace: string): RedisConnections {
-  return createRedisConnections({
-    url: redis.url,
-    namespace,
-    commandTimeoutMs: 300,
-    connectTimeoutMs: 300,
-    maxReconnectDelayMs: 40,
-  });
+  return createRedisConnections({ url: redis.url, namespace, ...TEST_CONNECTION_TIMINGS });
 }
 
 /** The Marketo limits on the sandbox's clock, with lease/probe timings to match. */

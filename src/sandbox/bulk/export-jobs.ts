@@ -17,12 +17,7 @@ import { createTimers } from './timers.js';
 import { centralDayOf, toWireTime } from './wire-time.js';
 
 export type ExportStatus =
-  | 'Created'
-  | 'Queued'
-  | 'Processing'
-  | 'Completed'
-  | 'Failed'
-  | 'Cancelled';
+  'Created' | 'Queued' | 'Processing' | 'Completed' | 'Failed' | 'Cancelled';
 
 export interface ExportJob {
   readonly exportId: string;

@@ -11,8 +11,7 @@
 import type { SandboxStore, SyncAction } from '../types.js';
 
 export type RowResult =
-  | { kind: 'imported'; leadId: number; warnings: string[] }
-  | { kind: 'failed'; reason: string };
+  { kind: 'imported'; leadId: number; warnings: string[] } | { kind: 'failed'; reason: string };
 
 export interface ImportTarget {
   store: SandboxStore;

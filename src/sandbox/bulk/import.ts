@@ -37,29 +37,27 @@ export function createBulkImport(deps: BulkDeps): { routes: Route[]; close(): Pr
           : errors('1003', `Import job '${batchId}' not found`);
       },
     },
-    ...(['failures', 'warnings'] as const).map(
-      (kind): Route => ({
-        method: 'GET',
-        pattern: `/bulk/v1/leads/batch/:batchId/${kind}.json`,
-        handle: (req) => {
-          const batchId = req.params.batchId ?? '';
-          const body = jobs.resultFile(req.clientId, batchId, kind);
-          return body === undefined
-            ? {
-                kind: 'raw',
-                status: 404,
-                headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
-                body: `No ${kind} file for import job '${batchId}'`,
-              }
-            : {
-                kind: 'raw',
-                status: 200,
-                headers: { 'Content-Type': BULK_FILE_CONTENT_TYPE },
-                body,
-              };
-        },
-      }),
-    ),
+    ...(['failures', 'warnings'] as const).map((kind): Route => ({
+      method: 'GET',
+      pattern: `/bulk/v1/leads/batch/:batchId/${kind}.json`,
+      handle: (req) => {
+        const batchId = req.params.batchId ?? '';
+        const body = jobs.resultFile(req.clientId, batchId, kind);
+        return body === undefined
+          ? {
+              kind: 'raw',
+              status: 404,
+              headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
+              body: `No ${kind} file for import job '${batchId}'`,
+            }
+          : {
+              kind: 'raw',
+              status: 200,
+              headers: { 'Content-Type': BULK_FILE_CONTENT_TYPE },
+              body,
+            };
+      },
+    })),
   ];
   return { routes, close: async () => jobs.close() };
 }

@@ -1,9 +1,7 @@
 /** HTTP `Range: bytes=…` for bulk file downloads (single ranges only, as Marketo documents). */
 
 export type RangeRequest =
-  | { kind: 'none' }
-  | { kind: 'range'; start: number; end: number }
-  | { kind: 'unsatisfiable' };
+  { kind: 'none' } | { kind: 'range'; start: number; end: number } | { kind: 'unsatisfiable' };
 
 /**
  * `bytes=a-b`, `bytes=a-` and `bytes=-n` against a file of `size` bytes. A header we cannot parse

@@ -1,0 +1,99 @@
+/**
+ * What instances sharing REDIS_URL share, built once per instance by the composition root: the
+ * rate limiter (the one Marketo budget), the access token, the export job registry (fleet-wide
+ * events, one poller per job) and the readiness verdict. `close()` comes after the Marketo client
+ * and the export manager have stopped using them.
+ */
+import type { JobRegistry } from '../bulk/job-registry.js';
+import { type RedisSettings, redactUrl } from '../config.js';
+import type { Logger } from '../logger.js';
+import { createRedisConnections, type RedisConnectionOptions } from './connections.js';
+import { createRedisJobRegistry, type RedisJobRegistryOptions } from './job-registry.js';
+import {
+  createRedisRateLimiter,
+  type RedisRateLimiter,
+  type RedisRateLimiterOptions,
+} from './rate-limiter.js';
+import {
+  createRedisTokenStore,
+  type RedisTokenStore,
+  type RedisTokenStoreOptions,
+} from './token-store.js';
+
+/** Timings (tests run them on a compressed clock); production defaults otherwise. */
+export interface ScaleOutTuning {
+  connection?: Partial<Omit<RedisConnectionOptions, 'url' | 'namespace' | 'logger'>>;
+  limiter?: Partial<Omit<RedisRateLimiterOptions, 'prefix' | 'logger'>>;
+  tokenStore?: Partial<Omit<RedisTokenStoreOptions, 'prefix' | 'logger'>>;
+  /** Export poller claim lifetime (ms). Default 5 000. */
+  leaseMs?: number;
+  /** How often orphaned export jobs are looked for (ms). Default 1 000. */
+  adoptIntervalMs?: number;
+}
+
+export interface ScaleOut {
+  limiter: RedisRateLimiter;
+  tokenStore: RedisTokenStore;
+  /** The export registry of one Marketo instance (jobs are keyed per origin host). */
+  exportRegistry(originHost: string): JobRegistry;
+  adoptIntervalMs: number;
+  /**
+   * Waits for the first connection (the export registry needs Redis to start); closes everything
+   * and throws when Redis does not answer within `timeoutMs`.
+   */
+  connect(timeoutMs?: number): Promise<void>;
+  /** Redis answers and the limiter is not on its local fallback share. */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function createScaleOut(
+  settings: RedisSettings,
+  options: {
+    limits: { concurrency: number; rateLimit: number; dailyQuota: number; rateWindowMs: number };
+    logger: Logger;
+    tuning?: ScaleOutTuning;
+  },
+): ScaleOut {
+  const { logger, tuning = {} } = options;
+  const connections = createRedisConnections({
+    url: settings.url,
+    ...(settings.namespace && { namespace: settings.namespace }),
+    logger: logger.child({ component: 'redis' }),
+    ...tuning.connection,
+  });
+  const { prefix } = connections;
+  const limiter = createRedisRateLimiter(connections.command, {
+    prefix,
+    ...options.limits,
+    logger: logger.child({ component: 'redis-limiter' }),
+    ...tuning.limiter,
+  });
+  const tokenStore = createRedisTokenStore(connections.command, {
+    prefix,
+    logger: logger.child({ component: 'redis-token' }),
+    ...tuning.tokenStore,
+  });
+  return {
+    limiter,
+    tokenStore,
+    exportRegistry: (originHost) => {
+      const registryOptions: RedisJobRegistryOptions = {
+        prefix: `${prefix}exports:${originHost}:`,
+        logger: logger.child({ component: 'redis-export-registry' }),
+        ...(tuning.leaseMs !== undefined && { leaseMs: tuning.leaseMs }),
+      };
+      return createRedisJobRegistry(connections, registryOptions);
+    },
+    adoptIntervalMs: tuning.adoptIntervalMs ?? 1_000,
+    async connect(timeoutMs = 10_000) {
+      if (await connections.ready(timeoutMs)) return;
+      await connections.close();
+      throw new Error(
+        `Redis (${redactUrl(settings.url)}) did not answer within ${timeoutMs} ms: check REDIS_URL`,
+      );
+    },
+    ready: async () => (await connections.ping()) && limiter.healthy(),
+    close: () => connections.close(),
+  };
+}

@@ -1,0 +1,190 @@
+/**
+ * Hostile operations are stopped before anything executes — deep, aliased, long, directive-heavy,
+ * too costly in Marketo calls, malformed, batched or oversized — each with its own error, no
+ * Marketo call made, and the server still answering normal queries afterwards.
+ */
+import { Readable } from 'node:stream';
+import { getIntrospectionQuery, parse } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { estimateMarketoCalls } from '../../src/security/marketo-cost.js';
+import { codes, keyFor, type SecuredGateway, startSecuredGateway } from './support.js';
+
+const MAX_BODY = 1024 * 1024;
+let gw: SecuredGateway;
+const admin = keyFor('admin');
+
+beforeAll(async () => {
+  gw = await startSecuredGateway({
+    security: { limits: { maxBodyBytes: MAX_BODY } },
+  });
+});
+afterAll(async () => {
+  await gw?.stop();
+});
+
+/** Refused with `status`, no Marketo call made, and a normal query still works afterwards. */
+async function expectRefused(
+  send: () => Promise<{ status: number; text: string }>,
+  status: number,
+  message: RegExp,
+) {
+  const before = await gw.restCalls();
+  const result = await send();
+  expect(result.status).toBe(status);
+  expect(result.text).toMatch(message);
+  expect(result.text).not.toMatch(/stack|at \w+ \(/);
+  expect(await gw.restCalls()).toBe(before);
+  const normal = await gw.graphql('{ leads(ids: [1, 2]) { id } }', {}, admin);
+  expect(normal.status).toBe(200);
+  expect(normal.body?.data).toEqual({ leads: [{ id: 1 }, { id: 2 }] });
+}
+
+const query =
+  (text: string, variables: Record<string, unknown> = {}) =>
+  () =>
+    gw.graphql(text, variables, admin);
+
+describe('operation shape limits (graphql-armor)', () => {
+  it('refuses a query nested deeper than the limit', async () => {
+    const levels = 4;
+    const deep = `{ lead(id: 1) { ${'lists { leads(first: 1) { edges { node { '.repeat(levels)}id${' } } } }'.repeat(levels)} } }`;
+    await expectRefused(query(deep), 400, /depth limit of 12 exceeded/);
+  });
+
+  it('refuses too many aliases', async () => {
+    const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: lead(id: 1) { id }`).join(' ');
+    await expectRefused(query(`{ ${aliases} }`), 400, /Aliases limit of 30 exceeded/);
+  });
+
+  it('refuses a query text of too many tokens (a huge inline list)', async () => {
+    const ids = Array.from({ length: 2_500 }, (_, i) => i + 1).join(', ');
+    await expectRefused(
+      query(`{ leads(ids: [${ids}]) { id } }`),
+      400,
+      /Token limit of 2000 exceeded/,
+    );
+  });
+
+  it('reports every limit it finds as a validation error, with its code', async () => {
+    const aliases = Array.from(
+      { length: 31 },
+      (_, i) => `a${i}: lead(id: 1) { id @skip(if: false) }`,
+    );
+    const result = await gw.graphql(`{ ${aliases.join(' ')} }`, {}, admin);
+    expect(result.status).toBe(400);
+    expect(result.body?.errors?.map((e) => e.message).sort()).toEqual([
+      'Aliases limit of 30 exceeded, found 31.',
+      'Directives limit of 20 exceeded, found 31.',
+    ]);
+    expect(codes(result.body?.errors)).toEqual([
+      'GRAPHQL_VALIDATION_FAILED',
+      'GRAPHQL_VALIDATION_FAILED',
+    ]);
+  });
+
+  it('refuses too many directives', async () => {
+    const directives = ' @include(if: true)'.repeat(21);
+    await expectRefused(
+      query(`{ lead(id: 1) { id${directives} } }`),
+      400,
+      /Directives limit of 20 exceeded/,
+    );
+  });
+
+  it('refuses a wide query over the structural cost limit', async () => {
+    const fields = 'id email firstName lastName company createdAt updatedAt';
+    const wide = `{ ${Array.from({ length: 30 }, (_, i) => `a${i}: lists(first: 1) { edges { node { leads(first: 1) { edges { node { ${fields} lists { id name } } } } } } }`).join(' ')} }`;
+    await expectRefused(query(wide), 400, /Query Cost limit of 5000 exceeded/);
+  });
+});
+
+describe('Marketo call cost', () => {
+  it('refuses leads(ids:) of 100,000 ids: 334 Marketo calls, over the limit of 250', async () => {
+    const ids = Array.from({ length: 100_000 }, (_, i) => i + 1);
+    const send = query('query Many($ids: [Int!]!) { leads(ids: $ids) { id } }', { ids });
+    await expectRefused(send, 200, /MARKETO_COST_LIMIT/);
+    const result = await send();
+    expect(result.body?.errors?.[0]?.extensions).toMatchObject({ marketoCalls: 334, limit: 250 });
+  });
+
+  it('adds up aliases and counts lists inside inputs, in Marketo calls (⌈n/300⌉)', () => {
+    const doc = parse(
+      'query ($ids: [Int!]!, $rows: [JSON!]!) { a: leads(ids: $ids) { id } b: leads(ids: [1, 2]) { id } upsert: lead(id: 1) { id } x: upsertLeads(input: { leads: $rows }) { total } }',
+    );
+    const ids = Array.from({ length: 1_000 }, (_, i) => i);
+    const rows = Array.from({ length: 50_000 }, (_, i) => ({ email: `${i}@example.com` }));
+    // 4 (1,000 ids) + 1 (2 ids) + 0 (no list) + 167 (50,000 rows)
+    expect(estimateMarketoCalls(doc, { ids, rows })).toBe(172);
+  });
+});
+
+describe('malformed, batched and oversized requests', () => {
+  it('answers a syntax error with 400', async () => {
+    await expectRefused(query('{ leads(ids: [1'), 400, /Syntax Error/);
+  });
+
+  it('answers a body that is not JSON, or has no query, with 400', async () => {
+    await expectRefused(() => gw.post('{"query": "{ lead', { key: admin }), 400, /errors/);
+    await expectRefused(() => gw.post({ variables: {} }, { key: admin }), 400, /query/i);
+  });
+
+  it('refuses batched operations', async () => {
+    const batch = [{ query: '{ lead(id: 1) { id } }' }, { query: '{ lead(id: 2) { id } }' }];
+    await expectRefused(() => gw.post(batch, { key: admin }), 400, /[Bb]atching is not supported/);
+  });
+
+  it('refuses a body over the size limit with 413 before reading it', async () => {
+    const padding = 'x'.repeat(MAX_BODY + 1);
+    await expectRefused(
+      () => gw.post({ query: '{ lead(id: 1) { id } }', extensions: { padding } }, { key: admin }),
+      413,
+      /PAYLOAD_TOO_LARGE/,
+    );
+  });
+
+  it('refuses a body of undeclared length (chunked) with 411', async () => {
+    const send = async () => {
+      const response = await fetch(`${gw.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+        body: Readable.toWeb(
+          Readable.from(['{"query":"{ lead(id: 1) { id } }"}']),
+        ) as ReadableStream,
+        duplex: 'half',
+      } as RequestInit);
+      return { status: response.status, text: await response.text() };
+    };
+    await expectRefused(send, 411, /LENGTH_REQUIRED/);
+  });
+});
+
+describe('development and production mode', () => {
+  it('suggests field names and allows introspection outside production', async () => {
+    const typo = await gw.graphql('{ leadz(ids: [1]) { id } }', {}, admin);
+    expect(typo.text).toContain('Did you mean');
+    // GraphiQL's full introspection query stays within every limit.
+    const introspection = await gw.graphql(getIntrospectionQuery(), {}, admin);
+    expect(introspection.status).toBe(200);
+    expect(introspection.body?.errors).toBeUndefined();
+  });
+
+  it('in production neither suggests field names nor answers introspection', async () => {
+    const production = await startSecuredGateway({ security: { production: true } });
+    try {
+      const typo = await production.graphql('{ leadz(ids: [1]) { id } }', {}, admin);
+      expect(typo.status).toBe(400);
+      expect(typo.text).not.toContain('Did you mean');
+      const introspection = await production.graphql(
+        '{ __schema { queryType { name } } }',
+        {},
+        admin,
+      );
+      expect(introspection.status).toBe(400);
+      expect(introspection.text).toMatch(/introspection/i);
+      const normal = await production.graphql('{ lead(id: 1) { id } }', {}, admin);
+      expect(normal.body?.data).toEqual({ lead: { id: 1 } });
+    } finally {
+      await production.stop();
+    }
+  });
+});
