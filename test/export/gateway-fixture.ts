@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { ExportJobManagerOptions } from '../../src/bulk/export-jobs.js';
-import type { Config } from '../../src/config.js';
+import { gatewayConfigFor } from '../helpers/gateway.js';
 import { silentLogger } from '../../src/logger.js';
-import { MARKETO_DEFAULTS } from '../../src/marketo/config.js';
 import { type Sandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/server.js';
 import { createGateway, type Gateway } from '../../src/server.js';
 import { POLL_MS, type SandboxStats, TIME_SCALE } from './fixture.js';
@@ -52,21 +51,7 @@ export async function startGatewayFixture(
 ): Promise<GatewayFixture> {
   const sandbox = await startSandbox({ timeScale: TIME_SCALE, leads: 3000, ...options.sandbox });
   const dataDir = await mkdtemp(join(tmpdir(), 'export-gateway-test-'));
-  const config: Config = {
-    port: 0,
-    host: '127.0.0.1',
-    logLevel: 'error',
-    marketo: {
-      sandbox: false,
-      baseUrl: sandbox.url,
-      clientId: sandbox.clientId,
-      clientSecret: sandbox.clientSecret,
-      ...MARKETO_DEFAULTS,
-    },
-    marketoTimeScale: TIME_SCALE,
-    sandbox: { port: 0, timeScale: 1 },
-    fieldCacheTtlMs: 60_000,
-  };
+  const config = gatewayConfigFor(sandbox, TIME_SCALE);
   const start = async () => {
     const gateway = await createGateway(config, {
       logger: silentLogger,

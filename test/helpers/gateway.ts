@@ -69,10 +69,16 @@ export interface TestGatewayOptions {
   importJobs?: GatewayOptions['importJobs'];
 }
 
-export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const timeScale = options.timeScale ?? 50;
-  const sandbox = await startSandbox({ leads: 2_000, ...options.sandbox, timeScale });
-  const config: Config = {
+/**
+ * A gateway configuration pointing at `sandbox` as at a real instance (URL + credentials), with
+ * Marketo's default limits on the sandbox's compressed clock. `overrides` add or replace members.
+ */
+export function gatewayConfigFor(
+  sandbox: { url: string; clientId: string; clientSecret: string },
+  timeScale: number,
+  overrides: Partial<Config> = {},
+): Config {
+  return {
     port: 0,
     host: '127.0.0.1',
     logLevel: 'error',
@@ -89,7 +95,14 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     marketoTimeScale: timeScale,
     sandbox: { port: 0, timeScale: 1 },
     fieldCacheTtlMs: 60_000,
+    ...overrides,
   };
+}
+
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const timeScale = options.timeScale ?? 50;
+  const sandbox = await startSandbox({ leads: 2_000, ...options.sandbox, timeScale });
+  const config = gatewayConfigFor(sandbox, timeScale);
   let gateway: Gateway;
   try {
     // TEST_LOG=debug shows the gateway's log lines while debugging a test.

@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { Config } from '../../src/config.js';
+import { gatewayConfigFor } from '../helpers/gateway.js';
 import { silentLogger } from '../../src/logger.js';
-import { MARKETO_DEFAULTS } from '../../src/marketo/config.js';
 import { createGateway, type Gateway } from '../../src/server.js';
 import { dataEpoch, iso } from '../export/fixture.js';
 import { startTestGateway } from '../helpers/gateway.js';
@@ -60,25 +59,7 @@ interface Instance {
 }
 
 async function startInstance(namespace: string): Promise<Instance> {
-  const config: Config = {
-    port: 0,
-    host: '127.0.0.1',
-    logLevel: 'error',
-    marketo: {
-      sandbox: false,
-      baseUrl: sandbox.url,
-      clientId: sandbox.clientId,
-      clientSecret: sandbox.clientSecret,
-      // No rateWindowMs: derived from the time scale, like the sandbox's.
-      concurrency: MARKETO_DEFAULTS.concurrency,
-      rateLimit: MARKETO_DEFAULTS.rateLimit,
-      dailyQuota: MARKETO_DEFAULTS.dailyQuota,
-    },
-    marketoTimeScale: timeScale,
-    sandbox: { port: 0, timeScale: 1 },
-    fieldCacheTtlMs: 60_000,
-    redis: { url: redis.url, namespace },
-  };
+  const config = gatewayConfigFor(sandbox, timeScale, { redis: { url: redis.url, namespace } });
   const { prefix: _prefix, ...limiter } = limiterOptions('', timeScale);
   const gateway = await createGateway(config, {
     logger: silentLogger,

@@ -10,9 +10,8 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { ApiKey } from '../../src/auth/api-keys.js';
 import type { Scope } from '../../src/auth/scopes.js';
-import type { Config } from '../../src/config.js';
+import { gatewayConfigFor } from '../helpers/gateway.js';
 import { silentLogger } from '../../src/logger.js';
-import { MARKETO_DEFAULTS } from '../../src/marketo/config.js';
 import { type SandboxOptions, startSandbox } from '../../src/sandbox/server.js';
 import {
   DEFAULT_LIMITS,
@@ -88,22 +87,8 @@ export async function startSecuredGateway(
 ): Promise<SecuredGateway> {
   const timeScale = 50;
   const sandbox = await startSandbox({ leads: 500, ...options.sandbox, timeScale });
-  const config: Config = {
-    port: 0,
-    host: '127.0.0.1',
+  const config = gatewayConfigFor(sandbox, timeScale, {
     logLevel: options.gatewayLogger ? 'debug' : 'error',
-    marketo: {
-      sandbox: false,
-      baseUrl: sandbox.url,
-      clientId: sandbox.clientId,
-      clientSecret: sandbox.clientSecret,
-      concurrency: MARKETO_DEFAULTS.concurrency,
-      rateLimit: MARKETO_DEFAULTS.rateLimit,
-      dailyQuota: MARKETO_DEFAULTS.dailyQuota,
-    },
-    marketoTimeScale: timeScale,
-    sandbox: { port: 0, timeScale: 1 },
-    fieldCacheTtlMs: 60_000,
     security: {
       apiKeys: KEYS,
       allowAnonymous: false,
@@ -111,7 +96,7 @@ export async function startSecuredGateway(
       ...options.security,
       limits: { ...DEFAULT_LIMITS, ...options.security?.limits },
     },
-  };
+  });
   let gateway: Gateway;
   try {
     const dataDir = await mkdtemp(join(tmpdir(), 'gateway-security-exports-'));
