@@ -332,6 +332,31 @@ function bulkBlocker(
   return undefined;
 }
 
+interface ModeChoice {
+  action: string;
+  lookupField: string;
+  mode: string;
+  leads: readonly unknown[];
+  then?: { list?: { action: string } | null; campaign?: unknown } | null;
+}
+
+function blockerOf(input: ModeChoice): string | undefined {
+  return bulkBlocker(
+    input.action as UpsertAction,
+    input.lookupField,
+    input.then?.list?.action,
+    input.then?.campaign,
+  );
+}
+
+/** Whether this upsert runs as a bulk import (BULK, or AUTO from the threshold when it can). */
+function goesBulk(input: ModeChoice, threshold: number): boolean {
+  const mode = input.mode as UpsertMode;
+  return (
+    mode === 'BULK' || (mode === 'AUTO' && input.leads.length >= threshold && !blockerOf(input))
+  );
+}
+
 function lookupText(row: unknown, lookupField: string): string | null {
   if (!isRow(row) || isBlank(row[lookupField])) return null;
   const value = row[lookupField];
@@ -481,11 +506,13 @@ builder.mutationField('upsertLeads', (t) =>
       'Creates/updates leads by a lookup field (any number of rows; 300 per Marketo call), then optionally adds/removes them to a list or requests a campaign for them.',
     args: { input: t.arg({ type: UpsertLeadsInput, required: true }) },
     // The follow-up step needs its own scope as well.
-    authScopes: (_root, { input }) => ({
+    authScopes: (_root, { input }, ctx) => ({
       $all: {
         'leads:write': true,
         ...(input.then?.list && { 'lists:write': true }),
         ...(input.then?.campaign && { 'campaigns:trigger': true }),
+        // Going through a bulk import is importing: it needs that scope too.
+        ...(goesBulk(input, ctx.importJobs.upsertBulkThreshold) && { 'bulk:import': true }),
       },
     }),
     resolve: async (_root, { input }, ctx) => {
@@ -519,18 +546,9 @@ builder.mutationField('upsertLeads', (t) =>
         await assertTriggerable(ctx, 'input.then.campaign.id', input.then.campaign.id);
       }
 
-      const blocker = bulkBlocker(
-        action,
-        lookupField,
-        input.then?.list?.action,
-        input.then?.campaign,
-      );
-      const mode = input.mode as UpsertMode;
-      if (mode === 'BULK' && blocker) throw new InputError('input.mode', `BULK ${blocker}`);
-      if (
-        mode === 'BULK' ||
-        (mode === 'AUTO' && !blocker && rows.length >= ctx.importJobs.upsertBulkThreshold)
-      ) {
+      const blocker = blockerOf(input);
+      if (input.mode === 'BULK' && blocker) throw new InputError('input.mode', `BULK ${blocker}`);
+      if (goesBulk(input, ctx.importJobs.upsertBulkThreshold)) {
         const notObject = rows.findIndex((row) => !isRow(row));
         if (notObject >= 0) {
           throw new InputError('input.leads', `row ${notObject} is not a JSON object`, {

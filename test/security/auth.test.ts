@@ -191,6 +191,24 @@ describe('scopes on every mutation over HTTP', () => {
     const admin = await gw.graphql(withList, {}, keyFor('admin'));
     expect(admin.body?.errors).toBeUndefined();
   });
+
+  it('an upsert that runs as a bulk import also needs bulk:import', async () => {
+    const bulk =
+      'mutation { upsertLeads(input: { leads: [{ email: "bulk@example.com" }], mode: BULK }) { total } }';
+    const writer = await gw.graphql(bulk, {}, keyFor('leads:write'));
+    expect(codes(writer.body?.errors)).toEqual(['FORBIDDEN']);
+    const importer = await gw.graphql(bulk, {}, keyFor('bulk:import'));
+    expect(codes(importer.body?.errors)).toEqual(['FORBIDDEN']);
+    const admin = await gw.graphql(bulk, {}, keyFor('admin'));
+    expect(admin.body?.errors).toBeUndefined();
+    // The same rows through the synchronous API need leads:write alone.
+    const sync = await gw.graphql(
+      bulk.replace('mode: BULK', 'mode: SYNC'),
+      {},
+      keyFor('leads:write'),
+    );
+    expect(sync.body?.errors).toBeUndefined();
+  });
 });
 
 describe('scopes over graphql-ws and SSE', () => {
