@@ -6,7 +6,6 @@
  *
  *   BENCH_EXPORT_MB=50 npm run bench:export
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,8 +17,8 @@ import type { ExportJobRecord } from '../src/bulk/types.js';
 import { createMarketoClient } from '../src/marketo/client.js';
 import { createClock } from '../src/sandbox/clock.js';
 import { Store } from '../src/sandbox/store.js';
+import { fmt, MB, startSandboxProcess } from './support.js';
 
-const MB = 1024 * 1024;
 const targetMb = Number(process.env.BENCH_EXPORT_MB ?? 500);
 const timeScale = Number(process.env.BENCH_TIME_SCALE ?? 1000);
 const ALL_PEOPLE_SMART_LIST = 2001;
@@ -46,30 +45,6 @@ function sizeUp(): { fields: string[]; bytesPerRow: number } {
   return { fields, bytesPerRow: bytes / rows };
 }
 
-/** The sandbox in a child process, so RSS and CPU measured here are the gateway's alone. */
-async function startSandboxProcess(leads: number): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/main.ts'], {
-    env: {
-      ...process.env,
-      SANDBOX_PORT: '0',
-      SANDBOX_LEADS: String(leads),
-      SANDBOX_TIME_SCALE: String(timeScale),
-      SANDBOX_EXPORT_DAILY_QUOTA_BYTES: String(1e13),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
-  });
-  return { url, child };
-}
-
 let peakRss = 0;
 const sampleRss = () => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -88,15 +63,18 @@ async function csvParseAlone(file: string): Promise<{ seconds: number; rows: num
   return { seconds: (performance.now() - started) / 1000, rows };
 }
 
-const fmt = (n: number, digits = 1) => n.toFixed(digits);
-
 async function main(): Promise<void> {
   const { fields, bytesPerRow } = sizeUp();
   const leads = Math.ceil((targetMb * MB) / bytesPerRow);
   console.log(
     `bench:export — target ${targetMb} MB: ${leads.toLocaleString()} leads × ${fields.length} fields (~${Math.round(bytesPerRow)} B/row), sandbox timeScale ${timeScale}`,
   );
-  const { url, child } = await startSandboxProcess(leads);
+  // The sandbox in a child process, so RSS and CPU measured here are the gateway's alone.
+  const { url, child } = await startSandboxProcess({
+    SANDBOX_LEADS: String(leads),
+    SANDBOX_TIME_SCALE: String(timeScale),
+    SANDBOX_EXPORT_DAILY_QUOTA_BYTES: String(1e13),
+  });
   const client = createMarketoClient({
     baseUrl: url,
     clientId: 'sandbox',

@@ -1,0 +1,502 @@
+/**
+ * `npm run bench:upsert`: BENCH_UPSERT_ROWS (50,000 and 1,000,000) new leads through `upsertLeads`,
+ * one GraphQL call per run over real HTTP, once with `mode: SYNC` and once with `mode: BULK`.
+ * The sandbox runs with Marketo's real limits (100 calls / 20 s, 10 concurrent, 300 per call, 2
+ * imports at once) on a compressed clock (BENCH_TIME_SCALE, default 100), in its own process;
+ * the gateway runs in another, configured as for a real instance (URL + credentials), so its
+ * peak RSS is its own; this process only sends the request and watches.
+ *
+ * SYNC: rows/s as a ratio of the API ceiling (300 × 100 / 20 s = 1,500 rows/s × timeScale) and
+ * the 606/615 the sandbox answered. BULK: wall time until the import is COMPLETE (real and
+ * Marketo time), rows imported, files and their fill. Peak RSS of the gateway for both.
+ *
+ *   BENCH_UPSERT_ROWS=50000,200000 BENCH_TIME_SCALE=100 npm run bench:upsert
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IMPORT_MAX_BYTES } from '../src/marketo/import-upload.js';
+import { silentLogger } from '../src/logger.js';
+import { MARKETO_DEFAULTS } from '../src/marketo/config.js';
+import { MAX_UPSERT_ROWS } from '../src/schema/lead-upsert.js';
+import { DEFAULT_LIMITS } from '../src/security/settings.js';
+import { createGateway } from '../src/server.js';
+import { gatewayConfigFor, type SandboxStats } from '../test/helpers/gateway.js';
+import {
+  fmt,
+  MB,
+  spawnListening,
+  startSandboxProcess,
+  stopProcess,
+  writeResults,
+} from './support.js';
+
+const RECORDS_PER_CALL = 300;
+/** Marketo's synchronous ceiling at real time: 300 rows × 100 calls / 20 s. */
+const CEILING_ROWS_PER_S =
+  (RECORDS_PER_CALL * MARKETO_DEFAULTS.rateLimit) / (MARKETO_DEFAULTS.rateWindowMs / 1000);
+const TARGETS = { syncRatio: 0.95, rateErrors: 0, peakRssMb: 200, fileFill: 0.95 };
+
+// ─── The gateway process ────────────────────────────────────────────────────────────────────
+
+/** Child role: a gateway in front of the sandbox at BENCH_SANDBOX_URL, answering RSS over IPC. */
+async function runGateway(): Promise<void> {
+  const timeScale = Number(process.env.BENCH_TIME_SCALE);
+  const sandbox = {
+    url: process.env.BENCH_SANDBOX_URL!,
+    clientId: 'sandbox',
+    clientSecret: 'sandbox',
+  };
+  // A real instance's settings, with the per-operation limits raised for one 1,000,000-row call.
+  const config = gatewayConfigFor(sandbox, timeScale, {
+    security: {
+      apiKeys: [],
+      allowAnonymous: true,
+      production: true,
+      limits: {
+        ...DEFAULT_LIMITS,
+        maxMarketoCalls: Math.ceil(MAX_UPSERT_ROWS / RECORDS_PER_CALL) + 10,
+        maxBodyBytes: 512 * MB,
+      },
+    },
+  });
+  const dataDir = await mkdtemp(join(tmpdir(), 'bench-upsert-'));
+  const gateway = await createGateway(config, {
+    logger: silentLogger,
+    exportJobs: { dataDir: join(dataDir, 'exports'), deleteDataOnClose: true },
+    importJobs: { dataDir: join(dataDir, 'imports') },
+  });
+  const url = await gateway.start(0, '127.0.0.1');
+  process.on('message', (message) => {
+    if (message === 'rss') {
+      // maxRSS: the kernel's high-water mark for this process, in KiB.
+      process.send!({
+        peakRss: process.resourceUsage().maxRSS * 1024,
+        rss: process.memoryUsage().rss,
+        cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+      });
+    }
+  });
+  process.once('SIGTERM', () => {
+    gateway
+      .stop()
+      .then(() => rm(dataDir, { recursive: true, force: true }))
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+  });
+  process.stdout.write(`gateway listening on ${url}\n`);
+}
+
+// ─── The driver ─────────────────────────────────────────────────────────────────────────────
+
+const sizes = (process.env.BENCH_UPSERT_ROWS ?? '50000,1000000')
+  .split(',')
+  .map((s) => Number(s.trim()))
+  .filter((n) => Number.isInteger(n) && n > 0);
+const timeScale = Number(process.env.BENCH_TIME_SCALE ?? 100);
+
+/** From the gateway process: RSS high-water mark and now (bytes), CPU time used (ms). */
+interface GatewayUsage {
+  peakRss: number;
+  rss: number;
+  cpuMs: number;
+}
+
+interface Processes {
+  sandboxUrl: string;
+  gatewayUrl: string;
+  usage(): Promise<GatewayUsage>;
+  stats(): Promise<SandboxStats>;
+  stop(): Promise<void>;
+}
+
+/** A fresh sandbox (Marketo's limits, enforced) and a fresh gateway, each in its own process. */
+async function startProcesses(): Promise<Processes> {
+  const sandbox = await startSandboxProcess({
+    SANDBOX_TIME_SCALE: String(timeScale),
+    SANDBOX_LEADS: '10000',
+    // Marketo's own limits, spelled out so an inherited SANDBOX_* variable cannot change them.
+    SANDBOX_RATE_LIMIT: String(MARKETO_DEFAULTS.rateLimit),
+    SANDBOX_RATE_WINDOW_MS: String(MARKETO_DEFAULTS.rateWindowMs),
+    SANDBOX_CONCURRENCY: String(MARKETO_DEFAULTS.concurrency),
+    SANDBOX_MAX_BATCH: String(RECORDS_PER_CALL),
+    SANDBOX_DAILY_QUOTA: String(MARKETO_DEFAULTS.dailyQuota),
+    SANDBOX_IMPORT_MAX_BYTES: String(IMPORT_MAX_BYTES),
+    SANDBOX_ENFORCE_LIMITS: 'true',
+  });
+  let gateway: Awaited<ReturnType<typeof spawnListening>>;
+  try {
+    gateway = await spawnListening('bench/upsert.ts', {
+      args: ['--gateway'],
+      env: { BENCH_SANDBOX_URL: sandbox.url, BENCH_TIME_SCALE: String(timeScale) },
+      ipc: true,
+    });
+  } catch (error) {
+    await stopProcess(sandbox.child);
+    throw error;
+  }
+  const child = gateway.child;
+  return {
+    sandboxUrl: sandbox.url,
+    gatewayUrl: gateway.url,
+    usage: () =>
+      new Promise((resolve) => {
+        child.once('message', (m) => resolve(m as GatewayUsage));
+        child.send('rss');
+      }),
+    async stats() {
+      const response = await fetch(`${sandbox.url}/__sandbox/stats`);
+      return (await response.json()) as SandboxStats;
+    },
+    async stop() {
+      await stopProcess(child);
+      await stopProcess(sandbox.child);
+    },
+  };
+}
+
+interface GraphQLResponse<T> {
+  data?: T | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+async function graphql<T>(url: string, body: string): Promise<T> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    body,
+  });
+  const result = (await response.json()) as GraphQLResponse<T>;
+  if (result.errors?.length || !result.data) {
+    throw new Error(`HTTP ${response.status}: ${JSON.stringify(result.errors).slice(0, 500)}`);
+  }
+  return result.data;
+}
+
+/** New leads (unique emails per run), as a JSON request body built as one string. */
+function upsertBody(rows: number, mode: 'SYNC' | 'BULK', tag: string): string {
+  const query = `mutation Upsert($input: UpsertLeadsInput!) {
+    upsertLeads(input: $input) {
+      mode total created updated skipped failed
+      importJob { id status rowsTotal }
+    }
+  }`;
+  const leads: string[] = new Array<string>(rows);
+  for (let i = 0; i < rows; i++) {
+    leads[i] =
+      `{"email":"bench.${tag}.${i}@example.com","firstName":"Bench${i % 997}","lastName":"Upsert ${tag}","company":"Acme ${i % 101}"}`;
+  }
+  return `{"query":${JSON.stringify(query)},"variables":{"input":{"mode":"${mode}","leads":[${leads.join(',')}]}}}`;
+}
+
+interface UpsertData {
+  upsertLeads: {
+    mode: string;
+    total: number;
+    created: number;
+    updated: number;
+    skipped: number;
+    failed: number;
+    importJob: { id: string; status: string; rowsTotal: number } | null;
+  };
+}
+
+interface ImportJobData {
+  importJob: {
+    status: string;
+    rowsTotal: number;
+    rowsProcessed: number;
+    rowsFailed: number;
+    rowsWithWarning: number;
+    parts: { bytes: number; rows: number }[];
+  } | null;
+}
+
+/** Peak RSS, RSS before the request (started, idle) and the gateway's CPU time / wall time. */
+const rssFigures = (before: GatewayUsage, after: GatewayUsage, seconds: number) => ({
+  peakRssMb: after.peakRss / MB,
+  baselineRssMb: before.rss / MB,
+  gatewayCpuShare: (after.cpuMs - before.cpuMs) / 1000 / seconds,
+});
+
+const rateErrors = (stats: SandboxStats) => ({
+  e606: stats.errors['606'] ?? 0,
+  e615: stats.errors['615'] ?? 0,
+});
+
+interface SyncResult {
+  rows: number;
+  seconds: number;
+  rowsPerS: number;
+  ceilingRowsPerS: number;
+  ratio: number;
+  created: number;
+  failed: number;
+  skipped: number;
+  syncCalls: number;
+  maxCallsInWindow: number;
+  peakConcurrency: number;
+  e606: number;
+  e615: number;
+  peakRssMb: number;
+  baselineRssMb: number;
+  gatewayCpuShare: number;
+}
+
+async function syncRun(rows: number): Promise<SyncResult> {
+  const p = await startProcesses();
+  try {
+    const body = upsertBody(rows, 'SYNC', `s${rows}`);
+    const before = await p.usage();
+    const t0 = performance.now();
+    const data = await graphql<UpsertData>(p.gatewayUrl, body);
+    const seconds = (performance.now() - t0) / 1000;
+    const stats = await p.stats();
+    const after = await p.usage();
+    const result = data.upsertLeads;
+    const ceiling = CEILING_ROWS_PER_S * timeScale;
+    return {
+      rows,
+      seconds,
+      rowsPerS: rows / seconds,
+      ceilingRowsPerS: ceiling,
+      ratio: rows / seconds / ceiling,
+      created: result.created + result.updated,
+      failed: result.failed,
+      skipped: result.skipped,
+      syncCalls: stats.calls.byEndpoint['POST /rest/v1/leads.json'] ?? 0,
+      maxCallsInWindow: stats.maxCallsInWindow,
+      peakConcurrency: stats.peakConcurrency,
+      ...rateErrors(stats),
+      ...rssFigures(before, after, seconds),
+    };
+  } finally {
+    await p.stop();
+  }
+}
+
+interface BulkResult {
+  rows: number;
+  status: string;
+  acceptedSeconds: number;
+  seconds: number;
+  marketoMinutes: number;
+  imported: number;
+  failed: number;
+  warned: number;
+  files: number;
+  fileFill: number;
+  e606: number;
+  e615: number;
+  peakRssMb: number;
+  baselineRssMb: number;
+  gatewayCpuShare: number;
+}
+
+const DONE = ['COMPLETE', 'PARTIAL', 'FAILED'];
+
+async function bulkRun(rows: number): Promise<BulkResult> {
+  const p = await startProcesses();
+  try {
+    const body = upsertBody(rows, 'BULK', `b${rows}`);
+    const before = await p.usage();
+    const t0 = performance.now();
+    const data = await graphql<UpsertData>(p.gatewayUrl, body);
+    const acceptedSeconds = (performance.now() - t0) / 1000;
+    const jobId = data.upsertLeads.importJob?.id;
+    if (!jobId) throw new Error(`BULK upsert returned no import job: ${JSON.stringify(data)}`);
+    const poll = JSON.stringify({
+      query: `query Job($id: ID!) { importJob(id: $id) {
+        status rowsTotal rowsProcessed rowsFailed rowsWithWarning parts { bytes rows }
+      } }`,
+      variables: { id: jobId },
+    });
+    // As a client would: poll importJob (every 5 s of Marketo time, 10 ms at least).
+    const every = Math.max(10, 5_000 / timeScale);
+    let job: NonNullable<ImportJobData['importJob']>;
+    for (;;) {
+      const polled = await graphql<ImportJobData>(p.gatewayUrl, poll);
+      if (!polled.importJob) throw new Error(`import job ${jobId} not found`);
+      job = polled.importJob;
+      if (DONE.includes(job.status)) break;
+      await new Promise((resolve) => setTimeout(resolve, every));
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const stats = await p.stats();
+    const after = await p.usage();
+    // Every file but the last is filled as close to the 10 MB limit as row boundaries allow.
+    const full = job.parts.slice(0, -1);
+    const fileFill =
+      full.length === 0
+        ? 1
+        : full.reduce((sum, part) => sum + part.bytes, 0) / (full.length * IMPORT_MAX_BYTES);
+    return {
+      rows,
+      status: job.status,
+      acceptedSeconds,
+      seconds,
+      marketoMinutes: (seconds * timeScale) / 60,
+      imported: job.rowsProcessed - job.rowsFailed,
+      failed: job.rowsFailed,
+      warned: job.rowsWithWarning,
+      files: job.parts.length,
+      fileFill,
+      ...rateErrors(stats),
+      ...rssFigures(before, after, seconds),
+    };
+  } finally {
+    await p.stop();
+  }
+}
+
+const pass = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  if (sizes.length === 0) throw new Error('BENCH_UPSERT_ROWS: give row counts, e.g. 50000,1000000');
+  const tooMany = sizes.find((n) => n > MAX_UPSERT_ROWS);
+  if (tooMany)
+    throw new Error(`BENCH_UPSERT_ROWS: ${tooMany} > ${MAX_UPSERT_ROWS} (the gateway's limit)`);
+  const ceiling = CEILING_ROWS_PER_S * timeScale;
+  console.log(
+    `bench:upsert — ${sizes.map(int).join(' and ')} rows, sandbox with Marketo's limits (${MARKETO_DEFAULTS.rateLimit} calls / ${MARKETO_DEFAULTS.rateWindowMs / 1000} s, ${MARKETO_DEFAULTS.concurrency} concurrent, ${RECORDS_PER_CALL} per call) at timeScale ${timeScale}: sync ceiling ${int(ceiling)} rows/s`,
+  );
+  const sync: SyncResult[] = [];
+  const bulk: BulkResult[] = [];
+  for (const rows of sizes) {
+    console.log(`  SYNC ${int(rows)} rows …`);
+    sync.push(await syncRun(rows));
+    console.log(`  BULK ${int(rows)} rows …`);
+    bulk.push(await bulkRun(rows));
+  }
+
+  const rowsOut: string[][] = [];
+  for (const s of sync) {
+    const n = int(s.rows);
+    rowsOut.push(
+      [
+        `SYNC ${n}`,
+        'rows/s',
+        int(s.rowsPerS),
+        `≥ ${int(ceiling * TARGETS.syncRatio)}`,
+        pass(s.ratio >= TARGETS.syncRatio),
+      ],
+      [
+        `SYNC ${n}`,
+        'ratio to ceiling',
+        fmt(s.ratio, 3),
+        `≥ ${TARGETS.syncRatio}`,
+        pass(s.ratio >= TARGETS.syncRatio),
+      ],
+      [`SYNC ${n}`, 'gateway CPU / wall time', fmt(s.gatewayCpuShare, 2), '', ''],
+      [
+        `SYNC ${n}`,
+        'wall time',
+        `${fmt(s.seconds, 2)} s (${fmt((s.seconds * timeScale) / 60, 1)} Marketo min)`,
+        '',
+        '',
+      ],
+      [
+        `SYNC ${n}`,
+        'created / failed / skipped',
+        `${int(s.created)} / ${int(s.failed)} / ${int(s.skipped)}`,
+        `${n} / 0 / 0`,
+        pass(s.created === s.rows),
+      ],
+      [
+        `SYNC ${n}`,
+        'sync calls (max in window, peak concurrent)',
+        `${int(s.syncCalls)} (${s.maxCallsInWindow}, ${s.peakConcurrency})`,
+        `${int(Math.ceil(s.rows / RECORDS_PER_CALL))} (≤ ${MARKETO_DEFAULTS.rateLimit}, ≤ ${MARKETO_DEFAULTS.concurrency})`,
+        pass(s.syncCalls === Math.ceil(s.rows / RECORDS_PER_CALL)),
+      ],
+      [
+        `SYNC ${n}`,
+        '606 / 615 seen by the sandbox',
+        `${s.e606} / ${s.e615}`,
+        '0 / 0',
+        pass(s.e606 + s.e615 === 0),
+      ],
+      [
+        `SYNC ${n}`,
+        'peak RSS (gateway)',
+        `${fmt(s.peakRssMb)} MB (idle before: ${fmt(s.baselineRssMb)} MB)`,
+        `≤ ${TARGETS.peakRssMb} MB`,
+        pass(s.peakRssMb <= TARGETS.peakRssMb),
+      ],
+    );
+  }
+  for (const b of bulk) {
+    const n = int(b.rows);
+    rowsOut.push(
+      [`BULK ${n}`, 'status', b.status, 'COMPLETE', pass(b.status === 'COMPLETE')],
+      [`BULK ${n}`, 'request answered', `${fmt(b.acceptedSeconds, 2)} s`, '', ''],
+      [
+        `BULK ${n}`,
+        'wall time to COMPLETE',
+        `${fmt(b.seconds, 2)} s (${fmt(b.marketoMinutes, 1)} Marketo min)`,
+        '',
+        '',
+      ],
+      [`BULK ${n}`, 'gateway CPU / wall time', fmt(b.gatewayCpuShare, 2), '', ''],
+      [
+        `BULK ${n}`,
+        'rows imported / failed / warned',
+        `${int(b.imported)} / ${int(b.failed)} / ${int(b.warned)}`,
+        `${n} / 0 / 0`,
+        pass(b.imported === b.rows),
+      ],
+      [
+        `BULK ${n}`,
+        'files (fill of all but the last)',
+        `${b.files} (${fmt(b.fileFill * 100)}%)`,
+        `≥ ${TARGETS.fileFill * 100}%`,
+        pass(b.fileFill >= TARGETS.fileFill),
+      ],
+      [
+        `BULK ${n}`,
+        '606 / 615 seen by the sandbox',
+        `${b.e606} / ${b.e615}`,
+        '0 / 0',
+        pass(b.e606 + b.e615 === 0),
+      ],
+      [
+        `BULK ${n}`,
+        'peak RSS (gateway)',
+        `${fmt(b.peakRssMb)} MB (idle before: ${fmt(b.baselineRssMb)} MB)`,
+        `≤ ${TARGETS.peakRssMb} MB`,
+        pass(b.peakRssMb <= TARGETS.peakRssMb),
+      ],
+    );
+  }
+  console.log('');
+  console.log(table(['run', 'figure', 'measured', 'target', ''], rowsOut));
+  const file = await writeResults('upsert', {
+    bench: 'upsert',
+    at: new Date().toISOString(),
+    node: process.version,
+    timeScale,
+    limits: {
+      rateLimit: MARKETO_DEFAULTS.rateLimit,
+      rateWindowMs: MARKETO_DEFAULTS.rateWindowMs,
+      concurrency: MARKETO_DEFAULTS.concurrency,
+      recordsPerCall: RECORDS_PER_CALL,
+    },
+    ceilingRowsPerS: { realTime: CEILING_ROWS_PER_S, scaled: ceiling },
+    targets: TARGETS,
+    sync,
+    bulk,
+  });
+  console.log(`\nresults: ${file}`);
+}
+
+if (process.argv.includes('--gateway')) await runGateway();
+else await main();
