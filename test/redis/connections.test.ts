@@ -40,7 +40,7 @@ describe('readiness probe', () => {
       await redis.stop();
       const started = performance.now();
       expect(await conn.ping(200)).toBe(false);
-      expect(performance.now() - started).toBeLessThan(400);
+      expect(performance.now() - started).toBeLessThan(1_000); // its 200 ms timeout, not a hang
       await redis.start();
       expect(await conn.ready(5_000)).toBe(true);
       expect(await conn.ping()).toBe(true);

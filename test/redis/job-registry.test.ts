@@ -128,7 +128,8 @@ describe('one poller per job', () => {
         taken = true;
       })();
       await until(() => taken, 5_000);
-      expect(performance.now() - died).toBeLessThan(LEASE_MS + 500);
+      // Within one lease TTL plus polling (the issue asks for "within seconds").
+      expect(performance.now() - died).toBeLessThan(LEASE_MS + 1_500);
     } finally {
       await close();
     }
