@@ -10,7 +10,12 @@
  * the 606/615 the sandbox answered. BULK: wall time until the import is COMPLETE (real and
  * Marketo time), rows imported, files and their fill. Peak RSS of the gateway for both.
  *
+ * At timeScale 100 the ceiling is 150,000 rows/s (500 calls of 300 rows a second): the sandbox's
+ * own CPU, not the rate limit, can then be what holds the sync path back ("peak concurrent" 1 and
+ * "max in window" under 100 say so). A lower scale shows the limiter's pacing on its own.
+ *
  *   BENCH_UPSERT_ROWS=50000,200000 BENCH_TIME_SCALE=100 npm run bench:upsert
+ *   BENCH_UPSERT_MODES=SYNC BENCH_TIME_SCALE=10 npm run bench:upsert     (SYNC or BULK only)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -96,6 +101,7 @@ const sizes = (process.env.BENCH_UPSERT_ROWS ?? '50000,1000000')
   .map((s) => Number(s.trim()))
   .filter((n) => Number.isInteger(n) && n > 0);
 const timeScale = Number(process.env.BENCH_TIME_SCALE ?? 100);
+const modes = (process.env.BENCH_UPSERT_MODES ?? 'SYNC,BULK').toUpperCase().split(',');
 
 /** From the gateway process: RSS high-water mark and now (bytes), CPU time used (ms). */
 interface GatewayUsage {
@@ -221,6 +227,16 @@ const rssFigures = (before: GatewayUsage, after: GatewayUsage, seconds: number) 
   gatewayCpuShare: (after.cpuMs - before.cpuMs) / 1000 / seconds,
 });
 
+/**
+ * The shortest real time `calls` can take under the rolling window when it starts empty: call
+ * k + 100 cannot start before call k has left the window. A short run gets its first 100 calls
+ * at once, so its rows/s can exceed the steady ceiling; this is the paced view of the same run.
+ */
+const fastestSeconds = (calls: number) =>
+  (Math.floor((calls - 1) / MARKETO_DEFAULTS.rateLimit) * MARKETO_DEFAULTS.rateWindowMs) /
+  timeScale /
+  1000;
+
 const rateErrors = (stats: SandboxStats) => ({
   e606: stats.errors['606'] ?? 0,
   e615: stats.errors['615'] ?? 0,
@@ -232,6 +248,8 @@ interface SyncResult {
   rowsPerS: number;
   ceilingRowsPerS: number;
   ratio: number;
+  /** The shortest time the rolling window allows for these calls / the time taken. */
+  pacedRatio: number;
   created: number;
   failed: number;
   skipped: number;
@@ -263,6 +281,7 @@ async function syncRun(rows: number): Promise<SyncResult> {
       rowsPerS: rows / seconds,
       ceilingRowsPerS: ceiling,
       ratio: rows / seconds / ceiling,
+      pacedRatio: fastestSeconds(Math.ceil(rows / RECORDS_PER_CALL)) / seconds,
       created: result.created + result.updated,
       failed: result.failed,
       skipped: result.skipped,
@@ -372,10 +391,14 @@ async function main(): Promise<void> {
   const sync: SyncResult[] = [];
   const bulk: BulkResult[] = [];
   for (const rows of sizes) {
-    console.log(`  SYNC ${int(rows)} rows …`);
-    sync.push(await syncRun(rows));
-    console.log(`  BULK ${int(rows)} rows …`);
-    bulk.push(await bulkRun(rows));
+    if (modes.includes('SYNC')) {
+      console.log(`  SYNC ${int(rows)} rows …`);
+      sync.push(await syncRun(rows));
+    }
+    if (modes.includes('BULK')) {
+      console.log(`  BULK ${int(rows)} rows …`);
+      bulk.push(await bulkRun(rows));
+    }
   }
 
   const rowsOut: string[][] = [];
@@ -395,6 +418,13 @@ async function main(): Promise<void> {
         fmt(s.ratio, 3),
         `≥ ${TARGETS.syncRatio}`,
         pass(s.ratio >= TARGETS.syncRatio),
+      ],
+      [
+        `SYNC ${n}`,
+        'fastest the window allows / wall time',
+        fmt(s.pacedRatio, 3),
+        '(info: first window is a burst)',
+        '',
       ],
       [`SYNC ${n}`, 'gateway CPU / wall time', fmt(s.gatewayCpuShare, 2), '', ''],
       [

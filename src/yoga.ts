@@ -83,6 +83,9 @@ export function createGatewayYoga(options: {
       });
     },
     batching: false,
+    // The node:http guard (body-limit.ts) enforces GATEWAY_MAX_BODY_BYTES first; yoga's own
+    // check (25 MB by default) must not refuse what that limit allows.
+    maxRequestBodySize: security.limits.maxBodyBytes,
     ...(security.corsOrigins && {
       cors: {
         origin: [...security.corsOrigins],

@@ -18,7 +18,7 @@ import { GatewayError, InputError, NotFoundError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { ImportJobStatus, ImportRequest, MarketoApi } from '../marketo/api.js';
 import { ConfigError, MarketoError } from '../marketo/errors.js';
-import { IMPORT_MAX_BYTES } from '../marketo/import-upload.js';
+import { IMPORT_FILE_MAX_BYTES, IMPORT_MAX_BYTES } from '../marketo/import-upload.js';
 import type { DelimitedFormat } from './delimited.js';
 import { positiveInt } from './export-config.js';
 import {
@@ -180,7 +180,10 @@ export class ImportJobManager {
 
   constructor(options: ImportJobManagerOptions) {
     this.client = options.client;
-    this.maxFileBytes = Math.min(options.maxFileBytes ?? IMPORT_MAX_BYTES, IMPORT_MAX_BYTES);
+    this.maxFileBytes = Math.min(
+      options.maxFileBytes ?? IMPORT_FILE_MAX_BYTES,
+      IMPORT_FILE_MAX_BYTES,
+    );
     this.pollIntervalMs = options.pollIntervalMs ?? 5_000;
     this.queueRetryMs = options.queueRetryMs ?? this.pollIntervalMs;
     this.maxAttempts = options.maxAttempts ?? 10;

@@ -9,6 +9,11 @@ import type { DelimitedFormat } from './api.js';
 import { MarketoError } from './errors.js';
 
 export const IMPORT_MAX_BYTES = 10 * 1024 * 1024;
+/**
+ * Largest import file the gateway writes: Marketo's 10 MB limit applies to the request body, so
+ * the multipart envelope around the file (boundary lines, part headers: ~200 bytes) must fit too.
+ */
+export const IMPORT_FILE_MAX_BYTES = IMPORT_MAX_BYTES - 4096;
 
 export type ImportFile = Readable | AsyncIterable<Uint8Array> | Buffer | string;
 
