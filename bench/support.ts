@@ -8,14 +8,21 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
- * Runs `node --import tsx <script> ...args` with `env` added, resolving with the first
+ * Runs `node [nodeArgs] --import tsx <script> ...args` with `env` added, resolving with the first
  * `listening on http://…` URL it prints on stdout. `ipc` opens a message channel to it.
  */
 export async function spawnListening(
   script: string,
-  options: { args?: string[]; env?: Record<string, string>; ipc?: boolean } = {},
+  options: {
+    args?: string[];
+    env?: Record<string, string>;
+    ipc?: boolean;
+    /** Node flags before the script, e.g. `--expose-gc`. */
+    nodeArgs?: string[];
+  } = {},
 ): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...(options.args ?? [])], {
+  const argv = [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...(options.args ?? [])];
+  const child = spawn(process.execPath, argv, {
     env: { ...process.env, ...options.env },
     stdio: options.ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
   });
@@ -57,3 +64,21 @@ export async function writeResults(name: string, results: unknown): Promise<stri
 
 export const MB = 1024 * 1024;
 export const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+/** A figure next to its target: `ok`, or `MISSED` so a missed target cannot be overlooked. */
+export const pass = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+
+/** A plain-text table, columns padded to their widest cell. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** `2026-11-23T13-51-02Z`: a file-name-safe UTC timestamp for results files. */
+export const stamp = (date = new Date()) =>
+  `${date.toISOString().slice(0, 19).replaceAll(':', '-')}Z`;

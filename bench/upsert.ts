@@ -1,6 +1,8 @@
 /**
  * `npm run bench:upsert`: BENCH_UPSERT_ROWS (50,000 and 1,000,000) new leads through `upsertLeads`,
- * one GraphQL call per run over real HTTP, once with `mode: SYNC` and once with `mode: BULK`.
+ * one GraphQL call per run over real HTTP, once with `mode: SYNC` (JSON rows) and once with
+ * `mode: BULK`. BULK uploads the rows as a CSV file (GraphQL multipart request, streamed to the
+ * gateway's disk); up to BENCH_UPSERT_JSON_MAX rows (50,000) also as JSON rows, labelled.
  * The sandbox runs with Marketo's real limits (100 calls / 20 s, 10 concurrent, 300 per call, 2
  * imports at once) on a compressed clock (BENCH_TIME_SCALE, default 100), in its own process;
  * the gateway runs in another, configured as for a real instance (URL + credentials), so its
@@ -8,7 +10,9 @@
  *
  * SYNC: rows/s as a ratio of the API ceiling (300 × 100 / 20 s = 1,500 rows/s × timeScale) and
  * the 606/615 the sandbox answered. BULK: wall time until the import is COMPLETE (real and
- * Marketo time), rows imported, files and their fill. Peak RSS of the gateway for both.
+ * Marketo time), rows imported, files and their fill, and import slot occupancy: the share of
+ * the time with a backlog (enough unfinished files to fill both of Marketo's import slots) during
+ * which both are busy, from the sandbox's `importTimeline` (sandbox clock). Peak RSS of the gateway for both.
  *
  * At timeScale 100 the ceiling is 150,000 rows/s (500 calls of 300 rows a second): the sandbox's
  * own CPU, not the rate limit, can then be what holds the sync path back ("peak concurrent" 1 and
@@ -17,7 +21,11 @@
  *   BENCH_UPSERT_ROWS=50000,200000 BENCH_TIME_SCALE=100 npm run bench:upsert
  *   BENCH_UPSERT_MODES=SYNC BENCH_TIME_SCALE=10 npm run bench:upsert     (SYNC or BULK only)
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IMPORT_MAX_BYTES } from '../src/marketo/import-upload.js';
@@ -40,7 +48,15 @@ const RECORDS_PER_CALL = 300;
 /** Marketo's synchronous ceiling at real time: 300 rows × 100 calls / 20 s. */
 const CEILING_ROWS_PER_S =
   (RECORDS_PER_CALL * MARKETO_DEFAULTS.rateLimit) / (MARKETO_DEFAULTS.rateWindowMs / 1000);
-const TARGETS = { syncRatio: 0.95, rateErrors: 0, peakRssMb: 200, fileFill: 0.95 };
+const TARGETS = {
+  syncRatio: 0.95,
+  rateErrors: 0,
+  peakRssMb: 200,
+  fileFill: 0.95,
+  slotOccupancy: 0.9,
+};
+/** Marketo imports this many files at once (the sandbox's importProcessing). */
+const IMPORT_SLOTS = 2;
 
 // ─── The gateway process ────────────────────────────────────────────────────────────────────
 
@@ -72,6 +88,15 @@ async function runGateway(): Promise<void> {
     importJobs: { dataDir: join(dataDir, 'imports') },
   });
   const url = await gateway.start(0, '127.0.0.1');
+  if (process.env.BENCH_RSS_TRACE) {
+    // Where the peak comes from: RSS and its parts every 250 ms on stderr.
+    setInterval(() => {
+      const m = process.memoryUsage();
+      process.stderr.write(
+        `rss ${fmt(m.rss / MB)} heap ${fmt(m.heapUsed / MB)}/${fmt(m.heapTotal / MB)} external ${fmt(m.external / MB)} arrayBuffers ${fmt(m.arrayBuffers / MB)}\n`,
+      );
+    }, 250).unref();
+  }
   process.on('message', (message) => {
     if (message === 'rss') {
       // maxRSS: the kernel's high-water mark for this process, in KiB.
@@ -102,6 +127,8 @@ const sizes = (process.env.BENCH_UPSERT_ROWS ?? '50000,1000000')
   .filter((n) => Number.isInteger(n) && n > 0);
 const timeScale = Number(process.env.BENCH_TIME_SCALE ?? 100);
 const modes = (process.env.BENCH_UPSERT_MODES ?? 'SYNC,BULK').toUpperCase().split(',');
+/** BULK runs also send JSON rows up to this many rows (a 1,000,000-row JSON body is ~1 GB RSS). */
+const jsonMax = Number(process.env.BENCH_UPSERT_JSON_MAX ?? 50_000);
 
 /** From the gateway process: RSS high-water mark and now (bytes), CPU time used (ms). */
 interface GatewayUsage {
@@ -136,6 +163,8 @@ async function startProcesses(): Promise<Processes> {
   try {
     gateway = await spawnListening('bench/upsert.ts', {
       args: ['--gateway'],
+      // e.g. BENCH_GATEWAY_NODE_ARGS=--max-old-space-size=128 to see how much of the peak is GC slack.
+      nodeArgs: (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
       env: { BENCH_SANDBOX_URL: sandbox.url, BENCH_TIME_SCALE: String(timeScale) },
       ipc: true,
     });
@@ -298,6 +327,9 @@ async function syncRun(rows: number): Promise<SyncResult> {
 
 interface BulkResult {
   rows: number;
+  /** FILE: a CSV upload (multipart); JSON: rows in the JSON body. */
+  input: 'FILE' | 'JSON';
+  uploadMb: number;
   status: string;
   acceptedSeconds: number;
   seconds: number;
@@ -307,6 +339,9 @@ interface BulkResult {
   warned: number;
   files: number;
   fileFill: number;
+  /** Share of the backlog time with every import slot busy (null: a single job, no backlog). */
+  slotOccupancy: number | null;
+  backlogMarketoSeconds: number;
   e606: number;
   e615: number;
   peakRssMb: number;
@@ -316,13 +351,133 @@ interface BulkResult {
 
 const DONE = ['COMPLETE', 'PARTIAL', 'FAILED'];
 
-async function bulkRun(rows: number): Promise<BulkResult> {
+const UPSERT_QUERY = `mutation Upsert($input: UpsertLeadsInput!) {
+    upsertLeads(input: $input) {
+      mode total created updated skipped failed
+      importJob { id status rowsTotal }
+    }
+  }`;
+
+/** The run's leads as a CSV file, written row by row. */
+async function writeCsv(path: string, rows: number, tag: string): Promise<number> {
+  const out = createWriteStream(path);
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  await write('email,firstName,lastName,company\n');
+  for (let i = 0; i < rows; i++) {
+    await write(`bench.${tag}.${i}@example.com,Bench${i % 997},Upsert ${tag},Acme ${i % 101}\n`);
+  }
+  out.end();
+  await once(out, 'finish');
+  return (await stat(path)).size;
+}
+
+/** POSTs `file` per the GraphQL multipart request spec, streamed from disk. */
+async function uploadCsv<T>(url: string, file: string, mode: 'BULK' | 'SYNC'): Promise<T> {
+  const boundary = `----bench-${randomUUID()}`;
+  const field = (name: string, value: string) =>
+    `--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const head = Buffer.from(
+    field(
+      'operations',
+      JSON.stringify({ query: UPSERT_QUERY, variables: { input: { mode, file: null } } }),
+    ) +
+      field('map', JSON.stringify({ 0: ['variables.input.file'] })) +
+      `--${boundary}\r\ncontent-disposition: form-data; name="0"; filename="leads.csv"\r\ncontent-type: text/csv\r\n\r\n`,
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const size = (await stat(file)).size;
+  const req = request(`${url}/graphql`, {
+    method: 'POST',
+    headers: {
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      'content-length': String(head.length + size + tail.length),
+      accept: 'application/graphql-response+json',
+    },
+  });
+  const answered = once(req, 'response');
+  req.write(head);
+  for await (const chunk of createReadStream(file)) {
+    if (!req.write(chunk)) await once(req, 'drain');
+  }
+  req.end(tail);
+  const [res] = (await answered) as [AsyncIterable<Buffer> & { statusCode?: number }];
+  const parts: Buffer[] = [];
+  for await (const chunk of res) parts.push(chunk);
+  const result = JSON.parse(Buffer.concat(parts).toString('utf8')) as GraphQLResponse<T>;
+  if (result.errors?.length || !result.data) {
+    throw new Error(`HTTP ${res.statusCode}: ${JSON.stringify(result.errors).slice(0, 500)}`);
+  }
+  return result.data;
+}
+
+interface ImportTiming {
+  batchId: number;
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/**
+ * From the sandbox's import timeline: there is a backlog while the jobs not yet finished (those
+ * importing, waiting in Marketo's queue, or still to be sent by the gateway) could fill every
+ * slot, i.e. from the first job queued until all but IMPORT_SLOTS - 1 jobs have finished.
+ * Occupancy is the share of that time during which all IMPORT_SLOTS slots import.
+ */
+function slotOccupancy(timeline: readonly ImportTiming[]): {
+  occupancy: number | null;
+  backlogSeconds: number;
+} {
+  const jobs = timeline.map((t) => ({
+    queued: Date.parse(t.queuedAt),
+    started: t.startedAt ? Date.parse(t.startedAt) : Number.POSITIVE_INFINITY,
+    finished: t.finishedAt ? Date.parse(t.finishedAt) : Number.POSITIVE_INFINITY,
+  }));
+  if (jobs.length < IMPORT_SLOTS) return { occupancy: null, backlogSeconds: 0 };
+  const from = Math.min(...jobs.map((j) => j.queued));
+  const finishes = jobs.map((j) => j.finished).sort((a, b) => a - b);
+  const to = finishes[jobs.length - IMPORT_SLOTS]!;
+  if (!(to > from) || !Number.isFinite(to)) return { occupancy: null, backlogSeconds: 0 };
+  // Sweep the start/finish events, counting the time inside [from, to] with every slot busy.
+  const events = jobs
+    .flatMap((j) => [
+      { at: j.started, delta: 1 },
+      { at: j.finished, delta: -1 },
+    ])
+    .filter((e) => Number.isFinite(e.at))
+    .sort((a, b) => a.at - b.at || a.delta - b.delta);
+  let busy = 0;
+  let full = 0;
+  let last = from;
+  for (const event of events) {
+    const at = Math.min(Math.max(event.at, from), to);
+    if (busy >= IMPORT_SLOTS) full += at - last;
+    last = at;
+    busy += event.delta;
+  }
+  return { occupancy: full / (to - from), backlogSeconds: (to - from) / 1000 };
+}
+
+async function bulkRun(rows: number, input: 'FILE' | 'JSON'): Promise<BulkResult> {
   const p = await startProcesses();
+  const dir = await mkdtemp(join(tmpdir(), 'bench-upsert-csv-'));
   try {
-    const body = upsertBody(rows, 'BULK', `b${rows}`);
+    const tag = `b${rows}${input === 'JSON' ? 'j' : ''}`;
+    let send: () => Promise<UpsertData>;
+    let uploadBytes: number;
+    if (input === 'FILE') {
+      const file = join(dir, 'leads.csv');
+      uploadBytes = await writeCsv(file, rows, tag);
+      send = () => uploadCsv<UpsertData>(p.gatewayUrl, file, 'BULK');
+    } else {
+      const body = upsertBody(rows, 'BULK', tag);
+      uploadBytes = Buffer.byteLength(body);
+      send = () => graphql<UpsertData>(p.gatewayUrl, body);
+    }
     const before = await p.usage();
     const t0 = performance.now();
-    const data = await graphql<UpsertData>(p.gatewayUrl, body);
+    const data = await send();
     const acceptedSeconds = (performance.now() - t0) / 1000;
     const jobId = data.upsertLeads.importJob?.id;
     if (!jobId) throw new Error(`BULK upsert returned no import job: ${JSON.stringify(data)}`);
@@ -345,6 +500,7 @@ async function bulkRun(rows: number): Promise<BulkResult> {
     const seconds = (performance.now() - t0) / 1000;
     const stats = await p.stats();
     const after = await p.usage();
+    const slots = slotOccupancy((stats.importTimeline ?? []) as ImportTiming[]);
     // Every file but the last is filled as close to the 10 MB limit as row boundaries allow.
     const full = job.parts.slice(0, -1);
     const fileFill =
@@ -353,6 +509,8 @@ async function bulkRun(rows: number): Promise<BulkResult> {
         : full.reduce((sum, part) => sum + part.bytes, 0) / (full.length * IMPORT_MAX_BYTES);
     return {
       rows,
+      input,
+      uploadMb: uploadBytes / MB,
       status: job.status,
       acceptedSeconds,
       seconds,
@@ -362,11 +520,14 @@ async function bulkRun(rows: number): Promise<BulkResult> {
       warned: job.rowsWithWarning,
       files: job.parts.length,
       fileFill,
+      slotOccupancy: slots.occupancy,
+      backlogMarketoSeconds: slots.backlogSeconds,
       ...rateErrors(stats),
       ...rssFigures(before, after, seconds),
     };
   } finally {
     await p.stop();
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -396,8 +557,12 @@ async function main(): Promise<void> {
       sync.push(await syncRun(rows));
     }
     if (modes.includes('BULK')) {
-      console.log(`  BULK ${int(rows)} rows …`);
-      bulk.push(await bulkRun(rows));
+      console.log(`  BULK ${int(rows)} rows (CSV upload) …`);
+      bulk.push(await bulkRun(rows, 'FILE'));
+      if (rows <= jsonMax) {
+        console.log(`  BULK ${int(rows)} rows (JSON rows) …`);
+        bulk.push(await bulkRun(rows, 'JSON'));
+      }
     }
   }
 
@@ -465,9 +630,10 @@ async function main(): Promise<void> {
     );
   }
   for (const b of bulk) {
-    const n = int(b.rows);
+    const n = `${int(b.rows)} ${b.input === 'FILE' ? 'CSV file' : 'JSON rows'}`;
     rowsOut.push(
       [`BULK ${n}`, 'status', b.status, 'COMPLETE', pass(b.status === 'COMPLETE')],
+      [`BULK ${n}`, 'upload size', `${fmt(b.uploadMb)} MB`, '', ''],
       [`BULK ${n}`, 'request answered', `${fmt(b.acceptedSeconds, 2)} s`, '', ''],
       [
         `BULK ${n}`,
@@ -481,7 +647,7 @@ async function main(): Promise<void> {
         `BULK ${n}`,
         'rows imported / failed / warned',
         `${int(b.imported)} / ${int(b.failed)} / ${int(b.warned)}`,
-        `${n} / 0 / 0`,
+        `${int(b.rows)} / 0 / 0`,
         pass(b.imported === b.rows),
       ],
       [
@@ -490,6 +656,13 @@ async function main(): Promise<void> {
         `${b.files} (${fmt(b.fileFill * 100)}%)`,
         `≥ ${TARGETS.fileFill * 100}%`,
         pass(b.fileFill >= TARGETS.fileFill),
+      ],
+      [
+        `BULK ${n}`,
+        `both import slots busy while a backlog (${fmt(b.backlogMarketoSeconds / 60, 1)} Marketo min)`,
+        b.slotOccupancy === null ? 'n/a (one file)' : `${fmt(b.slotOccupancy * 100)}%`,
+        `≥ ${TARGETS.slotOccupancy * 100}%`,
+        b.slotOccupancy === null ? '' : pass(b.slotOccupancy >= TARGETS.slotOccupancy),
       ],
       [
         `BULK ${n}`,

@@ -28,6 +28,11 @@ export interface Config {
   security?: SecuritySettings;
   /** SIGTERM: how long in-flight requests may run on (GATEWAY_SHUTDOWN_GRACE_MS). */
   shutdownGraceMs?: number;
+  /**
+   * GATEWAY_KEY_SHARE: the largest part (0 < s ≤ 1) of the Marketo budget one API key may use
+   * (`fair-queue.ts`). Absent: 1, fair turns between keys but no cap.
+   */
+  keyShare?: number;
   /** REDIS_URL (+ REDIS_NAMESPACE): instances sharing it act as one gateway (README, Scale-out). */
   redis?: RedisSettings;
 }
@@ -72,8 +77,22 @@ export function loadConfig(env: Env = process.env): Config {
     fieldCacheTtlMs: intVar(env, 'FIELD_CACHE_TTL_MS', 5 * 60_000),
     security: securityFromEnv(env),
     shutdownGraceMs: intVar(env, 'GATEWAY_SHUTDOWN_GRACE_MS', 10_000),
+    ...keyShareVar(env),
     ...redisVar(env),
   };
+}
+
+function keyShareVar(env: Env): { keyShare?: number } {
+  const raw = env.GATEWAY_KEY_SHARE?.trim();
+  if (!raw) return {};
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value > 1) {
+    throw new ConfigError(
+      'GATEWAY_KEY_SHARE',
+      `must be a fraction > 0 and ≤ 1 (e.g. 0.5), got "${raw.slice(0, 20)}"`,
+    );
+  }
+  return { keyShare: value };
 }
 
 function redisVar(env: Env): { redis?: RedisSettings } {
@@ -140,6 +159,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
       rateLimit: marketo.rateLimit,
       dailyQuota: marketo.dailyQuota,
       ...(marketo.rateWindowMs !== undefined && { rateWindowMs: marketo.rateWindowMs }),
+      keyShare: config.keyShare ?? 1,
     },
     fieldCacheTtlMs: config.fieldCacheTtlMs,
     ...(config.security && { security: describeSecurity(config.security) }),

@@ -1,7 +1,8 @@
 /**
  * The GraphQL context: process-wide services (built once by server.ts) plus what belongs to one
  * operation — a client view that charges every Marketo call to this operation's cost tracker, and
- * fresh DataLoaders (never shared between requests).
+ * fresh DataLoaders (never shared between requests; only their lead reads by id may share a
+ * Marketo call with concurrent operations, `loaders/shared-reads.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import { ANONYMOUS, type Principal } from './auth/scopes.js';
@@ -10,6 +11,7 @@ import type { ImportJobManager } from './bulk/import-jobs.js';
 import { CostTracker } from './cost.js';
 import type { FieldCatalog } from './loaders/field-catalog.js';
 import { GatewayLoaders } from './loaders/index.js';
+import type { SharedLeadReads } from './loaders/shared-reads.js';
 import type { Logger } from './logger.js';
 import type { MarketoApi } from './marketo/api.js';
 
@@ -24,6 +26,8 @@ export interface MarketoInstanceInfo {
 export interface GatewayServices {
   marketo: MarketoApi;
   fieldCatalog: FieldCatalog;
+  /** Lead reads by id shared by concurrent operations (one call for many `lead(id:)`). */
+  leadReads?: SharedLeadReads;
   instance: MarketoInstanceInfo;
   logger: Logger;
   /** Bulk export jobs: one runner per job, shared by every operation and subscriber. */
@@ -48,15 +52,18 @@ export interface GraphQLContext {
 
 export function createContext(
   services: GatewayServices,
-  init: { signal?: AbortSignal; principal?: Principal } = {},
+  init: { signal?: AbortSignal; principal?: Principal; requestId?: string } = {},
 ): GraphQLContext {
-  const requestId = randomUUID();
+  // The HTTP request's id (`x-request-id`); a fresh one per graphql-ws operation.
+  const requestId = init.requestId ?? randomUUID();
   const principal = init.principal ?? ANONYMOUS;
   const cost = new CostTracker();
+  const { leadReads } = services;
   const marketo = services.marketo.withContext({
     tracker: cost,
     principal: principal.name,
     ...(init.signal && { signal: init.signal }),
+    requestId,
   });
   return {
     requestId,
@@ -66,6 +73,14 @@ export function createContext(
     loaders: new GatewayLoaders(marketo, services.fieldCatalog, cost, {
       // The describe is shared by concurrent operations: one client going away must not abort it.
       describeApi: services.marketo.withContext({ tracker: cost, principal: principal.name }),
+      ...(leadReads && {
+        readLeads: (ids, fields) =>
+          leadReads.read(ids, fields, {
+            tracker: cost,
+            principal: principal.name,
+            ...(init.signal && { signal: init.signal }),
+          }),
+      }),
     }),
     instance: services.instance,
     logger: services.logger.child({ requestId, principal: principal.name }),

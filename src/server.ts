@@ -5,7 +5,7 @@
  * jobs (releasing their poller claims), close the client, close Redis, stop the sandbox.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAccess } from './auth/access.js';
 import { exportManagerSettings, originDirName } from './bulk/export-config.js';
@@ -13,19 +13,23 @@ import { ExportJobManager, type ExportJobManagerOptions } from './bulk/export-jo
 import {
   ImportJobManager,
   type ImportJobManagerOptions,
-  importSettingsFromEnv,
+  importManagerSettings,
 } from './bulk/import-jobs.js';
 import { type Config, redisPassword } from './config.js';
 import type { GatewayServices, MarketoInstanceInfo } from './context.js';
 import { FieldCatalog } from './loaders/field-catalog.js';
+import { SharedLeadReads } from './loaders/shared-reads.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMarketoClient, type MarketoClient } from './marketo/client.js';
+import { GatewayMetrics } from './metrics/index.js';
 import { MARKETO_DEFAULTS } from './marketo/config.js';
 import { createScaleOut, type ScaleOut, type ScaleOutTuning } from './redis/scale-out.js';
 import { startSandbox } from './sandbox/server.js';
 import { schema } from './schema/index.js';
 import { limitRequestBody } from './security/body-limit.js';
 import { acceptedApiKeys, DEFAULT_LIMITS } from './security/settings.js';
+import { maxMultipartBytes } from './uploads/multipart.js';
+import { type UploadStoreOptions, uploadSettingsFromEnv } from './uploads/store.js';
 import { attachWebSocket, type WebSocketHandle } from './ws.js';
 import { createGatewayYoga, type GatewayYoga } from './yoga.js';
 
@@ -35,6 +39,8 @@ export interface Gateway {
   readonly instance: MarketoInstanceInfo;
   readonly exportJobs: ExportJobManager;
   readonly importJobs: ImportJobManager;
+  /** Its Prometheus registry (served at `/metrics`). */
+  readonly metrics: GatewayMetrics;
   /** `http://host:port` once started. */
   readonly url: string;
   /** Starts listening (port 0: any free port); resolves with the URL. */
@@ -52,6 +58,8 @@ export interface GatewayOptions {
   exportJobs?: Partial<Omit<ExportJobManagerOptions, 'client'>>;
   /** Overrides for the import job manager (file size, poll interval…); env and defaults otherwise. */
   importJobs?: Partial<Omit<ImportJobManagerOptions, 'client'>>;
+  /** Where multipart uploads are streamed to; GATEWAY_UPLOAD_DIR or the OS temp dir otherwise. */
+  uploads?: UploadStoreOptions;
   /** Redis timings (REDIS_URL set); production defaults otherwise. */
   redis?: ScaleOutTuning;
 }
@@ -68,11 +76,14 @@ export async function createGateway(
   const apiKeys = acceptedApiKeys(config.security, marketoConfig, logger);
   for (const { key } of apiKeys) secrets.add(key);
   const access = createAccess(apiKeys);
+  const metrics = new GatewayMetrics({ logger });
   const limits = {
     concurrency: marketoConfig.concurrency,
     rateLimit: marketoConfig.rateLimit,
     dailyQuota: marketoConfig.dailyQuota,
     ...(marketoConfig.rateWindowMs !== undefined && { rateWindowMs: marketoConfig.rateWindowMs }),
+    // Fair turns between API keys always; a cap per key when GATEWAY_KEY_SHARE < 1.
+    ...(config.keyShare !== undefined && { keyShare: config.keyShare }),
   };
 
   let sandbox: Awaited<ReturnType<typeof startSandbox>> | undefined;
@@ -92,6 +103,7 @@ export async function createGateway(
       clientSecret: sandbox.clientSecret,
       timeScale: config.sandbox.timeScale,
       logger: logger.child({ component: 'marketo' }),
+      onCall: metrics.onMarketoCall,
       ...limits,
     });
     instance = { mode: 'SANDBOX', origin: sandbox.url };
@@ -124,6 +136,7 @@ export async function createGateway(
       clientSecret: marketoConfig.clientSecret,
       timeScale: config.marketoTimeScale,
       logger: logger.child({ component: 'marketo' }),
+      onCall: metrics.onMarketoCall,
       ...limits,
       ...(scaleOut && { limiter: scaleOut.limiter, tokenStore: scaleOut.tokenStore }),
     });
@@ -151,23 +164,33 @@ export async function createGateway(
   // Picks up the export jobs a previous run was watching.
   await exportJobs.start();
   const importJobs = new ImportJobManager({
-    ...importSettingsFromEnv(
-      process.env,
-      sandbox ? config.sandbox.timeScale : config.marketoTimeScale,
-    ),
+    ...importManagerSettings({
+      embeddedSandbox: sandbox !== undefined,
+      timeScale: sandbox ? config.sandbox.timeScale : config.marketoTimeScale,
+      origin: instance.origin,
+    }),
     client: marketo,
     logger,
+    // With REDIS_URL, import jobs are the fleet's too (one follower each, orphans adopted).
+    ...(scaleOut && {
+      registry: scaleOut.importRegistry(originDirName(instance.origin)),
+      adoptIntervalMs: scaleOut.adoptIntervalMs,
+    }),
     ...options.importJobs,
   });
+  // Follows the imports a previous run had submitted.
+  await importJobs.start();
 
   const services: GatewayServices = {
     marketo,
     fieldCatalog,
+    leadReads: new SharedLeadReads(marketo),
     instance,
     logger,
     exportJobs,
     importJobs,
   };
+  metrics.watch({ marketo, exportJobs, importJobs });
   const yoga = createGatewayYoga({
     schema,
     services,
@@ -176,9 +199,33 @@ export async function createGateway(
     ready: async () => (await marketo.canAuthenticate()) && (scaleOut ? scaleOut.ready() : true),
     access,
     ...(config.security && { security: config.security }),
+    uploads: { ...uploadSettingsFromEnv(process.env), ...options.uploads },
+    metrics,
   });
-  const maxBodyBytes = config.security?.limits.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes;
-  const server: Server = createServer(limitRequestBody(maxBodyBytes, yoga));
+  const bodyLimits = config.security?.limits ?? DEFAULT_LIMITS;
+  const server: Server = createServer(
+    limitRequestBody(
+      bodyLimits.maxBodyBytes,
+      yoga,
+      maxMultipartBytes({
+        maxUploadBytes: bodyLimits.maxUploadBytes,
+        maxUploadFiles: bodyLimits.maxUploadFiles,
+        maxFieldBytes: bodyLimits.maxBodyBytes,
+      }),
+    ),
+  );
+  // While stopping, each connection closes once its response is done: the server closes when
+  // the last in-flight operation finishes, not when idle keep-alive clients let go.
+  let stopping = false;
+  const responses = new Set<ServerResponse>();
+  server.prependListener('request', (_request, response: ServerResponse) => {
+    if (stopping) response.setHeader('connection', 'close');
+    responses.add(response);
+    response.once('close', () => responses.delete(response));
+    response.once('finish', () => {
+      if (stopping) setImmediate(() => server.closeIdleConnections());
+    });
+  });
   const ws: WebSocketHandle = attachWebSocket(server, yoga, {
     access,
     ...(config.security?.corsOrigins && { allowedOrigins: config.security.corsOrigins }),
@@ -191,6 +238,7 @@ export async function createGateway(
     instance,
     exportJobs,
     importJobs,
+    metrics,
     get url() {
       return url;
     },
@@ -213,6 +261,10 @@ export async function createGateway(
     },
     async stop({ graceMs = 0 } = {}) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      stopping = true;
+      for (const response of responses) {
+        if (!response.headersSent) response.setHeader('connection', 'close');
+      }
       server.closeIdleConnections();
       await ws.dispose();
       if (graceMs > 0) {

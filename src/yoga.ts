@@ -1,9 +1,9 @@
 /**
  * The yoga app: schema, per-request context, error masking that lets expected errors through with
- * their codes, `extensions.marketo` cost reporting, offline GraphiQL, `/health` and `/ready`.
+ * their codes, `extensions.marketo` cost reporting, offline GraphiQL, `/health` and `/ready`,
+ * request ids (`x-request-id`) and, given metrics, `/metrics`.
  */
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema, Kind } from 'graphql';
 import {
   createYoga,
   handleStreamOrSingleExecutionResult,
@@ -17,8 +17,19 @@ import type { Principal } from './auth/scopes.js';
 import { createContext, type GatewayServices, type GraphQLContext } from './context.js';
 import { isExpectedError, toGraphQLError } from './errors.js';
 import type { Logger } from './logger.js';
+import type { GatewayMetrics } from './metrics/index.js';
+import {
+  currentRequestId,
+  maskedError,
+  REQUEST_ID_HEADER,
+  useRequestId,
+  useUnexpectedErrors,
+} from './request-id.js';
 import { useOperationLimits } from './security/operation-limits.js';
 import { DEFAULT_LIMITS, type SecuritySettings } from './security/settings.js';
+import { maxMultipartBytes } from './uploads/multipart.js';
+import { useStreamedUploads } from './uploads/plugin.js';
+import { UploadStore, type UploadStoreOptions } from './uploads/store.js';
 
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -54,6 +65,12 @@ export function useMarketoCost(): Plugin<GraphQLContext> {
   };
 }
 
+/** Yoga's own log lines: its extra arguments, and the request id when within a request. */
+function yogaDetails(args: unknown[]): Record<string, unknown> {
+  const requestId = currentRequestId();
+  return { details: args.slice(1), ...(requestId !== undefined && { requestId }) };
+}
+
 export function createGatewayYoga(options: {
   schema: GraphQLSchema;
   services: GatewayServices;
@@ -64,10 +81,19 @@ export function createGatewayYoga(options: {
   access?: Access;
   /** Operation limits, CORS, production mode; default limits without it. */
   security?: Omit<SecuritySettings, 'apiKeys' | 'allowAnonymous'>;
+  /** Where multipart uploads are streamed to (GATEWAY_UPLOAD_DIR); the OS temp dir without it. */
+  uploads?: UploadStoreOptions;
+  /** Prometheus metrics and `/metrics` (access: `security.metrics`); none without it. */
+  metrics?: GatewayMetrics;
 }): GatewayYoga {
   const { logger } = options;
   const access = options.access ?? createAccess();
   const security = options.security ?? { limits: DEFAULT_LIMITS, production: false };
+  const uploadLimits = {
+    maxUploadBytes: security.limits.maxUploadBytes,
+    maxUploadFiles: security.limits.maxUploadFiles,
+    maxFieldBytes: security.limits.maxBodyBytes,
+  };
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema: options.schema,
     graphqlEndpoint: '/graphql',
@@ -80,22 +106,27 @@ export function createGatewayYoga(options: {
       return createContext(options.services, {
         principal: caller,
         ...(request?.signal && { signal: request.signal }),
+        ...(request && { requestId: currentRequestId(request) }),
       });
     },
     batching: false,
-    // The node:http guard (body-limit.ts) enforces GATEWAY_MAX_BODY_BYTES first; yoga's own
-    // check (25 MB by default) must not refuse what that limit allows.
-    maxRequestBodySize: security.limits.maxBodyBytes,
+    // The node:http guard (body-limit.ts) enforces GATEWAY_MAX_BODY_BYTES first (multipart
+    // bodies: the upload limits); yoga's own check (25 MB by default) must not refuse what those
+    // allow. The streamed multipart parser checks each file against GATEWAY_MAX_UPLOAD_BYTES.
+    maxRequestBodySize: Math.max(security.limits.maxBodyBytes, maxMultipartBytes(uploadLimits)),
     ...(security.corsOrigins && {
       cors: {
         origin: [...security.corsOrigins],
         methods: ['GET', 'POST', 'OPTIONS'],
-        allowedHeaders: ['authorization', 'content-type', 'accept'],
+        allowedHeaders: ['authorization', 'content-type', 'accept', REQUEST_ID_HEADER],
+        exposedHeaders: [REQUEST_ID_HEADER],
         credentials: false,
         maxAge: 600,
       },
     }),
-    renderGraphiQL,
+    // Loaded on the first GraphiQL page: its bundle costs ~50-80 MB of RSS once imported.
+    renderGraphiQL: async (graphiqlOptions) =>
+      (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     graphiql: {
       title: 'Marketo GraphQL gateway',
       subscriptionsProtocol: 'WS',
@@ -107,22 +138,54 @@ export function createGatewayYoga(options: {
         if (isExpectedError(original)) {
           return toGraphQLError(original, error instanceof GraphQLError ? error : undefined);
         }
+        if (
+          error instanceof GraphQLError &&
+          error.path === undefined &&
+          (original === undefined ||
+            original instanceof GraphQLError ||
+            error.nodes?.[0]?.kind === Kind.VARIABLE_DEFINITION)
+        ) {
+          // A request error of graphql-js (a variable of the wrong type, a missing one, a value a
+          // scalar refused) comes without a code; it is the caller's to fix, so it says so.
+          if (error.extensions.code !== undefined) return error;
+          return new GraphQLError(error.message, {
+            ...(error.nodes && { nodes: error.nodes }),
+            ...(error.source && { source: error.source }),
+            ...(error.positions && { positions: error.positions }),
+            extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+          });
+        }
         if (!(error instanceof GraphQLError) || error.originalError) {
-          logger.error('unexpected error', { error: original ?? error });
+          // Outside execution (`useUnexpectedErrors` reports those): the HTTP request's id.
+          const requestId = currentRequestId();
+          logger.error('unexpected error', {
+            error: original ?? error,
+            ...(requestId !== undefined && { requestId }),
+          });
+          return maskedError(error instanceof GraphQLError ? error : undefined, requestId);
         }
         return maskError(error, message, isDev);
       },
     },
     logging: {
-      debug: (...args: unknown[]) => logger.debug(String(args[0]), { details: args.slice(1) }),
-      info: (...args: unknown[]) => logger.info(String(args[0]), { details: args.slice(1) }),
-      warn: (...args: unknown[]) => logger.warn(String(args[0]), { details: args.slice(1) }),
-      error: (...args: unknown[]) => logger.error(String(args[0]), { details: args.slice(1) }),
+      debug: (...args: unknown[]) => logger.debug(String(args[0]), yogaDetails(args)),
+      info: (...args: unknown[]) => logger.info(String(args[0]), yogaDetails(args)),
+      warn: (...args: unknown[]) => logger.warn(String(args[0]), yogaDetails(args)),
+      error: (...args: unknown[]) => logger.error(String(args[0]), yogaDetails(args)),
     },
     plugins: [
+      useRequestId(),
+      useUnexpectedErrors(),
       ...useOperationLimits(security.limits, security.production),
       useMarketoCost(),
       useReadinessCheck({ endpoint: '/ready', check: options.ready ?? (() => true) }),
+      // Replaces yoga's multipart parser, which holds every uploaded file in memory.
+      useStreamedUploads({
+        store: new UploadStore(options.uploads),
+        limits: uploadLimits,
+        logger,
+      }),
+      ...(options.metrics?.plugins({ access, mode: security.metrics ?? 'admin' }) ?? []),
     ],
   });
 }

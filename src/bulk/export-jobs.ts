@@ -262,7 +262,7 @@ export class ExportJobManager {
 
   /** Takes over the unfinished jobs nobody polls (a shared registry whose owner instance died). */
   private async adoptOrphans(): Promise<void> {
-    for (const job of await this.registry!.list()) {
+    for (const job of await this.registry!.listActive()) {
       if (this.closed) return;
       if (isTerminal(job.status) || job.cancelRequested) continue;
       if (!this.runners.has(jobKey(job.entity, job.id))) this.adopt(job);
@@ -988,9 +988,14 @@ export class ExportJobManager {
         onProgress: (done) => {
           if (Date.now() - lastProgress < this.progressIntervalMs) return;
           lastProgress = Date.now();
+          // The interval restarts once watchers were served (see ingestFile's commits).
           void this.update(key, (j) => {
             j.parts[index]!.bytesDownloaded = done;
-          });
+          }).then(() =>
+            setImmediate(() => {
+              lastProgress = Date.now();
+            }),
+          );
         },
         onRetry: ({ bytes: at, attempts, error }) =>
           this.logger.warn('export download interrupted', {

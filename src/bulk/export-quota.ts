@@ -2,11 +2,13 @@
  * Marketo's daily bulk export volume (500 MB by default: the sum of the sizes of the day's
  * completed files, US Central day). Counted from the jobs the gateway sees complete, topped up
  * once from Marketo's own job list, and set to "spent" whenever Marketo answers 1029 quota, so
- * that waiting jobs stop asking until the reset. Kept in the job registry (shared with scale-out).
+ * that waiting jobs stop asking until the reset. Kept in the job registry as a counter per Marketo
+ * day: every change is one atomic step there (add, or raise to at least), never read-modify-write,
+ * so instances of a fleet counting at once add up exactly.
  */
 import type { Logger } from '../logger.js';
 import type { MarketoApi } from '../marketo/api.js';
-import type { JobRegistry, QuotaState } from './job-registry.js';
+import type { JobRegistry } from './job-registry.js';
 import { nextQuotaReset, quotaDay } from './quota.js';
 
 /** Marketo's clock: the sandbox's compressed clock when embedded, the wall clock otherwise. */
@@ -23,6 +25,13 @@ export interface ExportQuota {
   /** Marketo day (US Central) the figures are for. */
   day: string;
   resetsAt: string;
+}
+
+/** Bytes of export files Marketo produced on one of its days (US Central). */
+interface QuotaState {
+  /** `YYYY-MM-DD` in America/Chicago. */
+  day: string;
+  usedBytes: number;
 }
 
 export class ExportQuotaTracker {
@@ -66,21 +75,21 @@ export class ExportQuotaTracker {
 
   /** A file of `bytes` completed today. */
   async add(bytes: number): Promise<void> {
-    const state = await this.state();
-    await this.save({ day: state.day, usedBytes: state.usedBytes + bytes });
+    const day = this.today();
+    const usedBytes = await (await this.options.registry()).addQuota(day, bytes);
+    this.cache = { day, usedBytes };
   }
 
   /** Marketo says today's volume is spent (other tools count too): stop asking until the reset. */
   async markSpent(): Promise<void> {
-    const state = await this.state();
-    await this.save({ day: state.day, usedBytes: Math.max(state.usedBytes, this.limitBytes) });
+    await this.raise(this.today(), this.limitBytes);
   }
 
   /** Once per process: count what today's completed exports (ours or not) already used. */
   async sync(api: MarketoApi): Promise<void> {
     if (this.synced) return;
     this.synced = true;
-    const state = await this.state();
+    const day = this.today();
     let used = 0;
     try {
       for (const entity of ['leads', 'activities'] as const) {
@@ -91,7 +100,7 @@ export class ExportQuotaTracker {
             ...(nextPageToken && { nextPageToken }),
           });
           for (const job of page.items) {
-            if (job.finishedAt && quotaDay(Date.parse(job.finishedAt)) === state.day) {
+            if (job.finishedAt && quotaDay(Date.parse(job.finishedAt)) === day) {
               used += job.fileSize ?? 0;
             }
           }
@@ -100,19 +109,24 @@ export class ExportQuotaTracker {
       }
     } catch (error) {
       this.options.logger.warn('could not read today’s export volume from Marketo', { error });
-      used = state.usedBytes;
+      used = 0;
     }
-    await this.save({ day: state.day, usedBytes: Math.max(used, state.usedBytes) });
+    await this.raise(day, used);
+  }
+
+  private today(): string {
+    return quotaDay(this.options.clock.now());
   }
 
   private async state(): Promise<QuotaState> {
-    const today = quotaDay(this.options.clock.now());
-    const stored = await (await this.options.registry()).getQuota();
-    return stored && stored.day === today ? stored : { day: today, usedBytes: 0 };
+    const day = this.today();
+    const usedBytes = await (await this.options.registry()).getQuota(day);
+    this.cache = { day, usedBytes };
+    return this.cache;
   }
 
-  private async save(next: QuotaState): Promise<void> {
-    this.cache = next;
-    await (await this.options.registry()).saveQuota(next);
+  private async raise(day: string, bytes: number): Promise<void> {
+    const usedBytes = await (await this.options.registry()).raiseQuota(day, bytes);
+    this.cache = { day, usedBytes };
   }
 }

@@ -83,6 +83,11 @@ export async function ingestFile(options: IngestOptions): Promise<IngestResult> 
       if ((rows & 127) === 0 && Date.now() - lastCommit >= options.commitEveryMs) {
         lastCommit = Date.now();
         await options.onCommit(await appender.commit(), rows, header);
+        // Count the interval from after the commit's watchers were served (their deliveries run
+        // as microtasks, before setImmediate): with thousands of subscribers a progress event
+        // can take longer than the interval, and would otherwise starve the parse.
+        await new Promise((resolve) => setImmediate(resolve));
+        lastCommit = Date.now();
       }
     }
     await feeding;

@@ -1,7 +1,9 @@
 /**
- * Where export jobs live and how their changes travel. The manager talks only to this interface,
- * so a Redis implementation (shared registry, fleet-wide pub/sub, poller leases) can replace the
- * in-memory one without touching the lifecycle code.
+ * Where bulk jobs (exports and imports) live and how their changes travel. The managers talk only
+ * to this interface, so a Redis implementation (shared registry, fleet-wide pub/sub, poller
+ * leases) can replace the in-memory one without touching the lifecycle code. Records carry a
+ * `version` (watchers skip what they already have); `isActive` tells unfinished jobs apart, so the
+ * adoption pass reads only those (`listActive`).
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
@@ -11,11 +13,9 @@ import { createPubSub, type PubSub, type PubSubEventTarget } from 'graphql-yoga'
 import { GatewayError } from '../errors.js';
 import type { ExportJobRecord } from './types.js';
 
-/** Bytes of export files Marketo produced today (its day, US Central). */
-export interface QuotaState {
-  /** `YYYY-MM-DD` in America/Chicago. */
-  day: string;
-  usedBytes: number;
+/** What every job record has: a version raised by each saved change. */
+export interface VersionedRecord {
+  version: number;
 }
 
 /**
@@ -31,26 +31,38 @@ export class RegistryUnavailableError extends GatewayError {
   }
 }
 
-export interface JobRegistry {
-  get(key: string): Promise<ExportJobRecord | undefined>;
-  list(): Promise<ExportJobRecord[]>;
+export interface JobRegistry<T extends VersionedRecord = ExportJobRecord> {
+  get(key: string): Promise<T | undefined>;
+  list(): Promise<T[]>;
+  /** Unfinished jobs only (an index kept by `save`): what an adoption pass looks at. */
+  listActive(): Promise<T[]>;
   /** Stores a new version of the job and publishes it to every subscriber of `key`. */
-  save(key: string, job: ExportJobRecord): Promise<void>;
+  save(key: string, job: T): Promise<void>;
   /** Forgets a job (retention). */
   delete(key: string): Promise<void>;
   /** Every version saved from now on; ends when the caller stops iterating. */
-  subscribe(key: string): AsyncIterableIterator<ExportJobRecord>;
+  subscribe(key: string): AsyncIterableIterator<T>;
   /**
    * Makes the caller the one poller of `key`; false while another holds it. A shared registry
    * calls `onLost` if the claim lapses while held (the caller must then stop polling).
    */
   claim(key: string, onLost?: () => void): Promise<boolean>;
   release(key: string): Promise<void>;
-  getQuota(): Promise<QuotaState | undefined>;
-  saveQuota(quota: QuotaState): Promise<void>;
+  /**
+   * Marketo's daily export volume counted so far for `day` (`YYYY-MM-DD`, US Central). Each
+   * change below is one atomic step, so instances counting at once never lose one another's bytes.
+   */
+  getQuota(day: string): Promise<number>;
+  /** Adds `bytes` to the day's count; resolves with the new count. */
+  addQuota(day: string, bytes: number): Promise<number>;
+  /** Raises the day's count to at least `bytes` (never lowers it); resolves with the new count. */
+  raiseQuota(day: string, bytes: number): Promise<number>;
   /** Writes anything pending and stops. */
   close(): Promise<void>;
 }
+
+/** Days of quota counts kept (today's, and yesterday's for a clock a little behind). */
+export const QUOTA_DAYS_KEPT = 2;
 
 /** Hundreds of watchers on one job are expected: no MaxListeners warning for them. */
 function unlimitedEventTarget(): PubSubEventTarget<Topics> {
@@ -59,38 +71,46 @@ function unlimitedEventTarget(): PubSubEventTarget<Topics> {
   return target as PubSubEventTarget<Topics>;
 }
 
-type Topics = { 'exportJob:changed': [key: string, job: ExportJobRecord] };
+/** Records travel as any versioned record; `subscribe` gives them back as the registry's type. */
+type Topics = { 'job:changed': [key: string, job: VersionedRecord] };
 
-interface Snapshot {
+interface Snapshot<T> {
   version: 1;
-  jobs: Array<[string, ExportJobRecord]>;
-  quota?: QuotaState;
+  jobs: Array<[string, T]>;
+  /** Bytes counted per quota day. */
+  quotas?: Record<string, number>;
+  /** The single day of earlier files. */
+  quota?: { day: string; usedBytes: number };
 }
 
-export interface MemoryJobRegistryOptions {
+export interface MemoryJobRegistryOptions<T> {
   /** JSON file the registry is persisted to (jobs survive a restart); none = memory only. */
   file?: string;
   /** Debounce of writes to `file`, ms. */
   persistDelayMs?: number;
   /** Inject a pub/sub (e.g. one built on a Redis event target); in-process by default. */
   pubSub?: PubSub<Topics>;
+  /** Unfinished jobs (listed by `listActive`); every job by default. */
+  isActive?: (job: T) => boolean;
 }
 
 /** One process: a Map, yoga's pub/sub and an optional JSON file written atomically. */
-export async function createMemoryJobRegistry(
-  options: MemoryJobRegistryOptions = {},
-): Promise<JobRegistry> {
-  const jobs = new Map<string, ExportJobRecord>();
+export async function createMemoryJobRegistry<T extends VersionedRecord = ExportJobRecord>(
+  options: MemoryJobRegistryOptions<T> = {},
+): Promise<JobRegistry<T>> {
+  const jobs = new Map<string, T>();
   const claimed = new Set<string>();
   const pubSub = options.pubSub ?? createPubSub<Topics>({ eventTarget: unlimitedEventTarget() });
-  let quota: QuotaState | undefined;
+  const isActive = options.isActive ?? (() => true);
+  const quotas = new Map<string, number>();
   const file = options.file;
 
   if (file) {
     try {
-      const snapshot = JSON.parse(await readFile(file, 'utf8')) as Snapshot;
+      const snapshot = JSON.parse(await readFile(file, 'utf8')) as Snapshot<T>;
       for (const [key, job] of snapshot.jobs) jobs.set(key, job);
-      quota = snapshot.quota;
+      for (const [day, bytes] of Object.entries(snapshot.quotas ?? {})) quotas.set(day, bytes);
+      if (snapshot.quota) quotas.set(snapshot.quota.day, snapshot.quota.usedBytes);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
@@ -104,7 +124,11 @@ export async function createMemoryJobRegistry(
     timer = undefined;
     if (!file || !dirty) return writing;
     dirty = false;
-    const snapshot: Snapshot = { version: 1, jobs: [...jobs], ...(quota && { quota }) };
+    const snapshot: Snapshot<T> = {
+      version: 1,
+      jobs: [...jobs],
+      ...(quotas.size > 0 && { quotas: Object.fromEntries(quotas) }),
+    };
     const text = JSON.stringify(snapshot);
     writing = writing.then(async () => {
       await mkdir(dirname(file), { recursive: true });
@@ -122,19 +146,28 @@ export async function createMemoryJobRegistry(
     }, options.persistDelayMs ?? 50);
     timer.unref();
   };
+  const setQuota = (day: string, bytes: number): number => {
+    quotas.set(day, bytes);
+    // Only the latest days matter; older counts would only grow the file.
+    const days = [...quotas.keys()].sort();
+    for (const old of days.slice(0, -QUOTA_DAYS_KEPT)) quotas.delete(old);
+    schedule();
+    return bytes;
+  };
 
   return {
     get: async (key) => jobs.get(key),
     list: async () => [...jobs.values()],
+    listActive: async () => [...jobs.values()].filter(isActive),
     save: async (key, job) => {
       jobs.set(key, job);
-      pubSub.publish('exportJob:changed', key, job);
+      pubSub.publish('job:changed', key, job);
       schedule();
     },
     delete: async (key) => {
       if (jobs.delete(key)) schedule();
     },
-    subscribe: (key) => pubSub.subscribe('exportJob:changed', key),
+    subscribe: (key) => pubSub.subscribe('job:changed', key) as AsyncIterableIterator<T>,
     claim: async (key) => {
       if (claimed.has(key)) return false;
       claimed.add(key);
@@ -143,11 +176,9 @@ export async function createMemoryJobRegistry(
     release: async (key) => {
       claimed.delete(key);
     },
-    getQuota: async () => quota,
-    saveQuota: async (next) => {
-      quota = next;
-      schedule();
-    },
+    getQuota: async (day) => quotas.get(day) ?? 0,
+    addQuota: async (day, bytes) => setQuota(day, (quotas.get(day) ?? 0) + bytes),
+    raiseQuota: async (day, bytes) => setQuota(day, Math.max(quotas.get(day) ?? 0, bytes)),
     close: async () => {
       await persistNow();
     },

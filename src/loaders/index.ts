@@ -21,6 +21,12 @@ import { collectLeadSelection } from './lead-selection.js';
 /** Marketo's records-per-call limit. */
 export const MARKETO_BATCH_SIZE = 300;
 
+/**
+ * Reads leads by id for the loaders (found leads, any order): the operation's own client, or
+ * reads shared with concurrent operations (`shared-reads.ts`).
+ */
+export type LeadReader = (ids: readonly number[], fields: readonly string[]) => Promise<Lead[]>;
+
 export interface LeadFilterKey {
   field: string;
   value: string;
@@ -46,17 +52,19 @@ export class GatewayLoaders {
 
   readonly #cost: LeadFieldsObserver | undefined;
   readonly #describeApi: MarketoApi;
+  readonly #readLeads: LeadReader;
 
   constructor(
     api: MarketoApi,
     catalog: FieldCatalog,
     cost?: LeadFieldsObserver,
-    options: { describeApi?: MarketoApi } = {},
+    options: { describeApi?: MarketoApi; readLeads?: LeadReader } = {},
   ) {
     this.#api = api;
     this.#catalog = catalog;
     this.#cost = cost;
     this.#describeApi = options.describeApi ?? api;
+    this.#readLeads = options.readLeads ?? ((ids, fields) => api.getLeadsByIds(ids, fields));
   }
 
   /** The (TTL-cached) lead field describe. */
@@ -96,10 +104,11 @@ export class GatewayLoaders {
     const fieldList = fields.size > 0 ? [...fields].sort() : ['id'];
     this.#cost?.noteLeadFields(fieldList);
     const api = this.#api;
+    const readLeads = this.#readLeads;
 
     const byId = new DataLoader<number, Lead | null>(
       async (ids) => {
-        const leads = await api.getLeadsByIds(ids, fieldList);
+        const leads = await readLeads(ids, fieldList);
         const found = new Map(leads.map((lead) => [lead.id, lead]));
         return ids.map((id) => found.get(id) ?? null);
       },
@@ -130,7 +139,10 @@ export class GatewayLoaders {
         );
         return keys.map((key) => matches.get(filterKey(key)) ?? []);
       },
-      { maxBatchSize: MARKETO_BATCH_SIZE, cacheKeyFn: filterKey, name: 'leadsByFilter' },
+      // No cap here: the client cuts the whole set into balanced chunks (1,000 values → 4 × 250),
+      // leaving room in each 300-record page for values that match more than one lead. Chunks
+      // of exactly 300 would overflow into a second call whenever one value matched twice.
+      { cacheKeyFn: filterKey, name: 'leadsByFilter' },
     );
 
     return { fields: fieldList, byId, byFilter };

@@ -167,6 +167,8 @@ export interface CallContext {
   /** Identity for per-key fair share in the limiter (an API key name). */
   principal?: string;
   signal?: AbortSignal;
+  /** The operation's request id, for the client's log lines. */
+  requestId?: string;
 }
 
 export interface LimiterSnapshot {
@@ -180,6 +182,8 @@ export interface LimiterSnapshot {
   dailyQuota: number;
   /** Whether the limiter state is shared through Redis. */
   shared: boolean;
+  /** The caller's own part (a view with a principal asked): its calls queued and in flight here. */
+  caller?: { principal: string; queued: number; inFlight: number };
 }
 
 export interface MarketoApi {
@@ -277,8 +281,10 @@ export interface MarketoApi {
   ): Readable;
 
   // Bulk import
+  /** `file` as a function opens the file afresh per attempt (replayable, like a Buffer). */
   importLeads(
-    file: Readable | AsyncIterable<Uint8Array> | Buffer | string,
+    file:
+      Readable | AsyncIterable<Uint8Array> | Buffer | string | (() => AsyncIterable<Uint8Array>),
     request: ImportRequest,
   ): Promise<ImportJobStatus>;
   getImportJobStatus(batchId: number): Promise<ImportJobStatus>;

@@ -56,6 +56,28 @@ export type Outcome<T> =
 
 export type ResponseHandler<T> = (response: TransportResponse) => Promise<Outcome<T>>;
 
+/**
+ * One HTTP attempt of a Marketo call (a retry or a re-auth replay is another attempt), for
+ * metrics. Calls refused before anything is sent (local quota, abort while queued) are not
+ * attempts. Never carries ids, query strings or bodies.
+ */
+export interface CallEvent {
+  method: string;
+  /** Route template, ids never filled in: `/rest/v1/lists/{id}/leads.json`. */
+  endpoint: string;
+  /**
+   * `success`; Marketo's code (`606`, `1003`); `HTTP_<status>`; `BAD_RESPONSE`; or the transport
+   * failure (`ECONNRESET`, `UND_ERR_HEADERS_TIMEOUT`…).
+   */
+  code: string;
+  /** 1, then 2, 3… for retries and replays of the same call. */
+  attempt: number;
+  /** Waiting for this attempt's limiter slot, ms. */
+  waitedMs: number;
+  /** From sending to the answer (to the end of the body for streamed downloads), ms. */
+  durationMs: number;
+}
+
 export interface RetryPolicy {
   /** Retries after the first attempt for transient failures (re-auth replay not counted). */
   maxRetries: number;
@@ -78,6 +100,8 @@ export interface CoreOptions {
   /** Strings that must never leave the client (secret, tokens). */
   secrets: () => Iterable<string>;
   random?: () => number;
+  /** Called once per HTTP attempt; must not throw (errors are ignored). */
+  onCall?: (event: CallEvent) => void;
 }
 
 /** Codes Marketo does not count against the daily quota (§3.2 starred, plus limiter rejections). */
@@ -107,6 +131,27 @@ export function createCore(options: CoreOptions): Core {
 
   const redact = createRedactor(options.secrets);
 
+  const observe = (
+    spec: CallSpec,
+    event: Pick<CallEvent, 'code' | 'attempt' | 'waitedMs'>,
+    sentAt: number,
+  ) => {
+    if (!options.onCall) return;
+    // `endpoint` is `METHOD /path/{id}`: the template, never the filled-in path.
+    const space = spec.endpoint.indexOf(' ');
+    const route = space > 0 ? spec.endpoint.slice(space + 1) : spec.endpoint;
+    try {
+      options.onCall({
+        method: spec.method,
+        endpoint: route.split('?')[0] ?? route,
+        ...event,
+        durationMs: performance.now() - sentAt,
+      });
+    } catch {
+      // Metrics never break a call.
+    }
+  };
+
   const sleep = (ms: number, signal: AbortSignal | undefined) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
@@ -127,6 +172,8 @@ export function createCore(options: CoreOptions): Core {
     handle: ResponseHandler<T>,
   ): Promise<T> {
     const started = performance.now();
+    // The operation's request id on every line about its calls.
+    const log = ctx.requestId === undefined ? logger : logger.child({ requestId: ctx.requestId });
     const deadlineMs = spec.deadlineMs ?? options.deadlineMs;
     const deadlineAt = started + deadlineMs;
     const signals = [
@@ -159,7 +206,7 @@ export function createCore(options: CoreOptions): Core {
         cause === undefined ? undefined : { cause },
       );
       track(error.code);
-      logger.debug('marketo call failed', { ...error.toJSON(), attempts });
+      log.debug('marketo call failed', { ...error.toJSON(), attempts });
       return error;
     };
 
@@ -196,7 +243,7 @@ export function createCore(options: CoreOptions): Core {
         random,
       });
       if (performance.now() + delay >= deadlineAt) return false;
-      logger.warn('marketo call retrying', {
+      log.warn('marketo call retrying', {
         endpoint: spec.endpoint,
         code,
         retry: retries,
@@ -221,7 +268,8 @@ export function createCore(options: CoreOptions): Core {
         if (error instanceof MarketoError) throw fail(error.toJSON());
         throw fail({ code: 'ABORTED', message: 'The Marketo client is closed' }, error);
       }
-      waitedMs += performance.now() - waitStart;
+      const attemptWaitedMs = performance.now() - waitStart;
+      waitedMs += attemptWaitedMs;
 
       let token: string;
       try {
@@ -233,6 +281,7 @@ export function createCore(options: CoreOptions): Core {
       }
 
       attempts++;
+      const attempt = attempts;
       const sentAt = performance.now();
       let outcome: Outcome<T>;
       let response: TransportResponse | undefined;
@@ -258,13 +307,14 @@ export function createCore(options: CoreOptions): Core {
         durationMs += performance.now() - sentAt;
         await response?.dump();
         const failure = classifyTransportError(error);
+        observe(spec, { code: failure.code, attempt, waitedMs: attemptWaitedMs }, sentAt);
         await lease.release({ counted: !failure.notSent });
         if (signal.aborted) throw stopped(!failure.notSent);
         const c: Classification = {
           kind: 'transient',
           rejectedBeforeWork: failure.notSent,
         };
-        logger.debug('marketo transport error', { endpoint: spec.endpoint, code: failure.code });
+        log.debug('marketo transport error', { endpoint: spec.endpoint, code: failure.code });
         if (await again(c, failure.code).catch(() => false)) continue;
         if (signal.aborted) throw stopped(!failure.notSent, failure.code);
         if (!spec.idempotent && !failure.notSent) {
@@ -292,10 +342,17 @@ export function createCore(options: CoreOptions): Core {
         recordsRead += outcome.recordsRead;
         const finish = (error?: unknown) => {
           durationMs += performance.now() - sentAt;
+          const code =
+            error === undefined
+              ? 'success'
+              : error instanceof MarketoError
+                ? error.code
+                : classifyTransportError(error).code;
+          observe(spec, { code, attempt, waitedMs: attemptWaitedMs }, sentAt);
           void lease.release({ counted: true });
           if (error === undefined) {
             track();
-            logger.debug('marketo call', {
+            log.debug('marketo call', {
               endpoint: spec.endpoint,
               attempts,
               waitedMs: Math.round(waitedMs),
@@ -311,6 +368,7 @@ export function createCore(options: CoreOptions): Core {
       }
 
       durationMs += performance.now() - sentAt;
+      observe(spec, { code: outcome.code, attempt, waitedMs: attemptWaitedMs }, sentAt);
       const c = classifyCode(outcome.code, outcome.message);
       // Forget a rejected token before freeing the slot, so that the next caller to get the slot
       // does not send the same dead token.
@@ -320,7 +378,7 @@ export function createCore(options: CoreOptions): Core {
       if (c.kind === 'reauth' && !reauthed && spec.replayable !== false) {
         // 600 only means "renew" when a token was actually sent, which is always the case here.
         reauthed = true;
-        logger.info('marketo token rejected; renewing and replaying once', {
+        log.info('marketo token rejected; renewing and replaying once', {
           endpoint: spec.endpoint,
           code: outcome.code,
         });

@@ -43,10 +43,16 @@ function offsetMs(ms: number): number {
   return Date.UTC(p.y, p.m - 1, p.d, p.h, p.mi, p.s) - (ms - (((ms % 1000) + 1000) % 1000));
 }
 
+/** The last day computed and the span it covers: the limiter asks on every call (Intl is slow). */
+let lastDay: { day: string; from: number; until: number } | undefined;
+
 /** The calendar day in US Central time, `YYYY-MM-DD`: the key of a quota day. */
 export function centralDay(ms: number): string {
+  if (lastDay && ms >= lastDay.from && ms < lastDay.until) return lastDay.day;
   const p = parts(ms);
-  return `${p.y}-${String(p.m).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`;
+  const day = `${p.y}-${String(p.m).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`;
+  lastDay = { day, from: ms, until: nextCentralMidnight(ms) };
+  return day;
 }
 
 /** Epoch ms of the next 00:00 US Central after `ms`. */

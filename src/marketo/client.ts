@@ -34,7 +34,14 @@ import {
   type TokenStore,
 } from './auth.js';
 import { alignResults, balancedChunks, runChunks, unique } from './batching.js';
-import { type CallSpec, type Core, createCore, createRedactor, type RetryPolicy } from './call.js';
+import {
+  type CallEvent,
+  type CallSpec,
+  type Core,
+  createCore,
+  createRedactor,
+  type RetryPolicy,
+} from './call.js';
 import { MARKETO_DEFAULTS, normaliseBaseUrl } from './config.js';
 import { MarketoError } from './errors.js';
 import { downloadFile } from './export-download.js';
@@ -83,6 +90,8 @@ export interface MarketoClientOptions {
   rateWindowMs?: number;
   /** Calls per day, counted locally (Marketo default 50 000). */
   dailyQuota?: number;
+  /** Largest part of the budget one API key may use, 0 < s ≤ 1 (default 1: fair turns, no cap). */
+  keyShare?: number;
   /**
    * Marketo time per real time, for a sandbox with a compressed clock: the default rate window,
    * token lifetimes (`expires_in`) and the 606/615 back-off are divided by it. Default 1.
@@ -101,6 +110,8 @@ export interface MarketoClientOptions {
   keepAliveTimeoutMs?: number;
   /** Random source for backoff jitter (tests). */
   random?: () => number;
+  /** Observes each HTTP attempt of a REST call (metrics); identity calls are not reported. */
+  onCall?: (event: CallEvent) => void;
 }
 
 const BULK_EXPORT_BASE: Record<ExportEntity, string> = {
@@ -837,7 +848,9 @@ class Client implements MarketoClient {
   }
 
   limiterSnapshot() {
-    return this.shared.limiter.snapshot();
+    // A view for an API key (an operation's context) also gets that key's own figures.
+    const { principal } = this.ctx;
+    return this.shared.limiter.snapshot(principal === undefined ? undefined : { principal });
   }
 }
 
@@ -857,6 +870,7 @@ export function createMarketoClient(options: MarketoClientOptions): MarketoClien
       rateLimit: options.rateLimit ?? MARKETO_DEFAULTS.rateLimit,
       rateWindowMs: options.rateWindowMs ?? MARKETO_DEFAULTS.rateWindowMs / timeScale,
       dailyQuota: options.dailyQuota ?? MARKETO_DEFAULTS.dailyQuota,
+      ...(options.keyShare !== undefined && { keyShare: options.keyShare }),
     });
   // Two spare sockets so identity calls never queue behind a full set of API calls.
   const rawTransport = createTransport({
@@ -916,6 +930,7 @@ export function createMarketoClient(options: MarketoClientOptions): MarketoClien
     deadlineMs: options.deadlineMs ?? 300_000,
     secrets,
     ...(options.random && { random: options.random }),
+    ...(options.onCall && { onCall: options.onCall }),
   });
   return new Client({ core, transport, limiter, tokens }, {});
 }

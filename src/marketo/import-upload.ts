@@ -15,7 +15,12 @@ export const IMPORT_MAX_BYTES = 10 * 1024 * 1024;
  */
 export const IMPORT_FILE_MAX_BYTES = IMPORT_MAX_BYTES - 4096;
 
-export type ImportFile = Readable | AsyncIterable<Uint8Array> | Buffer | string;
+/**
+ * The file to upload. A function opens it afresh for each attempt (a file on disk), so the call
+ * can be replayed after a rejection at the door (601/602/606/615) like an in-memory body.
+ */
+export type ImportFile =
+  Readable | AsyncIterable<Uint8Array> | Buffer | string | (() => AsyncIterable<Uint8Array>);
 
 const CONTENT_TYPES: Record<DelimitedFormat, string> = {
   CSV: 'text/csv',
@@ -47,6 +52,7 @@ export function multipartUpload(
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const inMemory = typeof file === 'string' || Buffer.isBuffer(file);
   const whole = typeof file === 'string' ? Buffer.from(file, 'utf8') : inMemory ? file : undefined;
+  const reopen = typeof file === 'function' ? file : undefined;
   if (whole && whole.length > maxBytes) {
     throw new MarketoError({
       code: 'HTTP_413',
@@ -63,7 +69,8 @@ export function multipartUpload(
       yield whole;
     } else {
       let size = 0;
-      for await (const chunk of file as AsyncIterable<Uint8Array | string>) {
+      const source = reopen ? reopen() : (file as AsyncIterable<Uint8Array | string>);
+      for await (const chunk of source) {
         const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
         size += buf.length;
         if (size > maxBytes) {
@@ -83,11 +90,11 @@ export function multipartUpload(
   return {
     contentType: `multipart/form-data; boundary=${boundary}`,
     body: () => {
-      if (!whole && used) throw new Error('an import stream can only be sent once');
+      if (!whole && !reopen && used) throw new Error('an import stream can only be sent once');
       used = true;
       return Readable.from(parts(), { objectMode: false });
     },
-    replayable: whole !== undefined,
+    replayable: whole !== undefined || reopen !== undefined,
     get oversize() {
       return oversize;
     },

@@ -1,15 +1,17 @@
 /**
  * One limiter in front of every Marketo call: ≤ `concurrency` in flight, ≤ `rateLimit` per rolling
  * `rateWindowMs`, and the daily quota counted and refused locally before Marketo's 607. Callers
- * queue (FIFO) instead of failing. The interface is small and async so that a Redis implementation
- * (shared by every gateway instance) can replace the in-process one.
+ * queue instead of failing, in fair turns between principals (`fair-queue.ts`), each within its
+ * `keyShare`. The interface is small and async so that a Redis implementation (shared by every
+ * gateway instance) can replace the in-process one.
  */
 import type { LimiterSnapshot } from './api.js';
 import { centralDay, nextCentralMidnight } from './central-time.js';
 import { MarketoError } from './errors.js';
+import { FairQueue } from './fair-queue.js';
 
 export interface AcquireRequest {
-  /** Who is calling (fair share between API keys comes with the Redis limiter). */
+  /** Who is calling (the API key's name); calls without one are the gateway's own background work. */
   principal?: string;
   signal?: AbortSignal;
 }
@@ -26,7 +28,8 @@ export interface Lease {
 
 export interface RateLimiter {
   acquire(request?: AcquireRequest): Promise<Lease>;
-  snapshot(): Promise<LimiterSnapshot>;
+  /** With `caller`: also that principal's own calls queued and in flight (through this instance). */
+  snapshot(caller?: { principal?: string }): Promise<LimiterSnapshot>;
   close(): Promise<void>;
 }
 
@@ -35,6 +38,11 @@ export interface InProcessLimiterOptions {
   rateLimit: number;
   rateWindowMs: number;
   dailyQuota: number;
+  /**
+   * Largest part of the budget one principal may use (0 < s ≤ 1): ⌈s × concurrency⌉ in flight and
+   * ⌊s × rateLimit⌋ in the window. Default 1: no cap, fair turns only.
+   */
+  keyShare?: number;
   /** Wall clock for quota days (epoch ms); injectable for tests. */
   now?: () => number;
   /** Monotonic clock for the rate window (ms); injectable for tests. */
@@ -48,6 +56,7 @@ export interface InProcessLimiterOptions {
 }
 
 interface Waiter {
+  principal: string | undefined;
   enqueuedAt: number;
   resolve(lease: Lease): void;
   reject(error: unknown): void;
@@ -81,7 +90,12 @@ export function createInProcessRateLimiter(options: InProcessLimiterOptions): Ra
   let inFlight = 0;
   /** Completion times (monotonic ms) of calls still inside the window, ascending. */
   const completed: number[] = [];
-  const queue: Waiter[] = [];
+  const queue = new FairQueue<Waiter>({
+    ...(options.keyShare !== undefined && { share: options.keyShare }),
+    concurrency,
+    rateLimit,
+    windowMs,
+  });
   let quotaDay = centralDay(now());
   let callsToday = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -104,6 +118,7 @@ export function createInProcessRateLimiter(options: InProcessLimiterOptions): Ra
   const grant = (waiter: Waiter, t: number) => {
     inFlight++;
     callsToday++;
+    queue.started(waiter.principal);
     waiter.cleanup();
     let released = false;
     waiter.resolve({
@@ -112,11 +127,17 @@ export function createInProcessRateLimiter(options: InProcessLimiterOptions): Ra
         if (released) return;
         released = true;
         inFlight--;
-        completed.push(monotonic());
+        const ended = monotonic();
+        completed.push(ended);
+        queue.finished(waiter.principal, ended);
         if (outcome?.counted === false && callsToday > 0) callsToday--;
         pump();
       },
     });
+  };
+
+  const wakeAt = (at: number, t: number) => {
+    timer = setTimeout(pump, Math.max(1, Math.ceil(at - t) + 1));
   };
 
   const pump = () => {
@@ -125,57 +146,63 @@ export function createInProcessRateLimiter(options: InProcessLimiterOptions): Ra
       timer = undefined;
     }
     rollDay();
-    while (queue.length > 0) {
+    while (queue.size > 0) {
       const t = monotonic();
       prune(t);
       if (callsToday >= dailyQuota) {
-        const waiter = queue.shift() as Waiter;
-        waiter.cleanup();
-        waiter.reject(quotaExhaustedError(dailyQuota, now()));
-        continue;
+        for (const waiter of queue.drain()) {
+          waiter.cleanup();
+          waiter.reject(quotaExhaustedError(dailyQuota, now()));
+        }
+        return;
       }
       if (inFlight >= concurrency) return; // a release will pump again
       if (inFlight + completed.length >= rateLimit) {
         // Only completed calls can leave the window; wake when the oldest does.
         const oldest = completed[0];
-        if (oldest !== undefined) {
-          timer = setTimeout(pump, Math.max(1, Math.ceil(oldest + windowMs - t) + 1));
-        }
+        if (oldest !== undefined) wakeAt(oldest + windowMs, t);
         return;
       }
-      grant(queue.shift() as Waiter, t);
+      const next = queue.next(t);
+      if (!next) {
+        // Every waiting principal is at its share: a release pumps again, or its window moves on.
+        const at = queue.nextRoomAt(t);
+        if (at !== undefined) wakeAt(at, t);
+        return;
+      }
+      grant(next.item, t);
     }
   };
 
   return {
     acquire(request = {}) {
       if (closed) return Promise.reject(new Error('rate limiter closed'));
-      const { signal } = request;
+      const { signal, principal } = request;
       if (signal?.aborted) return Promise.reject(abortedError());
       rollDay();
-      // Refuse at once when the quota cannot cover this call and everyone queued before it.
-      if (callsToday + queue.length >= dailyQuota) {
+      // Refuse at once when the quota cannot cover this call and everyone already queued.
+      if (callsToday + queue.size >= dailyQuota) {
         return Promise.reject(quotaExhaustedError(dailyQuota, now()));
       }
       return new Promise<Lease>((resolve, reject) => {
         const onAbort = () => {
-          const index = queue.indexOf(waiter);
-          if (index >= 0) queue.splice(index, 1);
+          queue.delete(waiter);
           reject(abortedError());
         };
         const waiter: Waiter = {
+          principal,
           enqueuedAt: monotonic(),
           resolve,
           reject,
           cleanup: () => signal?.removeEventListener('abort', onAbort),
         };
         signal?.addEventListener('abort', onAbort, { once: true });
-        queue.push(waiter);
+        queue.push(principal, waiter);
         pump();
       });
     },
 
-    async snapshot() {
+    async snapshot(caller) {
       rollDay();
       prune(monotonic());
       return {
@@ -184,10 +211,11 @@ export function createInProcessRateLimiter(options: InProcessLimiterOptions): Ra
         callsInWindow: inFlight + completed.length,
         rateLimit,
         rateWindowMs,
-        queued: queue.length,
+        queued: queue.size,
         callsToday,
         dailyQuota,
         shared: false,
+        ...(caller && { caller: queue.usage(caller.principal) }),
       };
     },
 
@@ -195,7 +223,7 @@ export function createInProcessRateLimiter(options: InProcessLimiterOptions): Ra
       closed = true;
       if (timer) clearTimeout(timer);
       timer = undefined;
-      for (const waiter of queue.splice(0)) {
+      for (const waiter of queue.drain()) {
         waiter.cleanup();
         waiter.reject(new Error('rate limiter closed'));
       }

@@ -15,12 +15,21 @@
  *
  * Residual risk, by design: a call started through Redis that is still running one window after
  * the outage began is not known to the other instances' local shares.
+ *
+ * Fair share (`fair-queue.ts`): this instance's waiters take turns by principal, and `keyShare`
+ * caps one principal's calls through this instance, both in Redis mode and on the local share.
+ * The cap is per instance, not fleet-wide: a fleet-wide one would need per-principal lease and
+ * window sets in every script (acquire, release, renew, the dead-lease prune, the post-outage
+ * import), keys the scripts do not declare up front, and one more round of bookkeeping per call.
+ * What the cap protects against, one key's backlog filling the slots that other keys' calls on
+ * the same instance wait for, is local; with N instances a key may hold up to N × its share.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { type Logger, silentLogger } from '../logger.js';
 import type { LimiterSnapshot } from '../marketo/api.js';
 import { centralDay } from '../marketo/central-time.js';
+import { FairQueue } from '../marketo/fair-queue.js';
 import {
   abortedError,
   createInProcessRateLimiter,
@@ -38,6 +47,11 @@ export interface RedisRateLimiterOptions {
   /** The rolling window, real ms. */
   rateWindowMs: number;
   dailyQuota: number;
+  /**
+   * Largest part of the budget one principal may use through this instance (0 < s ≤ 1; default 1,
+   * fair turns only), as in-process. Per instance, see the module comment.
+   */
+  keyShare?: number;
   /** Extra time a completed call stays in the window (default 1 ms, as in-process). */
   windowMarginMs?: number;
   /** A slot whose holder stops renewing returns after this long (ms). Default 5 000. */
@@ -65,6 +79,7 @@ export interface RedisRateLimiter extends RateLimiter {
 }
 
 interface Waiter {
+  principal: string | undefined;
   enqueuedAt: number;
   signal: AbortSignal | undefined;
   /** The local share's lease, when one is also required (warm-up after an outage). */
@@ -136,7 +151,12 @@ export function createRedisRateLimiter(
     pruneRecent();
   };
 
-  const queue: Waiter[] = [];
+  const queue = new FairQueue<Waiter>({
+    ...(options.keyShare !== undefined && { share: options.keyShare }),
+    concurrency,
+    rateLimit,
+    windowMs,
+  });
   /** Waiters on their way through the local share (fallback, warm-up). */
   const routing = new Set<Waiter>();
 
@@ -160,6 +180,7 @@ export function createRedisRateLimiter(
       rateLimit: share(rateLimit),
       rateWindowMs,
       dailyQuota: Math.max(0, Math.floor((dailyQuota - usedToday) / instances)),
+      ...(options.keyShare !== undefined && { keyShare: options.keyShare }),
       ...(options.windowMarginMs !== undefined && { windowMarginMs: options.windowMarginMs }),
       now,
     });
@@ -172,7 +193,7 @@ export function createRedisRateLimiter(
       concurrency: share(concurrency),
       rateLimit: share(rateLimit),
     });
-    for (const waiter of queue.splice(0)) reroute(waiter);
+    for (const waiter of queue.drain()) reroute(waiter);
     probeTimer = setInterval(() => void probe(), probeIntervalMs);
     probeTimer.unref();
   };
@@ -285,11 +306,13 @@ export function createRedisRateLimiter(
 
   const makeLease = (id: string, waiter: Waiter, localLease?: Lease): Lease => {
     let released = false;
+    queue.started(waiter.principal);
     return {
       waitedMs: Math.max(0, mono() - waiter.enqueuedAt),
       release: async (outcome) => {
         if (released) return;
         released = true;
+        queue.finished(waiter.principal, mono());
         const counted = outcome?.counted !== false;
         await Promise.all([
           localLease?.release(outcome),
@@ -324,15 +347,17 @@ export function createRedisRateLimiter(
       delete waiter.local;
     }
     if (mode.kind === 'redis') {
-      queue.push(waiter);
-      pump();
+      enqueue(waiter);
       return;
     }
     const current = mode;
     routing.add(waiter);
     const run = async () => {
       await abortable(current.gate, waiter.signal);
-      const lease = await current.local.acquire(waiter.signal ? { signal: waiter.signal } : {});
+      const lease = await current.local.acquire({
+        ...(waiter.principal !== undefined && { principal: waiter.principal }),
+        ...(waiter.signal && { signal: waiter.signal }),
+      });
       routing.delete(waiter);
       if (closed) {
         void lease.release({ counted: false });
@@ -340,8 +365,7 @@ export function createRedisRateLimiter(
       }
       if (mode.kind !== 'fallback') {
         waiter.local = lease;
-        queue.push(waiter);
-        pump();
+        enqueue(waiter);
       } else if (mode.local === current.local) {
         const id = newId();
         inflight.set(id, { startedAt: mono(), quotaKey: undefined });
@@ -362,6 +386,14 @@ export function createRedisRateLimiter(
 
   let pumping = false;
   let wake: (() => void) | undefined;
+  /** The queue sleeps only because every waiting principal is at its share. */
+  let heldByShare = false;
+  const enqueue = (waiter: Waiter) => {
+    queue.push(waiter.principal, waiter);
+    // A newcomer of another principal may go at once; Redis-bound waits are not cut short.
+    if (heldByShare) wake?.();
+    pump();
+  };
   /** A slot was freed here: let the queue try at once instead of finishing its wait. */
   const nudge = () => {
     wake?.();
@@ -375,15 +407,24 @@ export function createRedisRateLimiter(
       .catch((error: unknown) => logger.error('redis limiter queue failed', { error }))
       .finally(() => {
         pumping = false;
-        if (queue.length > 0 && mode.kind !== 'fallback' && !closed) pump();
+        if (queue.size > 0 && mode.kind !== 'fallback' && !closed) pump();
       });
   };
 
   const drive = async () => {
-    while (!closed && queue.length > 0 && mode.kind !== 'fallback') {
+    while (!closed && queue.size > 0 && mode.kind !== 'fallback') {
+      const want = queue.grantable(concurrency, mono());
+      if (want === 0) {
+        // Every waiting principal is at its share here: a release nudges, or its window moves on.
+        const at = queue.nextRoomAt(mono());
+        heldByShare = true;
+        await sleep(at === undefined ? maxSleepMs : Math.ceil(at - mono()) + 1);
+        heldByShare = false;
+        continue;
+      }
       const day = today();
       const quotaKey = keys.quota(day);
-      const ids = queue.slice(0, concurrency).map(newId);
+      const ids = Array.from({ length: want }, newId);
       let reply: number[];
       try {
         reply = await redis.mggLimiterAcquire(
@@ -407,7 +448,7 @@ export function createRedisRateLimiter(
       lastUsed = { day, used };
       const t = mono();
       for (const id of ids.slice(0, granted)) {
-        const waiter = queue.shift();
+        const waiter = queue.next(t)?.item;
         inflight.set(id, { startedAt: t, quotaKey });
         if (!waiter) {
           void release(id, 'unused'); // its caller gave up meanwhile
@@ -417,52 +458,56 @@ export function createRedisRateLimiter(
         waiter.resolve(makeLease(id, waiter, waiter.local));
       }
       if (used >= dailyQuota) {
-        for (const waiter of queue.splice(0)) {
+        for (const waiter of queue.drain()) {
           waiter.cleanup();
           void waiter.local?.release({ counted: false });
           waiter.reject(quotaExhaustedError(dailyQuota, now()));
         }
         return;
       }
-      if (queue.length === 0 || granted === ids.length) continue;
-      const base =
+      if (queue.size === 0 || granted === ids.length) continue;
+      await sleep(
         waitMs >= 0
           ? waitMs + random() * Math.min(pollMs, waitMs / 4 + 1)
-          : pollMs * (0.5 + random());
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, Math.max(1, Math.min(maxSleepMs, base)));
-        function done() {
-          clearTimeout(timer);
-          wake = undefined;
-          resolve();
-        }
-        wake = done;
-      });
+          : pollMs * (0.5 + random()),
+      );
     }
   };
+
+  /** Waits up to `ms` (≤ maxSleepMs), or until a release here nudges. */
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.max(1, Math.min(maxSleepMs, ms)));
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
 
   return {
     acquire(request = {}) {
       if (closed) return Promise.reject(new Error('rate limiter closed'));
-      const { signal } = request;
+      const { signal, principal } = request;
       if (signal?.aborted) return Promise.reject(abortedError());
       // Refuse at once when the quota (as last seen) cannot cover this call and everyone queued.
       if (
         mode.kind === 'redis' &&
         lastUsed?.day === today() &&
-        lastUsed.used + queue.length >= dailyQuota
+        lastUsed.used + queue.size >= dailyQuota
       ) {
         return Promise.reject(quotaExhaustedError(dailyQuota, now()));
       }
       return new Promise<Lease>((resolve, reject) => {
         const onAbort = () => {
-          const index = queue.indexOf(waiter);
-          if (index < 0) return; // on the local path: the local limiter rejects it
-          queue.splice(index, 1);
+          // Not queued here: on the local path, where the local limiter rejects it.
+          if (!queue.delete(waiter)) return;
           void waiter.local?.release({ counted: false });
           reject(abortedError());
         };
         const waiter: Waiter = {
+          principal,
           enqueuedAt: mono(),
           signal,
           resolve,
@@ -474,8 +519,15 @@ export function createRedisRateLimiter(
       });
     },
 
-    async snapshot(): Promise<LimiterSnapshot> {
-      const queued = queue.length + routing.size;
+    async snapshot(caller): Promise<LimiterSnapshot> {
+      const queued = queue.size + routing.size;
+      const own = caller && queue.usage(caller.principal);
+      const callerPart = own && {
+        caller: {
+          ...own,
+          queued: own.queued + [...routing].filter((w) => w.principal === caller.principal).length,
+        },
+      };
       if (mode.kind !== 'fallback') {
         const day = today();
         try {
@@ -493,6 +545,7 @@ export function createRedisRateLimiter(
             callsToday: used,
             dailyQuota,
             shared: true,
+            ...callerPart,
           };
         } catch (error) {
           markDown('snapshot failed', error);
@@ -509,6 +562,7 @@ export function createRedisRateLimiter(
         callsToday: (lastUsed?.day === today() ? lastUsed.used : 0) + (local?.callsToday ?? 0),
         dailyQuota,
         shared: false,
+        ...callerPart,
       };
     },
 
@@ -523,7 +577,7 @@ export function createRedisRateLimiter(
       clearInterval(probeTimer);
       clearTimeout(warmupTimer);
       wake?.();
-      for (const waiter of queue.splice(0)) {
+      for (const waiter of queue.drain()) {
         waiter.cleanup();
         void waiter.local?.release({ counted: false });
         waiter.reject(new Error('rate limiter closed'));

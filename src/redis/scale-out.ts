@@ -1,10 +1,12 @@
 /**
  * What instances sharing REDIS_URL share, built once per instance by the composition root: the
- * rate limiter (the one Marketo budget), the access token, the export job registry (fleet-wide
- * events, one poller per job) and the readiness verdict. `close()` comes after the Marketo client
- * and the export manager have stopped using them.
+ * rate limiter (the one Marketo budget), the access token, the export and import job registries
+ * (fleet-wide events, one poller per job, orphans adopted) and the readiness verdict. `close()`
+ * comes after the Marketo client and the job managers have stopped using them.
  */
+import { type ImportJobRecord, isImportTerminal } from '../bulk/import-jobs.js';
 import type { JobRegistry } from '../bulk/job-registry.js';
+import { type ExportJobRecord, isTerminal } from '../bulk/types.js';
 import { type RedisSettings, redactUrl } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createRedisConnections, type RedisConnectionOptions } from './connections.js';
@@ -25,9 +27,9 @@ export interface ScaleOutTuning {
   connection?: Partial<Omit<RedisConnectionOptions, 'url' | 'namespace' | 'logger'>>;
   limiter?: Partial<Omit<RedisRateLimiterOptions, 'prefix' | 'logger'>>;
   tokenStore?: Partial<Omit<RedisTokenStoreOptions, 'prefix' | 'logger'>>;
-  /** Export poller claim lifetime (ms). Default 5 000. */
+  /** Export and import poller claim lifetime (ms). Default 5 000. */
   leaseMs?: number;
-  /** How often orphaned export jobs are looked for (ms). Default 1 000. */
+  /** How often orphaned export and import jobs are looked for (ms). Default 1 000. */
   adoptIntervalMs?: number;
 }
 
@@ -35,7 +37,9 @@ export interface ScaleOut {
   limiter: RedisRateLimiter;
   tokenStore: RedisTokenStore;
   /** The export registry of one Marketo instance (jobs are keyed per origin host). */
-  exportRegistry(originHost: string): JobRegistry;
+  exportRegistry(originHost: string): JobRegistry<ExportJobRecord>;
+  /** The import registry of one Marketo instance (batch ids are per instance too). */
+  importRegistry(originHost: string): JobRegistry<ImportJobRecord>;
   adoptIntervalMs: number;
   /**
    * Waits for the first connection (the export registry needs Redis to start); closes everything
@@ -50,7 +54,13 @@ export interface ScaleOut {
 export function createScaleOut(
   settings: RedisSettings,
   options: {
-    limits: { concurrency: number; rateLimit: number; dailyQuota: number; rateWindowMs: number };
+    limits: {
+      concurrency: number;
+      rateLimit: number;
+      dailyQuota: number;
+      rateWindowMs: number;
+      keyShare?: number;
+    };
     logger: Logger;
     tuning?: ScaleOutTuning;
   },
@@ -78,9 +88,21 @@ export function createScaleOut(
     limiter,
     tokenStore,
     exportRegistry: (originHost) => {
-      const registryOptions: RedisJobRegistryOptions = {
+      const registryOptions: RedisJobRegistryOptions<ExportJobRecord> = {
         prefix: `${prefix}exports:${originHost}:`,
+        kind: 'export',
+        isActive: (job) => !isTerminal(job.status),
         logger: logger.child({ component: 'redis-export-registry' }),
+        ...(tuning.leaseMs !== undefined && { leaseMs: tuning.leaseMs }),
+      };
+      return createRedisJobRegistry(connections, registryOptions);
+    },
+    importRegistry: (originHost) => {
+      const registryOptions: RedisJobRegistryOptions<ImportJobRecord> = {
+        prefix: `${prefix}imports:${originHost}:`,
+        kind: 'import',
+        isActive: (job) => !isImportTerminal(job.status),
+        logger: logger.child({ component: 'redis-import-registry' }),
         ...(tuning.leaseMs !== undefined && { leaseMs: tuning.leaseMs }),
       };
       return createRedisJobRegistry(connections, registryOptions);

@@ -59,10 +59,15 @@ export function createControl(deps: ControlDeps) {
     if (method === 'POST' && path === '/__sandbox/reset') {
       stats.reset();
       faults.clear();
+      faults.clearFired();
       limits.reset();
       store.resetCounters();
       if (query.get('data') === 'true') store.reseed();
       return send(200, { reset: true, data: query.get('data') === 'true' });
+    }
+    if (method === 'GET' && path === '/__sandbox/faults/fired') {
+      const fired = faults.fired();
+      return send(200, { total: fired.length, fired });
     }
     if (path === '/__sandbox/faults') {
       if (method === 'GET') return send(200, { faults: faults.list() });

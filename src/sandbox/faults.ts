@@ -29,12 +29,37 @@ export interface PickedFault {
   when: 'before' | 'after';
 }
 
+/** One call a fault hit (`GET /__sandbox/faults/fired`): what the caller met, and when. */
+export interface FiredFault {
+  /** 1, 2, … in the order calls were hit. */
+  seq: number;
+  /** The rule that decided the outcome (the last latency rule for a latency-only hit). */
+  rule: number;
+  /** Stats key of the call, `POST /rest/v1/leads.json`. */
+  endpoint: string;
+  kind: 'error' | 'http' | 'drop' | 'latency';
+  code?: string;
+  status?: number;
+  /** Whether the work was applied before the outcome (`after`) or not at all (`before`). */
+  when: 'before' | 'after';
+  latencyMs: number;
+  /** Real time, epoch ms. */
+  at: number;
+}
+
 export interface Faults {
   add(input: unknown): FaultRule[];
   pick(endpointKey: string, identity: boolean): PickedFault;
   list(): FaultRule[];
+  /** Removes every rule; the record of fired faults stays (until `clearFired`). */
   clear(): void;
+  /** Every call a fault hit since the last reset (the latest 100 000). */
+  fired(): FiredFault[];
+  clearFired(): void;
 }
+
+/** Fired faults kept for `GET /__sandbox/faults/fired`. */
+const FIRED_MAX = 100_000;
 
 export class FaultInputError extends Error {}
 
@@ -117,6 +142,8 @@ export function createFaults(makeRandom: () => () => number = () => Math.random)
   let rules: FaultRule[] = [];
   let random = makeRandom();
   let nextId = 1;
+  let fired: FiredFault[] = [];
+  let seq = 0;
   return {
     add(input) {
       const items = Array.isArray(input)
@@ -132,6 +159,7 @@ export function createFaults(makeRandom: () => () => number = () => Math.random)
     },
     pick(key, identity) {
       const picked: PickedFault = { latencyMs: 0, when: 'before' };
+      let decidedBy: number | undefined;
       for (const rule of rules) {
         if (!matches(rule, key, identity)) continue;
         if (rule.action && picked.action) continue; // one outcome per call; latency still adds up
@@ -142,15 +170,36 @@ export function createFaults(makeRandom: () => () => number = () => Math.random)
         if (rule.action) {
           picked.action = rule.action;
           picked.when = rule.when;
-        }
+          decidedBy = rule.id;
+        } else decidedBy ??= rule.id;
       }
       rules = rules.filter((r) => r.remaining === undefined || r.remaining > 0);
+      if (decidedBy !== undefined) {
+        const action = picked.action;
+        fired.push({
+          seq: ++seq,
+          rule: decidedBy,
+          endpoint: key,
+          kind: action?.kind ?? 'latency',
+          ...(action?.kind === 'error' && { code: action.code }),
+          ...(action?.kind === 'http' && { status: action.status }),
+          when: picked.when,
+          latencyMs: picked.latencyMs,
+          at: Date.now(),
+        });
+        if (fired.length > FIRED_MAX) fired = fired.slice(-FIRED_MAX);
+      }
       return picked;
     },
     list: () => rules.map((r) => ({ ...r })),
     clear() {
       rules = [];
       random = makeRandom();
+    },
+    fired: () => [...fired],
+    clearFired() {
+      fired = [];
+      seq = 0;
     },
   };
 }

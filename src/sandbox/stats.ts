@@ -31,6 +31,17 @@ export interface StatsSnapshot {
   campaignSchedules: number;
   exportJobsCreated: number;
   importJobsCreated: number;
+  /**
+   * Import jobs' Queued → Importing → Complete/Failed times on the sandbox clock (ms precision),
+   * to measure how busy the import slots were.
+   */
+  importTimeline: Array<{
+    batchId: number;
+    status: string;
+    queuedAt: string;
+    startedAt: string | null;
+    finishedAt: string | null;
+  }>;
   /** Calls in the rate window right now. */
   callsInWindow: number;
   inFlight: number;
@@ -61,10 +72,12 @@ type StatsOwnKeys =
   | 'campaignTriggers'
   | 'campaignSchedules'
   | 'exportJobsCreated'
-  | 'importJobsCreated';
+  | 'importJobsCreated'
+  | 'importTimeline';
 
 export function createStats(): Stats {
-  const bulk: BulkStats = { exportJobsCreated: 0, importJobsCreated: 0 };
+  const bulk: BulkStats = { exportJobsCreated: 0, importJobsCreated: 0, importTimeline: [] };
+  const at = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   let total = 0;
   let byEndpoint = new Map<string, number>();
   let errors = new Map<string, number>();
@@ -107,6 +120,13 @@ export function createStats(): Stats {
         campaignSchedules,
         exportJobsCreated: bulk.exportJobsCreated,
         importJobsCreated: bulk.importJobsCreated,
+        importTimeline: (bulk.importTimeline ?? []).map((t) => ({
+          batchId: t.batchId,
+          status: t.status,
+          queuedAt: at(t.queuedAt)!,
+          startedAt: at(t.startedAt),
+          finishedAt: at(t.finishedAt),
+        })),
         ...extra,
       };
     },
@@ -121,6 +141,7 @@ export function createStats(): Stats {
       campaignSchedules = 0;
       bulk.exportJobsCreated = 0;
       bulk.importJobsCreated = 0;
+      bulk.importTimeline?.splice(0);
     },
   };
 }

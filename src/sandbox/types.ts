@@ -177,6 +177,17 @@ export interface BulkLimits {
 export interface BulkStats {
   exportJobsCreated: number;
   importJobsCreated: number;
+  /** Each import job's times on the sandbox clock (epoch ms), oldest first, the last 1 000. */
+  importTimeline?: ImportTiming[];
+}
+
+/** When an import job was queued, started importing and finished (read-only for stats). */
+export interface ImportTiming {
+  batchId: number;
+  status: string;
+  queuedAt: number;
+  startedAt?: number;
+  finishedAt?: number;
 }
 
 export interface BulkDeps {

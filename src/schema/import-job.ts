@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
-import { GraphQLScalarType } from 'graphql';
+import { GraphQLError, GraphQLScalarType } from 'graphql';
 import { DELIMITERS, type DelimitedFormat } from '../bulk/delimited.js';
 import type {
   ImportJobError,
@@ -31,12 +31,14 @@ builder.addScalarType(
     // Yoga hands over its fetch implementation's File (not always Node's global class).
     parseValue: (value) => {
       if (typeof (value as File | null)?.stream === 'function') return value as File;
-      throw new TypeError('File must be sent as a multipart upload');
+      throw new GraphQLError('File must be sent as a multipart upload', {
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
     },
   }),
 );
 
-const ImportFormatEnum = builder.enumType('ImportFormat', {
+export const ImportFormatEnum = builder.enumType('ImportFormat', {
   description: 'CSV (comma), TSV (tab), SSV (semicolon).',
   values: ['CSV', 'TSV', 'SSV'] as const,
 });
@@ -228,7 +230,7 @@ function rowsAsText(
 }
 
 /** Header columns are REST field names of describe, the lookup field among them. */
-function headerCheck(ctx: GraphQLContext, argument: string, lookupField: string) {
+export function headerCheck(ctx: GraphQLContext, argument: string, lookupField: string) {
   return async (header: readonly string[]): Promise<void> => {
     const catalog = await ctx.loaders.fieldCatalog();
     for (const column of header) {
@@ -342,15 +344,20 @@ builder.mutationField('importLeads', (t) =>
         argument = 'input.data';
         source = Readable.from([input.data ?? '']);
       }
-      return ctx.importJobs.create(
-        {
-          ...request,
-          source,
-          argument,
-          checkHeader: headerCheck(ctx, argument, input.lookupField),
-        },
-        { api: ctx.marketo },
-      );
+      try {
+        return await ctx.importJobs.create(
+          {
+            ...request,
+            source,
+            argument,
+            checkHeader: headerCheck(ctx, argument, input.lookupField),
+          },
+          { api: ctx.marketo },
+        );
+      } catch (error) {
+        source.destroy(); // a refused header leaves the upload unread: close it
+        throw error;
+      }
     },
   }),
 );

@@ -5,9 +5,12 @@
  * and every row's fate in the follow-up step is reported (nothing is silently dropped).
  */
 
+import { Readable } from 'node:stream';
+import { grantedScopes } from '../auth/scopes.js';
+import type { DelimitedFormat } from '../bulk/delimited.js';
 import type { ImportJobRecord } from '../bulk/import-jobs.js';
 import type { GraphQLContext } from '../context.js';
-import { InputError } from '../errors.js';
+import { GatewayError, InputError } from '../errors.js';
 import { valueProblem } from '../lead-values.js';
 import type { FieldCatalogSnapshot } from '../loaders/field-catalog.js';
 import { MARKETO_BATCH_SIZE } from '../loaders/index.js';
@@ -16,7 +19,8 @@ import { MarketoError } from '../marketo/errors.js';
 import { positiveId } from './args.js';
 import { builder } from './builder.js';
 import { assertTriggerable, CampaignTokenInput, validateTokens } from './campaign.js';
-import { ImportJobRef, importJsonRows } from './import-job.js';
+import { countRows as countFileRows, readRows } from '../uploads/rows.js';
+import { headerCheck, ImportFormatEnum, ImportJobRef, importJsonRows } from './import-job.js';
 import { changeListMembership, type ListAction, ListActionEnum } from './list.js';
 import { ReasonRef, type ReasonShape } from './reason.js';
 
@@ -82,8 +86,20 @@ const UpsertLeadsInput = builder.inputType('UpsertLeadsInput', {
   fields: (t) => ({
     leads: t.field({
       type: ['JSON'],
-      required: { list: true, items: true },
-      description: 'Rows keyed by Marketo REST field names.',
+      required: { list: false, items: true },
+      description: 'Rows keyed by Marketo REST field names. Exactly one of `leads` and `file`.',
+    }),
+    file: t.field({
+      type: 'File',
+      required: false,
+      description:
+        'The rows as a delimited upload in `format` (header of REST field names), streamed to disk: for inputs too large for a JSON body. Exactly one of `leads` and `file`. AUTO counts its rows first.',
+    }),
+    format: t.field({
+      type: ImportFormatEnum,
+      required: true,
+      defaultValue: 'CSV',
+      description: 'Of `file`.',
     }),
     action: t.field({ type: UpsertActionEnum, required: true, defaultValue: 'CREATE_OR_UPDATE' }),
     lookupField: t.string({ required: true, defaultValue: 'email' }),
@@ -238,6 +254,7 @@ function validateRequest(
   rows: readonly unknown[],
   action: UpsertAction,
   lookupField: string,
+  argument = 'input.leads',
 ): void {
   const lookup = catalog.get(lookupField);
   if (!lookup) {
@@ -261,18 +278,14 @@ function validateRequest(
       if (checked.has(name)) continue;
       const field = catalog.get(name);
       if (!field) {
-        throw new InputError(
-          'input.leads',
-          `unknown lead field '${name}' (first in row ${index})`,
-          {
-            field: name,
-            extra: { row: index },
-          },
-        );
+        throw new InputError(argument, `unknown lead field '${name}' (first in row ${index})`, {
+          field: name,
+          extra: { row: index },
+        });
       }
       if (field.readOnly && name !== lookupField) {
         throw new InputError(
-          'input.leads',
+          argument,
           `lead field '${name}' is read-only (first in row ${index})`,
           {
             field: name,
@@ -283,6 +296,26 @@ function validateRequest(
       checked.add(name);
     }
   });
+}
+
+/** A file's header: every column a lead field the upsert may write (the lookup field may be read-only). */
+function validateHeader(
+  catalog: FieldCatalogSnapshot,
+  header: readonly string[],
+  lookupField: string,
+  argument: string,
+): void {
+  for (const name of header) {
+    const field = catalog.get(name);
+    if (!field) {
+      throw new InputError(argument, `unknown lead field '${name}' in the header`, { field: name });
+    }
+    if (field.readOnly && name !== lookupField) {
+      throw new InputError(argument, `lead field '${name}' is read-only (in the header)`, {
+        field: name,
+      });
+    }
+  }
 }
 
 /** Row-level checks: what is wrong with this row alone (it fails; the others go on). */
@@ -336,7 +369,8 @@ interface ModeChoice {
   action: string;
   lookupField: string;
   mode: string;
-  leads: readonly unknown[];
+  leads?: readonly unknown[] | null;
+  file?: File | null;
   then?: { list?: { action: string } | null; campaign?: unknown } | null;
 }
 
@@ -349,12 +383,13 @@ function blockerOf(input: ModeChoice): string | undefined {
   );
 }
 
-/** Whether this upsert runs as a bulk import (BULK, or AUTO from the threshold when it can). */
-function goesBulk(input: ModeChoice, threshold: number): boolean {
+/**
+ * Whether this upsert runs as a bulk import (BULK, or AUTO from the threshold when it can). For a
+ * file, `rows` is its row count (AUTO counts them in the resolver; unknown here: not bulk yet).
+ */
+function goesBulk(input: ModeChoice, threshold: number, rows = input.leads?.length ?? 0): boolean {
   const mode = input.mode as UpsertMode;
-  return (
-    mode === 'BULK' || (mode === 'AUTO' && input.leads.length >= threshold && !blockerOf(input))
-  );
+  return mode === 'BULK' || (mode === 'AUTO' && rows >= threshold && !blockerOf(input));
 }
 
 function lookupText(row: unknown, lookupField: string): string | null {
@@ -516,13 +551,21 @@ builder.mutationField('upsertLeads', (t) =>
       },
     }),
     resolve: async (_root, { input }, ctx) => {
-      const rows = input.leads;
-      if (rows.length === 0) throw new InputError('input.leads', 'must not be empty');
-      if (rows.length > MAX_UPSERT_ROWS) {
+      if ((input.leads == null) === (input.file == null)) {
         throw new InputError(
-          'input.leads',
-          `has ${rows.length} rows; at most ${MAX_UPSERT_ROWS} are allowed`,
+          input.file == null ? 'input.leads' : 'input.file',
+          'give exactly one of input.leads (JSON rows) or input.file (a delimited upload)',
         );
+      }
+      const argument = input.file ? 'input.file' : 'input.leads';
+      const format = input.format as DelimitedFormat;
+      // A file's rows are counted first, streamed from disk (the path taken depends on it).
+      let total = input.file ? await countFileRows(input.file) : (input.leads?.length ?? 0);
+      if (total === 0) {
+        throw new InputError(argument, input.file ? 'has no rows' : 'must not be empty');
+      }
+      if (total > MAX_UPSERT_ROWS) {
+        throw new InputError(argument, `has ${total} rows; at most ${MAX_UPSERT_ROWS} are allowed`);
       }
       const action = input.action as UpsertAction;
       const lookupField = input.lookupField;
@@ -531,7 +574,7 @@ builder.mutationField('upsertLeads', (t) =>
       }
       const tokens = validateTokens('input.then.campaign.tokens', input.then?.campaign?.tokens);
       const catalog = await ctx.loaders.fieldCatalog();
-      validateRequest(catalog, rows, action, lookupField);
+      if (input.leads) validateRequest(catalog, input.leads, action, lookupField);
       // The follow-up target must exist before any lead is written.
       if (input.then?.list) {
         positiveId('input.then.list.id', input.then.list.id);
@@ -548,27 +591,74 @@ builder.mutationField('upsertLeads', (t) =>
 
       const blocker = blockerOf(input);
       if (input.mode === 'BULK' && blocker) throw new InputError('input.mode', `BULK ${blocker}`);
-      if (goesBulk(input, ctx.importJobs.upsertBulkThreshold)) {
-        const notObject = rows.findIndex((row) => !isRow(row));
+      const importOptions = {
+        lookupField,
+        ...(input.then?.list && { listId: input.then.list.id }),
+        ...(input.partitionName != null && { partitionName: input.partitionName }),
+      };
+      if (goesBulk(input, ctx.importJobs.upsertBulkThreshold, total)) {
+        if (input.file) {
+          // AUTO chose BULK only now (authScopes could not count the file's rows).
+          if (!grantedScopes(ctx.principal)['bulk:import']) {
+            throw new GatewayError(
+              'FORBIDDEN',
+              `API key "${ctx.principal.name}" may not use Mutation.upsertLeads as a bulk import (${total} rows; it needs the bulk:import scope)`,
+            );
+          }
+          // Streamed from the upload's temp file by the import split, never held.
+          const source = Readable.from(input.file.stream() as unknown as AsyncIterable<Uint8Array>);
+          let importJob: ImportJobRecord;
+          try {
+            importJob = await ctx.importJobs.create(
+              {
+                ...importOptions,
+                source,
+                format,
+                argument,
+                checkHeader: headerCheck(ctx, argument, lookupField),
+              },
+              { api: ctx.marketo },
+            );
+          } catch (error) {
+            source.destroy(); // closes the temp file (a refused header leaves it unread)
+            throw error;
+          }
+          return {
+            mode: 'BULK',
+            importJob,
+            total,
+            results: [],
+            step: null,
+          } satisfies UpsertOutcome;
+        }
+        const leads = input.leads ?? [];
+        const notObject = leads.findIndex((row) => !isRow(row));
         if (notObject >= 0) {
           throw new InputError('input.leads', `row ${notObject} is not a JSON object`, {
             extra: { row: notObject },
           });
         }
-        const importJob = await importJsonRows(ctx, rows as Record<string, unknown>[], {
+        const importJob = await importJsonRows(ctx, leads as Record<string, unknown>[], {
+          ...importOptions,
           argument: 'input.leads',
           format: 'CSV',
-          lookupField,
-          ...(input.then?.list && { listId: input.then.list.id }),
-          ...(input.partitionName != null && { partitionName: input.partitionName }),
         });
         return {
           mode: 'BULK',
           importJob,
-          total: rows.length,
+          total,
           results: [],
           step: null,
         } satisfies UpsertOutcome;
+      }
+
+      let rows: readonly unknown[] = input.leads ?? [];
+      if (input.file) {
+        const read = await readRows(input.file, format, { argument, max: MAX_UPSERT_ROWS });
+        validateHeader(catalog, read.header, lookupField, argument);
+        validateRequest(catalog, read.rows, action, lookupField, argument);
+        rows = read.rows;
+        total = rows.length;
       }
 
       const results: RowResult[] = rows.map((row, index) => {

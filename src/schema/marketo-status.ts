@@ -18,6 +18,15 @@ const LimiterState = builder.simpleObject('LimiterState', {
     rateLimit: t.int({ nullable: false }),
     rateWindowMs: t.int({ nullable: false }),
     queued: t.int({ nullable: false, description: 'Calls waiting for the limiter.' }),
+    callerQueued: t.int({
+      nullable: false,
+      description:
+        "The calling API key's calls waiting for the limiter (on this instance); keys take turns.",
+    }),
+    callerInFlight: t.int({
+      nullable: false,
+      description: "The calling API key's calls in flight (through this instance).",
+    }),
     shared: t.boolean({ nullable: false, description: 'Whether the state is shared via Redis.' }),
   }),
 });
@@ -48,6 +57,8 @@ async function currentStatus(ctx: GraphQLContext) {
       rateLimit: snapshot.rateLimit,
       rateWindowMs: snapshot.rateWindowMs,
       queued: snapshot.queued,
+      callerQueued: snapshot.caller?.queued ?? 0,
+      callerInFlight: snapshot.caller?.inFlight ?? 0,
       shared: snapshot.shared,
     },
   };

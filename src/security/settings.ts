@@ -20,8 +20,12 @@ export interface OperationLimits {
   maxCost: number;
   /** Estimated Marketo calls: each list argument of n items costs ⌈n/300⌉ (`marketo-cost.ts`). */
   maxMarketoCalls: number;
-  /** HTTP request body. */
+  /** HTTP request body (JSON and the like; multipart bodies are bounded by the two below). */
   maxBodyBytes: number;
+  /** Bytes per uploaded file of a multipart request (`src/uploads/`). */
+  maxUploadBytes: number;
+  /** Files per multipart request. */
+  maxUploadFiles: number;
 }
 
 export const DEFAULT_LIMITS: OperationLimits = {
@@ -33,7 +37,13 @@ export const DEFAULT_LIMITS: OperationLimits = {
   // A 50,000-row upsert is 167 calls; a 100,000-id lookup (334) is refused.
   maxMarketoCalls: 250,
   maxBodyBytes: 16 * 1024 * 1024,
+  // Uploads are streamed to disk and imported in 10 MB Marketo files, so size costs disk, not
+  // memory: 1 GiB holds a 1,000,000-row upsert (MAX_UPSERT_ROWS) of wide rows (~1 KB each).
+  maxUploadBytes: 1024 * 1024 * 1024,
+  maxUploadFiles: 5,
 };
+
+export type MetricsAccess = 'public' | 'admin';
 
 export interface SecuritySettings {
   /** Empty: no authentication (only with the sandbox or GATEWAY_ALLOW_ANONYMOUS=true). */
@@ -43,6 +53,11 @@ export interface SecuritySettings {
   corsOrigins?: readonly string[];
   /** NODE_ENV=production: no introspection, no field suggestions. */
   production: boolean;
+  /**
+   * GATEWAY_METRICS: who may read `/metrics`; `admin` (an API key with the admin scope) unless
+   * set. Without API keys everyone has every scope, so `admin` is then as open as `public`.
+   */
+  metrics?: MetricsAccess;
   limits: OperationLimits;
 }
 
@@ -99,6 +114,15 @@ function originsVar(env: Env, name: string): string[] | undefined {
   });
 }
 
+function metricsVar(env: Env): { metrics?: MetricsAccess } {
+  const raw = env.GATEWAY_METRICS?.trim().toLowerCase();
+  if (!raw) return {};
+  if (raw !== 'public' && raw !== 'admin') {
+    throw new ConfigError('GATEWAY_METRICS', 'must be public or admin');
+  }
+  return { metrics: raw };
+}
+
 export function securityFromEnv(env: Env): SecuritySettings {
   const d = DEFAULT_LIMITS;
   const corsOrigins = originsVar(env, 'GATEWAY_CORS_ORIGINS');
@@ -107,6 +131,7 @@ export function securityFromEnv(env: Env): SecuritySettings {
     allowAnonymous: booleanVar(env, 'GATEWAY_ALLOW_ANONYMOUS'),
     ...(corsOrigins && { corsOrigins }),
     production: env.NODE_ENV?.trim() === 'production',
+    ...metricsVar(env),
     limits: {
       maxDepth: intVar(env, 'GATEWAY_MAX_DEPTH', d.maxDepth, 1),
       maxAliases: intVar(env, 'GATEWAY_MAX_ALIASES', d.maxAliases, 0),
@@ -115,6 +140,8 @@ export function securityFromEnv(env: Env): SecuritySettings {
       maxCost: intVar(env, 'GATEWAY_MAX_COST', d.maxCost, 1),
       maxMarketoCalls: intVar(env, 'GATEWAY_MAX_MARKETO_CALLS', d.maxMarketoCalls, 1),
       maxBodyBytes: intVar(env, 'GATEWAY_MAX_BODY_BYTES', d.maxBodyBytes, 1),
+      maxUploadBytes: intVar(env, 'GATEWAY_MAX_UPLOAD_BYTES', d.maxUploadBytes, 1),
+      maxUploadFiles: intVar(env, 'GATEWAY_MAX_UPLOAD_FILES', d.maxUploadFiles, 0),
     },
   };
 }
@@ -125,6 +152,7 @@ export function describeSecurity(settings: SecuritySettings): Record<string, unk
     apiKeys: settings.apiKeys.map((k) => ({ name: k.name, scopes: k.scopes })),
     allowAnonymous: settings.allowAnonymous,
     corsOrigins: settings.corsOrigins ?? '*',
+    metrics: settings.metrics ?? 'admin',
     production: settings.production,
     limits: settings.limits,
   };

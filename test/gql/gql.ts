@@ -40,17 +40,25 @@ type Documents = {
     "\n  query FirstLead {\n    lead(id: 1) {\n      id\n      email\n    }\n  }\n": typeof types.FirstLeadDocument,
     "\n  subscription StatusTicks {\n    marketoStatus(intervalMs: 100, count: 2) {\n      mode\n      instance\n      dailyQuota\n      limiter {\n        rateLimit\n        maxConcurrency\n      }\n    }\n  }\n": typeof types.StatusTicksDocument,
     "\n  query Status {\n    marketoStatus {\n      mode\n      instance\n      callsToday\n      dailyQuota\n      dailyQuotaLeft\n      limiter {\n        inFlight\n        maxConcurrency\n        callsInWindow\n        rateLimit\n        rateWindowMs\n        queued\n        shared\n      }\n    }\n  }\n": typeof types.StatusDocument,
+    "\n  query SharedOneLead($id: Int!) {\n    lead(id: $id) {\n      id\n      email\n    }\n  }\n": typeof types.SharedOneLeadDocument,
     "\n  mutation UpsertLeads($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results {\n        index\n        lookupValue\n        id\n        status\n        reasons {\n          code\n          message\n          field\n        }\n      }\n      then {\n        kind\n        targetId\n        action\n        succeeded\n        skipped\n        failed\n        notAttempted\n        error {\n          code\n          message\n        }\n        results {\n          index\n          id\n          status\n          reasons {\n            code\n          }\n        }\n      }\n    }\n  }\n": typeof types.UpsertLeadsDocument,
     "\n  mutation UpsertLeadsProblems($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results(status: [FAILED, SKIPPED]) {\n        index\n        lookupValue\n        status\n        reasons {\n          code\n          field\n        }\n      }\n      then {\n        succeeded\n        skipped\n        failed\n        notAttempted\n        results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {\n          index\n          status\n        }\n      }\n    }\n  }\n": typeof types.UpsertLeadsProblemsDocument,
     "\n  query LeadsByEmail($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n      field(name: \"integer_field\")\n    }\n  }\n": typeof types.LeadsByEmailDocument,
     "\n  mutation StartImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n      rowsTotal\n    }\n  }\n": typeof types.StartImportDocument,
     "\n  query ImportJobDetail($id: ID!) {\n    importJob(id: $id) {\n      id\n      status\n      marketoStatus\n      batchIds\n      rowsTotal\n      rowsProcessed\n      rowsFailed\n      rowsWithWarning\n      message\n      error {\n        code\n        message\n      }\n      parts {\n        batchId\n        marketoStatus\n        firstRow\n        rows\n        bytes\n        rowsFailed\n        rowsWithWarning\n      }\n      failures {\n        rowNumber\n        batchId\n        row\n        reason\n      }\n      warnings {\n        rowNumber\n        batchId\n        row\n        reason\n      }\n    }\n  }\n": typeof types.ImportJobDetailDocument,
+    "\n  mutation RestartImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id } }\n": typeof types.RestartImportLeadsDocument,
+    "\n  query RestartImportJob($id: ID!) {\n    importJob(id: $id) {\n      status\n      rowsTotal\n      error { code }\n      parts { batchId marketoStatus }\n      failures { rowNumber row }\n    }\n  }\n": typeof types.RestartImportJobDocument,
+    "\n  mutation UploadImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n    }\n  }\n": typeof types.UploadImportDocument,
+    "\n  mutation UploadUpsert($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      mode\n      total\n      created\n      failed\n      results {\n        index\n        status\n      }\n      importJob {\n        id\n      }\n    }\n  }\n": typeof types.UploadUpsertDocument,
     "\n  mutation UpsertWithMode($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      mode\n      total\n      created\n      results {\n        index\n        status\n      }\n      importJob {\n        id\n        status\n      }\n    }\n  }\n": typeof types.UpsertWithModeDocument,
-    "\n  query Lead($id: Int!) { lead(id: $id) { id email } }\n": typeof types.LeadDocument,
+    "\n  mutation FleetUpsertOne($email: String!) {\n    upsertLeads(input: { leads: [{ email: $email }], mode: SYNC }) { created updated failed }\n  }\n": typeof types.FleetUpsertOneDocument,
     "\n  query FleetStatus { marketoStatus { callsToday limiter { shared rateLimit maxConcurrency callsInWindow } } }\n": typeof types.FleetStatusDocument,
     "\n  mutation FleetCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id status } }\n": typeof types.FleetCreateExportDocument,
     "\n  subscription FleetWatchExport($id: ID!) { exportJobStatus(id: $id, entity: LEADS) { status rowCount } }\n": typeof types.FleetWatchExportDocument,
     "\n  query FleetExportRows($id: ID!) { exportJob(id: $id) { status rowCount rows(first: 5) { totalCount } } }\n": typeof types.FleetExportRowsDocument,
+    "\n  mutation FleetImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id status } }\n": typeof types.FleetImportLeadsDocument,
+    "\n  subscription FleetWatchImport($id: ID!) {\n    importJobStatus(id: $id) {\n      status\n      rowsTotal\n      rowsFailed\n      error { code message }\n      parts { batchId firstRow rows }\n      failures { rowNumber reason row }\n    }\n  }\n": typeof types.FleetWatchImportDocument,
+    "\n  query FleetImportJob($id: ID!) {\n    importJob(id: $id) { status parts { batchId firstRow rows waiting } }\n  }\n": typeof types.FleetImportJobDocument,
 };
 const documents: Documents = {
     "\n  mutation Create($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { id status entity parts { exportId } }\n  }\n": types.CreateDocument,
@@ -78,17 +86,25 @@ const documents: Documents = {
     "\n  query FirstLead {\n    lead(id: 1) {\n      id\n      email\n    }\n  }\n": types.FirstLeadDocument,
     "\n  subscription StatusTicks {\n    marketoStatus(intervalMs: 100, count: 2) {\n      mode\n      instance\n      dailyQuota\n      limiter {\n        rateLimit\n        maxConcurrency\n      }\n    }\n  }\n": types.StatusTicksDocument,
     "\n  query Status {\n    marketoStatus {\n      mode\n      instance\n      callsToday\n      dailyQuota\n      dailyQuotaLeft\n      limiter {\n        inFlight\n        maxConcurrency\n        callsInWindow\n        rateLimit\n        rateWindowMs\n        queued\n        shared\n      }\n    }\n  }\n": types.StatusDocument,
+    "\n  query SharedOneLead($id: Int!) {\n    lead(id: $id) {\n      id\n      email\n    }\n  }\n": types.SharedOneLeadDocument,
     "\n  mutation UpsertLeads($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results {\n        index\n        lookupValue\n        id\n        status\n        reasons {\n          code\n          message\n          field\n        }\n      }\n      then {\n        kind\n        targetId\n        action\n        succeeded\n        skipped\n        failed\n        notAttempted\n        error {\n          code\n          message\n        }\n        results {\n          index\n          id\n          status\n          reasons {\n            code\n          }\n        }\n      }\n    }\n  }\n": types.UpsertLeadsDocument,
     "\n  mutation UpsertLeadsProblems($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results(status: [FAILED, SKIPPED]) {\n        index\n        lookupValue\n        status\n        reasons {\n          code\n          field\n        }\n      }\n      then {\n        succeeded\n        skipped\n        failed\n        notAttempted\n        results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {\n          index\n          status\n        }\n      }\n    }\n  }\n": types.UpsertLeadsProblemsDocument,
     "\n  query LeadsByEmail($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n      field(name: \"integer_field\")\n    }\n  }\n": types.LeadsByEmailDocument,
     "\n  mutation StartImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n      rowsTotal\n    }\n  }\n": types.StartImportDocument,
     "\n  query ImportJobDetail($id: ID!) {\n    importJob(id: $id) {\n      id\n      status\n      marketoStatus\n      batchIds\n      rowsTotal\n      rowsProcessed\n      rowsFailed\n      rowsWithWarning\n      message\n      error {\n        code\n        message\n      }\n      parts {\n        batchId\n        marketoStatus\n        firstRow\n        rows\n        bytes\n        rowsFailed\n        rowsWithWarning\n      }\n      failures {\n        rowNumber\n        batchId\n        row\n        reason\n      }\n      warnings {\n        rowNumber\n        batchId\n        row\n        reason\n      }\n    }\n  }\n": types.ImportJobDetailDocument,
+    "\n  mutation RestartImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id } }\n": types.RestartImportLeadsDocument,
+    "\n  query RestartImportJob($id: ID!) {\n    importJob(id: $id) {\n      status\n      rowsTotal\n      error { code }\n      parts { batchId marketoStatus }\n      failures { rowNumber row }\n    }\n  }\n": types.RestartImportJobDocument,
+    "\n  mutation UploadImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n    }\n  }\n": types.UploadImportDocument,
+    "\n  mutation UploadUpsert($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      mode\n      total\n      created\n      failed\n      results {\n        index\n        status\n      }\n      importJob {\n        id\n      }\n    }\n  }\n": types.UploadUpsertDocument,
     "\n  mutation UpsertWithMode($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      mode\n      total\n      created\n      results {\n        index\n        status\n      }\n      importJob {\n        id\n        status\n      }\n    }\n  }\n": types.UpsertWithModeDocument,
-    "\n  query Lead($id: Int!) { lead(id: $id) { id email } }\n": types.LeadDocument,
+    "\n  mutation FleetUpsertOne($email: String!) {\n    upsertLeads(input: { leads: [{ email: $email }], mode: SYNC }) { created updated failed }\n  }\n": types.FleetUpsertOneDocument,
     "\n  query FleetStatus { marketoStatus { callsToday limiter { shared rateLimit maxConcurrency callsInWindow } } }\n": types.FleetStatusDocument,
     "\n  mutation FleetCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id status } }\n": types.FleetCreateExportDocument,
     "\n  subscription FleetWatchExport($id: ID!) { exportJobStatus(id: $id, entity: LEADS) { status rowCount } }\n": types.FleetWatchExportDocument,
     "\n  query FleetExportRows($id: ID!) { exportJob(id: $id) { status rowCount rows(first: 5) { totalCount } } }\n": types.FleetExportRowsDocument,
+    "\n  mutation FleetImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id status } }\n": types.FleetImportLeadsDocument,
+    "\n  subscription FleetWatchImport($id: ID!) {\n    importJobStatus(id: $id) {\n      status\n      rowsTotal\n      rowsFailed\n      error { code message }\n      parts { batchId firstRow rows }\n      failures { rowNumber reason row }\n    }\n  }\n": types.FleetWatchImportDocument,
+    "\n  query FleetImportJob($id: ID!) {\n    importJob(id: $id) { status parts { batchId firstRow rows waiting } }\n  }\n": types.FleetImportJobDocument,
 };
 
 /**
@@ -194,6 +210,10 @@ export function graphql(source: "\n  query Status {\n    marketoStatus {\n      
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query SharedOneLead($id: Int!) {\n    lead(id: $id) {\n      id\n      email\n    }\n  }\n"): typeof import('./graphql.js').SharedOneLeadDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  mutation UpsertLeads($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results {\n        index\n        lookupValue\n        id\n        status\n        reasons {\n          code\n          message\n          field\n        }\n      }\n      then {\n        kind\n        targetId\n        action\n        succeeded\n        skipped\n        failed\n        notAttempted\n        error {\n          code\n          message\n        }\n        results {\n          index\n          id\n          status\n          reasons {\n            code\n          }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.js').UpsertLeadsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -214,11 +234,27 @@ export function graphql(source: "\n  query ImportJobDetail($id: ID!) {\n    impo
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  mutation RestartImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id } }\n"): typeof import('./graphql.js').RestartImportLeadsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RestartImportJob($id: ID!) {\n    importJob(id: $id) {\n      status\n      rowsTotal\n      error { code }\n      parts { batchId marketoStatus }\n      failures { rowNumber row }\n    }\n  }\n"): typeof import('./graphql.js').RestartImportJobDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UploadImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n    }\n  }\n"): typeof import('./graphql.js').UploadImportDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UploadUpsert($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      mode\n      total\n      created\n      failed\n      results {\n        index\n        status\n      }\n      importJob {\n        id\n      }\n    }\n  }\n"): typeof import('./graphql.js').UploadUpsertDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  mutation UpsertWithMode($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      mode\n      total\n      created\n      results {\n        index\n        status\n      }\n      importJob {\n        id\n        status\n      }\n    }\n  }\n"): typeof import('./graphql.js').UpsertWithModeDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Lead($id: Int!) { lead(id: $id) { id email } }\n"): typeof import('./graphql.js').LeadDocument;
+export function graphql(source: "\n  mutation FleetUpsertOne($email: String!) {\n    upsertLeads(input: { leads: [{ email: $email }], mode: SYNC }) { created updated failed }\n  }\n"): typeof import('./graphql.js').FleetUpsertOneDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -235,6 +271,18 @@ export function graphql(source: "\n  subscription FleetWatchExport($id: ID!) { e
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query FleetExportRows($id: ID!) { exportJob(id: $id) { status rowCount rows(first: 5) { totalCount } } }\n"): typeof import('./graphql.js').FleetExportRowsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FleetImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id status } }\n"): typeof import('./graphql.js').FleetImportLeadsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription FleetWatchImport($id: ID!) {\n    importJobStatus(id: $id) {\n      status\n      rowsTotal\n      rowsFailed\n      error { code message }\n      parts { batchId firstRow rows }\n      failures { rowNumber reason row }\n    }\n  }\n"): typeof import('./graphql.js').FleetWatchImportDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query FleetImportJob($id: ID!) {\n    importJob(id: $id) { status parts { batchId firstRow rows waiting } }\n  }\n"): typeof import('./graphql.js').FleetImportJobDocument;
 
 
 export function graphql(source: string) {

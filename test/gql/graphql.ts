@@ -127,8 +127,12 @@ export type UpsertCampaignStepInput = {
 
 export type UpsertLeadsInput = {
   action?: UpsertAction;
-  /** Rows keyed by Marketo REST field names. */
-  leads: Array<unknown>;
+  /** The rows as a delimited upload in `format` (header of REST field names), streamed to disk: for inputs too large for a JSON body. Exactly one of `leads` and `file`. AUTO counts its rows first. */
+  file?: unknown;
+  /** Of `file`. */
+  format?: ImportFormat;
+  /** Rows keyed by Marketo REST field names. Exactly one of `leads` and `file`. */
+  leads?: Array<unknown> | null | undefined;
   lookupField?: string;
   mode?: UpsertMode;
   partitionName?: string | null | undefined;
@@ -349,6 +353,13 @@ export type StatusQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type StatusQuery = { marketoStatus: { mode: MarketoMode, instance: string, callsToday: number, dailyQuota: number, dailyQuotaLeft: number, limiter: { inFlight: number, maxConcurrency: number, callsInWindow: number, rateLimit: number, rateWindowMs: number, queued: number, shared: boolean } } };
 
+export type SharedOneLeadQueryVariables = Exact<{
+  id: number;
+}>;
+
+
+export type SharedOneLeadQuery = { lead: { id: number, email: string | null } | null };
+
 export type UpsertLeadsMutationVariables = Exact<{
   input: UpsertLeadsInput;
 }>;
@@ -384,6 +395,34 @@ export type ImportJobDetailQueryVariables = Exact<{
 
 export type ImportJobDetailQuery = { importJob: { id: string, status: ImportJobState, marketoStatus: string, batchIds: Array<string>, rowsTotal: number, rowsProcessed: number, rowsFailed: number, rowsWithWarning: number, message: string | null, error: { code: string, message: string } | null, parts: Array<{ batchId: string | null, marketoStatus: string, firstRow: number, rows: number, bytes: number, rowsFailed: number, rowsWithWarning: number }>, failures: Array<{ rowNumber: number | null, batchId: string, row: Record<string, unknown>, reason: string }>, warnings: Array<{ rowNumber: number | null, batchId: string, row: Record<string, unknown>, reason: string }> } | null };
 
+export type RestartImportLeadsMutationVariables = Exact<{
+  input: ImportLeadsInput;
+}>;
+
+
+export type RestartImportLeadsMutation = { importLeads: { id: string } };
+
+export type RestartImportJobQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RestartImportJobQuery = { importJob: { status: ImportJobState, rowsTotal: number, error: { code: string } | null, parts: Array<{ batchId: string | null, marketoStatus: string }>, failures: Array<{ rowNumber: number | null, row: Record<string, unknown> }> } | null };
+
+export type UploadImportMutationVariables = Exact<{
+  input: ImportLeadsInput;
+}>;
+
+
+export type UploadImportMutation = { importLeads: { id: string, status: ImportJobState } };
+
+export type UploadUpsertMutationVariables = Exact<{
+  input: UpsertLeadsInput;
+}>;
+
+
+export type UploadUpsertMutation = { upsertLeads: { mode: UpsertMode, total: number, created: number, failed: number, results: Array<{ index: number, status: UpsertStatus }>, importJob: { id: string } | null } };
+
 export type UpsertWithModeMutationVariables = Exact<{
   input: UpsertLeadsInput;
 }>;
@@ -391,12 +430,12 @@ export type UpsertWithModeMutationVariables = Exact<{
 
 export type UpsertWithModeMutation = { upsertLeads: { mode: UpsertMode, total: number, created: number, results: Array<{ index: number, status: UpsertStatus }>, importJob: { id: string, status: ImportJobState } | null } };
 
-export type LeadQueryVariables = Exact<{
-  id: number;
+export type FleetUpsertOneMutationVariables = Exact<{
+  email: string;
 }>;
 
 
-export type LeadQuery = { lead: { id: number, email: string | null } | null };
+export type FleetUpsertOneMutation = { upsertLeads: { created: number, updated: number, failed: number } };
 
 export type FleetStatusQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -423,6 +462,27 @@ export type FleetExportRowsQueryVariables = Exact<{
 
 
 export type FleetExportRowsQuery = { exportJob: { status: ExportJobState, rowCount: number | null, rows: { totalCount: number } } | null };
+
+export type FleetImportLeadsMutationVariables = Exact<{
+  input: ImportLeadsInput;
+}>;
+
+
+export type FleetImportLeadsMutation = { importLeads: { id: string, status: ImportJobState } };
+
+export type FleetWatchImportSubscriptionVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type FleetWatchImportSubscription = { importJobStatus: { status: ImportJobState, rowsTotal: number, rowsFailed: number, error: { code: string, message: string } | null, parts: Array<{ batchId: string | null, firstRow: number, rows: number }>, failures: Array<{ rowNumber: number | null, reason: string, row: Record<string, unknown> }> } };
+
+export type FleetImportJobQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type FleetImportJobQuery = { importJob: { status: ImportJobState, parts: Array<{ batchId: string | null, firstRow: number, rows: number, waiting: string | null }> } | null };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -812,6 +872,14 @@ export const StatusDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<StatusQuery, StatusQueryVariables>;
+export const SharedOneLeadDocument = new TypedDocumentString(`
+    query SharedOneLead($id: Int!) {
+  lead(id: $id) {
+    id
+    email
+  }
+}
+    `) as unknown as TypedDocumentString<SharedOneLeadQuery, SharedOneLeadQueryVariables>;
 export const UpsertLeadsDocument = new TypedDocumentString(`
     mutation UpsertLeads($input: UpsertLeadsInput!) {
   upsertLeads(input: $input) {
@@ -944,6 +1012,57 @@ export const ImportJobDetailDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ImportJobDetailQuery, ImportJobDetailQueryVariables>;
+export const RestartImportLeadsDocument = new TypedDocumentString(`
+    mutation RestartImportLeads($input: ImportLeadsInput!) {
+  importLeads(input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<RestartImportLeadsMutation, RestartImportLeadsMutationVariables>;
+export const RestartImportJobDocument = new TypedDocumentString(`
+    query RestartImportJob($id: ID!) {
+  importJob(id: $id) {
+    status
+    rowsTotal
+    error {
+      code
+    }
+    parts {
+      batchId
+      marketoStatus
+    }
+    failures {
+      rowNumber
+      row
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RestartImportJobQuery, RestartImportJobQueryVariables>;
+export const UploadImportDocument = new TypedDocumentString(`
+    mutation UploadImport($input: ImportLeadsInput!) {
+  importLeads(input: $input) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<UploadImportMutation, UploadImportMutationVariables>;
+export const UploadUpsertDocument = new TypedDocumentString(`
+    mutation UploadUpsert($input: UpsertLeadsInput!) {
+  upsertLeads(input: $input) {
+    mode
+    total
+    created
+    failed
+    results {
+      index
+      status
+    }
+    importJob {
+      id
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UploadUpsertMutation, UploadUpsertMutationVariables>;
 export const UpsertWithModeDocument = new TypedDocumentString(`
     mutation UpsertWithMode($input: UpsertLeadsInput!) {
   upsertLeads(input: $input) {
@@ -961,14 +1080,15 @@ export const UpsertWithModeDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<UpsertWithModeMutation, UpsertWithModeMutationVariables>;
-export const LeadDocument = new TypedDocumentString(`
-    query Lead($id: Int!) {
-  lead(id: $id) {
-    id
-    email
+export const FleetUpsertOneDocument = new TypedDocumentString(`
+    mutation FleetUpsertOne($email: String!) {
+  upsertLeads(input: {leads: [{email: $email}], mode: SYNC}) {
+    created
+    updated
+    failed
   }
 }
-    `) as unknown as TypedDocumentString<LeadQuery, LeadQueryVariables>;
+    `) as unknown as TypedDocumentString<FleetUpsertOneMutation, FleetUpsertOneMutationVariables>;
 export const FleetStatusDocument = new TypedDocumentString(`
     query FleetStatus {
   marketoStatus {
@@ -1009,3 +1129,47 @@ export const FleetExportRowsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<FleetExportRowsQuery, FleetExportRowsQueryVariables>;
+export const FleetImportLeadsDocument = new TypedDocumentString(`
+    mutation FleetImportLeads($input: ImportLeadsInput!) {
+  importLeads(input: $input) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<FleetImportLeadsMutation, FleetImportLeadsMutationVariables>;
+export const FleetWatchImportDocument = new TypedDocumentString(`
+    subscription FleetWatchImport($id: ID!) {
+  importJobStatus(id: $id) {
+    status
+    rowsTotal
+    rowsFailed
+    error {
+      code
+      message
+    }
+    parts {
+      batchId
+      firstRow
+      rows
+    }
+    failures {
+      rowNumber
+      reason
+      row
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<FleetWatchImportSubscription, FleetWatchImportSubscriptionVariables>;
+export const FleetImportJobDocument = new TypedDocumentString(`
+    query FleetImportJob($id: ID!) {
+  importJob(id: $id) {
+    status
+    parts {
+      batchId
+      firstRow
+      rows
+      waiting
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<FleetImportJobQuery, FleetImportJobQueryVariables>;

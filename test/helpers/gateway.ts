@@ -111,12 +111,13 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       level === 'debug' || level === 'info' || level === 'warn' || level === 'error'
         ? createLogger({ level })
         : silentLogger;
-    // Export jobs of this throwaway sandbox live in a temporary directory removed on stop.
+    // Export and import jobs of this throwaway sandbox live in temporary directories removed on stop.
     const dataDir = await mkdtemp(join(tmpdir(), 'gateway-test-exports-'));
+    const importDir = await mkdtemp(join(tmpdir(), 'gateway-test-imports-'));
     gateway = await createGateway(config, {
       logger,
       exportJobs: { dataDir, deleteDataOnClose: true },
-      ...(options.importJobs && { importJobs: options.importJobs }),
+      importJobs: { dataDir: importDir, deleteDataOnClose: true, ...options.importJobs },
     });
   } catch (error) {
     await sandbox.close();

@@ -211,6 +211,22 @@ describe('bulk import', () => {
     expect((await h.stats()).importJobsCreated).toBe(1);
   });
 
+  it('a file opened afresh per attempt is sent again after 615, like an in-memory upload', async () => {
+    await h.reset();
+    await h.faults({ error: '615', next: 1, endpoint: 'POST /bulk/v1/leads.json' });
+    let opened = 0;
+    const job = await h.client.importLeads(
+      () => {
+        opened++;
+        return Readable.from(['email\n', 'reopened.615@example.com\n']);
+      },
+      { format: 'CSV' },
+    );
+    expect(job.status).toBe('Queued');
+    expect(opened).toBe(2);
+    expect((await h.stats()).importJobsCreated).toBe(1);
+  });
+
   it('stops an upload over 10 MB locally with HTTP_413 and creates no job', async () => {
     const before = (await h.stats()).importJobsCreated;
     const row = `${'x'.repeat(90)}@example.com,Name\n`;

@@ -90,8 +90,12 @@ describe('job records and change events across instances', () => {
   it('keeps the export quota for the fleet', async () => {
     const [a, b, close] = await pair();
     try {
-      await a.registry.saveQuota({ day: '2026-11-23', usedBytes: 42 });
-      expect(await b.registry.getQuota()).toEqual({ day: '2026-11-23', usedBytes: 42 });
+      expect(await a.registry.addQuota('2026-11-23', 42)).toBe(42);
+      expect(await b.registry.getQuota('2026-11-23')).toBe(42);
+      // Raised to at least a figure (Marketo's own count), never lowered; other days apart.
+      expect(await b.registry.raiseQuota('2026-11-23', 40)).toBe(42);
+      expect(await b.registry.raiseQuota('2026-11-23', 100)).toBe(100);
+      expect(await a.registry.getQuota('2026-11-24')).toBe(0);
     } finally {
       await close();
     }

@@ -5,7 +5,7 @@
  */
 import { parse } from 'csv-parse';
 import type { Clock } from '../clock.js';
-import type { BulkLimits, SandboxStore } from '../types.js';
+import type { BulkLimits, ImportTiming, SandboxStore } from '../types.js';
 import { type BulkFormat, dialect } from './delimited.js';
 import { headerProblem, type ImportTarget, importRow } from './import-rows.js';
 import { fail, type Outcome, ok } from './outcome.js';
@@ -35,7 +35,12 @@ interface ImportJob extends Omit<ImportRequest, 'file'> {
   failures: string[][];
   warnings: string[][];
   message?: string;
+  /** Its entry in the stats' import timeline. */
+  timing?: ImportTiming;
 }
+
+/** Entries kept in the import timeline. */
+const TIMELINE_MAX = 1000;
 
 /** What create answers: exactly Marketo's three members. */
 export interface ImportCreatedView {
@@ -74,8 +79,16 @@ export function createImportJobs(options: {
   clock: Clock;
   limits: BulkLimits;
   store: SandboxStore;
+  /** Receives each job's queued/started/finished times (`/__sandbox/stats` importTimeline). */
+  timeline?: ImportTiming[];
 }) {
-  const { clock, limits, store } = options;
+  const { clock, limits, store, timeline } = options;
+  const settle = (job: ImportJob) => {
+    if (!job.timing) return;
+    job.timing.status = job.status;
+    if (job.status === 'Importing') job.timing.startedAt = clock.now();
+    if (job.status === 'Complete' || job.status === 'Failed') job.timing.finishedAt = clock.now();
+  };
   const jobs = new Map<number, ImportJob>();
   const timers = createTimers(clock);
   let nextBatchId = 1001;
@@ -89,7 +102,10 @@ export function createImportJobs(options: {
     const next = active().find((j) => j.status === 'Queued');
     if (next && importing < limits.importProcessing) {
       next.status = 'Importing';
-      void run(next).finally(pump);
+      settle(next);
+      void run(next)
+        .finally(() => settle(next))
+        .finally(pump);
       pump();
     }
   };
@@ -190,6 +206,11 @@ export function createImportJobs(options: {
         warnings: [],
       };
       jobs.set(job.batchId, job);
+      if (timeline) {
+        job.timing = { batchId: job.batchId, status: job.status, queuedAt: job.createdAt };
+        timeline.push(job.timing);
+        if (timeline.length > TIMELINE_MAX) timeline.splice(0, timeline.length - TIMELINE_MAX);
+      }
       // Start on a later tick so the caller sees its job Queued first.
       timers.after(0, pump);
       return ok({ batchId: job.batchId, importId: String(job.batchId), status: 'Queued' });

@@ -18,7 +18,12 @@ const errors = (code: string, message: string): SandboxResponse => ({
 });
 
 export function createBulkImport(deps: BulkDeps): { routes: Route[]; close(): Promise<void> } {
-  const jobs = createImportJobs({ clock: deps.clock, limits: deps.limits, store: deps.store });
+  const jobs = createImportJobs({
+    clock: deps.clock,
+    limits: deps.limits,
+    store: deps.store,
+    timeline: deps.stats.importTimeline,
+  });
   const routes: Route[] = [
     {
       method: 'POST',

@@ -1,0 +1,609 @@
+/**
+ * `npm run bench:fanout`: BENCH_FANOUT_SUBSCRIBERS (1, 1,000 and 5,000) graphql-ws subscribers on
+ * one bulk export job's `exportJobStatus`. Three processes besides this driver: the sandbox
+ * (Marketo's limits, compressed clock), the gateway (alone, so its memory is its own; started with
+ * --expose-gc and answering `process.memoryUsage()` over IPC after a full GC), and the subscribers
+ * (graphql-ws clients on `ws`, one socket each), so the load never shares an event loop with the
+ * server it measures.
+ *
+ * Per run: the gateway's memory at rest (baseline), N sockets connected, an export job created,
+ * N subscriptions started on it; memory once every subscriber has the job's current state; then
+ * every later status change (QUEUED → PROCESSING → COMPLETED → DOWNLOADING → PARSING → READY and
+ * progress) is timed from the moment the gateway publishes it (its registry's `save`) to each
+ * subscriber's receipt (`performance.timeOrigin + performance.now()` on both sides: one machine,
+ * one clock); p50/p99/last per change. After READY every socket is closed, and the gateway's
+ * memory after GC is compared to the baseline. The sandbox counts the job's status polls, which
+ * must not grow with the number of subscribers (one poller per job).
+ *
+ *   BENCH_FANOUT_SUBSCRIBERS=1,1000 BENCH_TIME_SCALE=10 npm run bench:fanout
+ *   BENCH_FANOUT_PROFILE=/tmp/prof npm run bench:fanout     (.cpuprofile of gateway and subscribers)
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
+import { type Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { createMemoryJobRegistry, type JobRegistry } from '../src/bulk/job-registry.js';
+import type { ExportJobRecord } from '../src/bulk/types.js';
+import { silentLogger } from '../src/logger.js';
+import { MARKETO_DEFAULTS } from '../src/marketo/config.js';
+import { createGateway } from '../src/server.js';
+import { gatewayConfigFor, type SandboxStats } from '../test/helpers/gateway.js';
+import { summarize } from './load.js';
+import {
+  fmt,
+  MB,
+  pass,
+  spawnListening,
+  stamp,
+  startSandboxProcess,
+  stopProcess,
+  table,
+  writeResults,
+} from './support.js';
+
+/** Targets of issue #9: publish → subscriber p99 by subscriber count, memory per subscriber. */
+const TARGETS = {
+  p99Ms: { 1000: 100, 5000: 300 } as Record<number, number>,
+  bytesPerSubscriber: 60 * 1024,
+  /**
+   * Heap left over after every subscriber dropped, over the baseline (GC'd both times), as a
+   * share of what the subscribers took: lazily loaded modules and compiled code stay, nothing else.
+   */
+  retainedShare: 0.05,
+  /** Status polls of the job beyond the single-subscriber run's (timing jitter of one poll). */
+  extraPolls: 1,
+};
+/** Marketo's status step (60 s), which the sandbox applies between export states. */
+const MARKETO_STEP_MS = 60_000;
+const STATUS_ENDPOINT = 'GET /bulk/v1/leads/export/{id}/status.json';
+const FIELDS = ['id', 'email', 'firstName', 'lastName', 'company', 'updatedAt'];
+const ALL_PEOPLE_SMART_LIST = 2001;
+
+const now = () => performance.timeOrigin + performance.now();
+/** What identifies one published version on both sides: its state and update time. */
+const eventKey = (status: string, updatedAt: string) =>
+  `${status}@${new Date(updatedAt).getTime()}`;
+
+interface MemoryReading {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  /** Open TCP sockets of the gateway (its Marketo connections and the subscribers'). */
+  sockets: number;
+}
+
+type GatewayRequest = { cmd: 'memory' } | { cmd: 'publishes' } | { cmd: 'snapshot'; file: string };
+
+// ─── The gateway process ────────────────────────────────────────────────────────────────────
+
+/** Child role: the gateway, its export registry timing every publish, memory on demand. */
+async function runGateway(): Promise<void> {
+  const timeScale = Number(process.env.BENCH_TIME_SCALE);
+  const sandbox = {
+    url: process.env.BENCH_SANDBOX_URL!,
+    clientId: 'sandbox',
+    clientSecret: 'sandbox',
+  };
+  const publishes: Array<[key: string, at: number]> = [];
+  const inner = await createMemoryJobRegistry<ExportJobRecord>();
+  // The publishing point: the registry's save hands the version to every watcher synchronously.
+  const registry: JobRegistry = {
+    ...inner,
+    save: (key, job) => {
+      publishes.push([eventKey(job.status, job.updatedAt), now()]);
+      return inner.save(key, job);
+    },
+  };
+  const dataDir = await mkdtemp(join(tmpdir(), 'bench-fanout-'));
+  const step = MARKETO_STEP_MS / timeScale;
+  const gateway = await createGateway(gatewayConfigFor(sandbox, timeScale), {
+    logger: silentLogger,
+    exportJobs: {
+      dataDir,
+      deleteDataOnClose: true,
+      registry,
+      // A quarter of Marketo's step, as the embedded sandbox is polled.
+      pollIntervalMs: step / 4,
+      maxPollIntervalMs: step,
+    },
+    importJobs: { dataDir: join(dataDir, 'imports') },
+  });
+  const url = await gateway.start(0, '127.0.0.1');
+  const gc = (globalThis as { gc?: () => void }).gc;
+  process.on('message', (message: GatewayRequest) => {
+    if (message.cmd === 'memory') {
+      // Twice, with a turn between: sockets closed a moment ago free their buffers on close.
+      gc?.();
+      setImmediate(() => {
+        gc?.();
+        const usage = process.memoryUsage();
+        const sockets = process
+          .getActiveResourcesInfo()
+          .filter((type) => type === 'TCPSocketWrap').length;
+        process.send!({
+          rss: usage.rss,
+          heapUsed: usage.heapUsed,
+          external: usage.external,
+          sockets,
+        });
+      });
+    } else if (message.cmd === 'snapshot') {
+      gc?.();
+      process.send!({ snapshot: writeHeapSnapshot(message.file) });
+    } else if (message.cmd === 'publishes') {
+      process.send!(publishes.splice(0));
+    }
+  });
+  process.once('SIGTERM', () => {
+    gateway.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+  process.stdout.write(`gateway listening on ${url}\n`);
+}
+
+// ─── The subscribers process ────────────────────────────────────────────────────────────────
+
+type SubscriberRequest =
+  | { cmd: 'connect'; url: string; count: number }
+  | { cmd: 'subscribe'; jobId: string }
+  | { cmd: 'close' };
+
+/** Receipts of one run: per event key, the time each subscriber got it. */
+interface Receipts {
+  /** Subscribers that got the job's current state (their first event; not a publish). */
+  started: number;
+  completed: number;
+  errors: string[];
+  byEvent: Record<string, number[]>;
+}
+
+const SUBSCRIPTION = `subscription FanoutWatch($id: ID!) {
+  exportJobStatus(id: $id, entity: LEADS) { status updatedAt }
+}`;
+
+/** Child role: N graphql-ws clients, one WebSocket each. */
+function runSubscribers(): void {
+  let clients: Client[] = [];
+  let receipts: Receipts | undefined;
+  const reply = (message: unknown) => process.send!(message);
+
+  async function connect(url: string, count: number): Promise<void> {
+    const started = performance.now();
+    // In waves, so the gateway's accept backlog is never the bottleneck being measured.
+    const WAVE = 250;
+    for (let i = 0; i < count; i += WAVE) {
+      const wave = Array.from({ length: Math.min(WAVE, count - i) }, () => {
+        const client = createClient({
+          url,
+          webSocketImpl: WebSocket,
+          lazy: false,
+          retryAttempts: 0,
+          onNonLazyError: () => {},
+        });
+        clients.push(client);
+        return new Promise<void>((resolve, reject) => {
+          client.on('connected', () => resolve());
+          client.on('closed', (event) => reject(new Error(`closed: ${JSON.stringify(event)}`)));
+        });
+      });
+      await Promise.all(wave);
+    }
+    reply({ connected: clients.length, ms: performance.now() - started });
+  }
+
+  function subscribe(jobId: string): void {
+    const run: Receipts = { started: 0, completed: 0, errors: [], byEvent: {} };
+    receipts = run;
+    // A long run says where it stands, so a stall shows which side it is on.
+    const progress = setInterval(() => {
+      const received = Object.values(run.byEvent).reduce((sum, times) => sum + times.length, 0);
+      console.error(
+        `  … ${run.started}/${clients.length} subscribed, ${received} changes received, ${run.completed} completed, ${run.errors.length} errors`,
+      );
+    }, 15_000);
+    const finish = () => {
+      if (run.completed + run.errors.length !== clients.length) return;
+      clearInterval(progress);
+      reply({ done: run });
+    };
+    for (const client of clients) {
+      let first = true;
+      client.subscribe<{ exportJobStatus: { status: string; updatedAt: string } }>(
+        { query: SUBSCRIPTION, variables: { id: jobId } },
+        {
+          next: (result) => {
+            const at = now();
+            const job = result.data?.exportJobStatus;
+            if (!job) {
+              run.errors.push(JSON.stringify(result.errors).slice(0, 200));
+              return;
+            }
+            if (first) {
+              first = false;
+              run.started++;
+              if (run.started === clients.length) reply({ started: run.started });
+              return;
+            }
+            (run.byEvent[eventKey(job.status, job.updatedAt)] ??= []).push(at);
+          },
+          error: (error) => {
+            run.errors.push(String(error).slice(0, 200));
+            finish();
+          },
+          complete: () => {
+            run.completed++;
+            finish();
+          },
+        },
+      );
+    }
+  }
+
+  process.on('message', (message: SubscriberRequest) => {
+    if (message.cmd === 'connect') {
+      connect(message.url, message.count).catch((error: unknown) =>
+        reply({ error: String(error) }),
+      );
+    } else if (message.cmd === 'subscribe') subscribe(message.jobId);
+    else {
+      const closing = clients.map((client) => client.dispose());
+      clients = [];
+      receipts = undefined;
+      void Promise.all(closing).then(() => reply({ closed: true }));
+    }
+  });
+  void receipts;
+  process.once('SIGTERM', () => process.exit(0));
+  reply('ready');
+}
+
+// ─── The driver ─────────────────────────────────────────────────────────────────────────────
+
+const counts = (process.env.BENCH_FANOUT_SUBSCRIBERS ?? '1,1000,5000')
+  .split(',')
+  .map((s) => Number(s.trim()))
+  .filter((n) => Number.isInteger(n) && n > 0);
+const timeScale = Number(process.env.BENCH_TIME_SCALE ?? 10);
+const sandboxLeads = Number(process.env.BENCH_FANOUT_LEADS ?? 20_000);
+/** BENCH_FANOUT_PROFILE=<dir>: CPU profiles of the gateway and the subscribers, written on exit. */
+const profile = process.env.BENCH_FANOUT_PROFILE
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FANOUT_PROFILE}`]
+  : [];
+
+/** Waits for the next IPC message of `child` that `accept` takes. */
+function nextMessage<T>(
+  child: ChildProcess,
+  accept: (m: unknown) => m is T,
+  ms = 120_000,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      reject(new Error(`no answer from process ${child.pid} within ${ms} ms`));
+    }, ms);
+    const onMessage = (message: unknown) => {
+      if (typeof message === 'object' && message !== null && 'error' in message) {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        reject(new Error(String((message as { error: unknown }).error)));
+      } else if (accept(message)) {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve(message);
+      }
+    };
+    child.on('message', onMessage);
+  });
+}
+
+const has =
+  <K extends string>(key: K) =>
+  <T>(m: unknown): m is T =>
+    typeof m === 'object' && m !== null && key in m;
+
+interface RunResult {
+  subscribers: number;
+  connectMs: number;
+  /** Events timed (every publish after all subscribers had the current state). */
+  events: Array<{ event: string; received: number; p50Ms: number; p99Ms: number; lastMs: number }>;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Subscriber-event pairs missing (a published change some subscriber never got). */
+  missing: number;
+  errors: string[];
+  baseline: MemoryReading;
+  connected: MemoryReading;
+  afterDrop: MemoryReading;
+  rssPerSubscriber: number;
+  heapPerSubscriber: number;
+  statusPolls: number;
+  jobStatus: string;
+}
+
+async function graphql<T>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<T> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const result = (await response.json()) as { data?: T; errors?: unknown[] };
+  if (result.errors?.length || !result.data) {
+    throw new Error(`HTTP ${response.status}: ${JSON.stringify(result.errors).slice(0, 500)}`);
+  }
+  return result.data;
+}
+
+const CREATE = `mutation FanoutCreate($input: CreateExportJobInput!) {
+  createExportJob(input: $input) { id status }
+}`;
+
+async function main(): Promise<void> {
+  console.log(
+    `bench:fanout — subscribers ${counts.join(', ')} on one export job each; sandbox timeScale ${timeScale} (status step ${fmt(MARKETO_STEP_MS / timeScale / 1000, 1)} s), ${sandboxLeads.toLocaleString()} leads`,
+  );
+  const sandbox = await startSandboxProcess({
+    SANDBOX_TIME_SCALE: String(timeScale),
+    SANDBOX_LEADS: String(sandboxLeads),
+    SANDBOX_RATE_LIMIT: String(MARKETO_DEFAULTS.rateLimit),
+    SANDBOX_RATE_WINDOW_MS: String(MARKETO_DEFAULTS.rateWindowMs),
+    SANDBOX_CONCURRENCY: String(MARKETO_DEFAULTS.concurrency),
+    SANDBOX_ENFORCE_LIMITS: 'true',
+  });
+  const children: ChildProcess[] = [sandbox.child];
+  try {
+    const gateway = await spawnListening('bench/fanout.ts', {
+      args: ['--gateway'],
+      nodeArgs: ['--expose-gc', ...profile],
+      env: { BENCH_SANDBOX_URL: sandbox.url, BENCH_TIME_SCALE: String(timeScale) },
+      ipc: true,
+    });
+    children.push(gateway.child);
+    const subscribers = fork(new URL(import.meta.url).pathname, ['--subscribers'], {
+      execArgv: [...profile, '--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    children.push(subscribers);
+    await nextMessage(subscribers, (m): m is 'ready' => m === 'ready');
+
+    const memory = async (): Promise<MemoryReading> => {
+      const answer = nextMessage(gateway.child, has('rss')<MemoryReading>);
+      gateway.child.send({ cmd: 'memory' } satisfies GatewayRequest);
+      return answer;
+    };
+    const publishes = async (): Promise<Map<string, { at: number; count: number }>> => {
+      const answer = nextMessage(gateway.child, (m): m is Array<[string, number]> =>
+        Array.isArray(m),
+      );
+      gateway.child.send({ cmd: 'publishes' } satisfies GatewayRequest);
+      const byKey = new Map<string, { at: number; count: number }>();
+      // Two versions saved in one millisecond share a key: the first publish is the one timed.
+      for (const [key, at] of await answer) {
+        const seen = byKey.get(key);
+        if (seen) seen.count++;
+        else byKey.set(key, { at, count: 1 });
+      }
+      return byKey;
+    };
+    const statusPolls = async () => {
+      const stats = (await (await fetch(`${sandbox.url}/__sandbox/stats`)).json()) as SandboxStats;
+      return stats.calls.byEndpoint[STATUS_ENDPOINT] ?? 0;
+    };
+    const wsUrl = `${gateway.url.replace('http', 'ws')}/graphql`;
+
+    const results: RunResult[] = [];
+    for (const n of counts) {
+      const baseline = await memory();
+      const pollsBefore = await statusPolls();
+      subscribers.send({ cmd: 'connect', url: wsUrl, count: n } satisfies SubscriberRequest);
+      const { ms: connectMs } = await nextMessage(subscribers, has('connected')<{ ms: number }>);
+      const { createExportJob } = await graphql<{ createExportJob: { id: string } }>(
+        gateway.url,
+        CREATE,
+        {
+          input: {
+            entity: 'LEADS',
+            fields: FIELDS,
+            format: 'CSV',
+            filter: { smartListId: ALL_PEOPLE_SMART_LIST },
+          },
+        },
+      );
+      await publishes(); // what happened before the subscriptions is not a fan-out
+      const started = nextMessage(subscribers, has('started')<{ started: number }>);
+      const done = nextMessage(subscribers, has('done')<{ done: Receipts }>, 300_000);
+      subscribers.send({ cmd: 'subscribe', jobId: createExportJob.id } satisfies SubscriberRequest);
+      await Promise.race([started, done]);
+      const subscribedAt = now();
+      const connected = await memory();
+      const { done: receipts } = await done;
+      const published = await publishes();
+
+      const all: number[] = [];
+      const events: RunResult['events'] = [];
+      let missing = 0;
+      for (const [key, { at, count }] of [...published].sort((a, b) => a[1].at - b[1].at)) {
+        if (at < subscribedAt) continue; // published while subscriptions were still starting
+        const times = receipts.byEvent[key] ?? [];
+        missing += n * count - times.length;
+        const latencies = times.map((t) => t - at);
+        all.push(...latencies);
+        const s = summarize(latencies);
+        events.push({
+          event: key.replace(/@.*/, ''),
+          received: times.length,
+          p50Ms: s.p50,
+          p99Ms: s.p99,
+          lastMs: latencies.reduce((max, ms) => Math.max(max, ms), 0),
+        });
+      }
+      subscribers.send({ cmd: 'close' } satisfies SubscriberRequest);
+      await nextMessage(subscribers, has('closed'));
+      // The gateway tears closed sockets down over its next turns: read once they are gone.
+      let afterDrop = await memory();
+      for (let i = 0; i < 30 && afterDrop.sockets > baseline.sockets; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        afterDrop = await memory();
+      }
+      if (process.env.BENCH_FANOUT_HEAPSNAPSHOT) {
+        // BENCH_FANOUT_HEAPSNAPSHOT=<dir>: what the gateway still holds after everyone dropped.
+        const answer = nextMessage(gateway.child, has('snapshot')<{ snapshot: string }>);
+        gateway.child.send({
+          cmd: 'snapshot',
+          file: join(process.env.BENCH_FANOUT_HEAPSNAPSHOT, `after-drop-${n}.heapsnapshot`),
+        } satisfies GatewayRequest);
+        console.log(`  heap snapshot: ${(await answer).snapshot}`);
+      }
+      const polls = (await statusPolls()) - pollsBefore;
+      const summary = summarize(all);
+      const last = events.at(-1)?.event ?? 'none';
+      results.push({
+        subscribers: n,
+        connectMs,
+        events,
+        p50Ms: summary.p50,
+        p99Ms: summary.p99,
+        maxMs: all.reduce((max, ms) => Math.max(max, ms), 0),
+        missing,
+        errors: receipts.errors,
+        baseline,
+        connected,
+        afterDrop,
+        rssPerSubscriber: (connected.rss - baseline.rss) / n,
+        heapPerSubscriber:
+          (connected.heapUsed + connected.external - baseline.heapUsed - baseline.external) / n,
+        statusPolls: polls,
+        jobStatus: last,
+      });
+      console.log(
+        `  ${n.toLocaleString()} subscribers: connected in ${fmt(connectMs / 1000, 2)} s, ${events.length} changes timed, p99 ${fmt(summary.p99)} ms, ${polls} status polls, job ${last}`,
+      );
+    }
+    report(results);
+    const file = await writeResults(`fanout-${stamp()}`, {
+      bench: 'fanout',
+      at: new Date().toISOString(),
+      node: process.version,
+      timeScale,
+      sandboxLeads,
+      loadAverage: loadavg(),
+      targets: TARGETS,
+      results,
+    });
+    console.log(`\nresults: ${file}`);
+  } finally {
+    for (const child of children.reverse()) await stopProcess(child);
+  }
+}
+
+function report(results: RunResult[]): void {
+  const reference = results.find((r) => r.subscribers === 1) ?? results[0]!;
+  const rows: string[][] = [];
+  const failures: string[] = [];
+  const judge = (ok: boolean, what: string) => {
+    if (!ok) failures.push(what);
+    return pass(ok);
+  };
+  for (const r of results) {
+    const n = r.subscribers.toLocaleString();
+    const p99Target = TARGETS.p99Ms[r.subscribers];
+    rows.push([
+      n,
+      'publish → subscriber p99',
+      `${fmt(r.p99Ms)} ms`,
+      p99Target ? `≤ ${p99Target} ms` : '',
+      p99Target ? fmt(r.p99Ms / p99Target, 2) : '',
+      p99Target ? judge(r.p99Ms <= p99Target && r.missing === 0, `p99@${n}`) : '',
+    ]);
+    rows.push([
+      n,
+      'publish → subscriber p50 / last',
+      `${fmt(r.p50Ms)} / ${fmt(r.maxMs)} ms`,
+      '',
+      '',
+      '',
+    ]);
+    rows.push([
+      n,
+      'changes missed by a subscriber',
+      String(r.missing),
+      '0',
+      '',
+      judge(r.missing === 0 && r.errors.length === 0, `missed@${n}`),
+    ]);
+    if (r.subscribers >= 100) {
+      rows.push([
+        n,
+        'RSS per subscriber (connected − baseline)',
+        `${fmt(r.rssPerSubscriber / 1024)} KB`,
+        `≤ ${TARGETS.bytesPerSubscriber / 1024} KB`,
+        fmt(r.rssPerSubscriber / TARGETS.bytesPerSubscriber, 2),
+        judge(r.rssPerSubscriber <= TARGETS.bytesPerSubscriber, `memory@${n}`),
+      ]);
+      rows.push([
+        n,
+        'heap+external per subscriber (info)',
+        `${fmt(r.heapPerSubscriber / 1024)} KB`,
+        '',
+        '',
+        '',
+      ]);
+      const retained = r.afterDrop.heapUsed - r.baseline.heapUsed;
+      const taken = r.connected.heapUsed - r.baseline.heapUsed;
+      rows.push([
+        n,
+        'heap after all dropped − baseline',
+        `${fmt(retained / MB, 2)} MB (${fmt(r.baseline.heapUsed / MB)} → ${fmt(r.afterDrop.heapUsed / MB)})`,
+        `≤ ${fmt(TARGETS.retainedShare * 100, 0)}% of ${fmt(taken / MB)} MB taken`,
+        fmt(retained / taken / TARGETS.retainedShare, 2),
+        judge(retained <= TARGETS.retainedShare * taken, `baseline@${n}`),
+      ]);
+      rows.push([
+        n,
+        'RSS baseline / connected / after drop (info)',
+        `${fmt(r.baseline.rss / MB)} / ${fmt(r.connected.rss / MB)} / ${fmt(r.afterDrop.rss / MB)} MB`,
+        '',
+        '',
+        '',
+      ]);
+    }
+    rows.push([
+      n,
+      'Marketo status polls of the job',
+      String(r.statusPolls),
+      `≤ ${reference.statusPolls + TARGETS.extraPolls} (1 subscriber: ${reference.statusPolls})`,
+      fmt(r.statusPolls / Math.max(1, reference.statusPolls), 2),
+      judge(r.statusPolls <= reference.statusPolls + TARGETS.extraPolls, `polls@${n}`),
+    ]);
+  }
+  console.log('');
+  console.log(table(['subscribers', 'figure', 'measured', 'target', 'ratio', ''], rows));
+  console.log('');
+  for (const r of results) {
+    console.log(
+      `${r.subscribers.toLocaleString()} subscribers, per change (p50 / p99 / last ms): ${r.events
+        .map((e) => `${e.event} ${fmt(e.p50Ms)}/${fmt(e.p99Ms)}/${fmt(e.lastMs)}`)
+        .join(', ')}`,
+    );
+  }
+  if (failures.length > 0) console.log(`\nMISSED: ${failures.join(', ')}`);
+  // Delivery is CPU- and syscall-bound (one frame per socket per change): a busy machine shows.
+  console.log(
+    `load average ${loadavg()
+      .map((l) => fmt(l, 2))
+      .join(' ')} on this machine`,
+  );
+}
+
+if (process.argv.includes('--gateway')) await runGateway();
+else if (process.argv.includes('--subscribers')) runSubscribers();
+else await main();
