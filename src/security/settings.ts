@@ -33,7 +33,9 @@ export const DEFAULT_LIMITS: OperationLimits = {
   maxAliases: 30,
   maxTokens: 2_000,
   maxDirectives: 20,
-  maxCost: 5_000,
+  // Armor multiplies a selection by its literal `first`: one full page of 1,000 rows or leads
+  // costs 20,000-35,000, which must pass; pages nested in pages (1,000 × 1,000) must not.
+  maxCost: 50_000,
   // A 50,000-row upsert is 167 calls; a 100,000-id lookup (334) is refused.
   maxMarketoCalls: 250,
   maxBodyBytes: 16 * 1024 * 1024,

@@ -93,8 +93,17 @@ describe('operation shape limits (graphql-armor)', () => {
 
   it('refuses a wide query over the structural cost limit', async () => {
     const fields = 'id email firstName lastName company createdAt updatedAt';
-    const wide = `{ ${Array.from({ length: 30 }, (_, i) => `a${i}: lists(first: 1) { edges { node { leads(first: 1) { edges { node { ${fields} lists { id name } } } } } } }`).join(' ')} }`;
-    await expectRefused(query(wide), 400, /Query Cost limit of 5000 exceeded/);
+    const wide = `{ ${Array.from({ length: 30 }, (_, i) => `a${i}: lists(first: 20) { edges { node { leads(first: 1) { edges { node { ${fields} lists { id name } } } } } } }`).join(' ')} }`;
+    await expectRefused(query(wide), 400, /Query Cost limit of 50000 exceeded/);
+  });
+
+  it('lets one full page of 1,000 export rows through the structural cost limit', async () => {
+    const page = `{ exportJob(id: "00000000-0000-4000-8000-000000000000") {
+      status rows(first: 1000) { totalCount edges { cursor node } pageInfo { hasNextPage endCursor } }
+    } }`;
+    const result = await gw.graphql(page, {}, admin);
+    expect(result.status).toBe(200);
+    expect(codes(result.body?.errors)).not.toContain('GRAPHQL_VALIDATION_FAILED');
   });
 });
 
