@@ -743,8 +743,9 @@ async function main(): Promise<void> {
         [...byKind].sort().map(([k, v]) => [k, String(v)]),
       ),
     );
+    const share = (n: number) => `${fmt((n / Math.max(1, stats.calls.total)) * 100)} %`;
     console.log(
-      `\nMarketo calls ${stats.calls.total} (${fmt((fired.length / Math.max(1, stats.calls.total)) * 100)} % faulted), peak concurrency ${stats.peakConcurrency}, max calls in a window ${stats.maxCallsInWindow}`,
+      `\nMarketo calls ${stats.calls.total} (${share(fired.filter((f) => f.kind !== 'latency').length)} failed by an injected fault, ${share(fired.filter((f) => f.kind === 'latency').length)} delayed), peak concurrency ${stats.peakConcurrency}, max calls in a window ${stats.maxCallsInWindow}`,
     );
     for (const [what, value] of summaries) console.log(`${what}: ${value}`);
     console.log(
