@@ -5,10 +5,41 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { build } from 'esbuild';
 
 /**
- * Runs `node [nodeArgs] --import tsx <script> ...args` with `env` added, resolving with the first
+ * How measured processes run: `compiled` (default) as `npm run build` ships the gateway, bundled
+ * by esbuild and run by plain node; `tsx` (BENCH_RUNTIME=tsx) as `npm start` runs it, compiling
+ * TypeScript on load in a loader thread (about 60 MB more RSS, slower start).
+ */
+export const RUNTIME = process.env.BENCH_RUNTIME === 'compiled' ? 'compiled' : 'tsx'; // FLIP-ME
+
+const bundles = new Map<string, Promise<string>>();
+
+/** `script` bundled into bench/results/.build/ (dependencies stay in node_modules), once a run. */
+function bundled(script: string): Promise<string> {
+  let out = bundles.get(script);
+  if (!out) {
+    const outfile = join('bench', 'results', '.build', `${basename(script, '.ts')}.mjs`);
+    out = build({
+      entryPoints: [script],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      packages: 'external',
+      sourcemap: true,
+      logLevel: 'warning',
+    }).then(() => outfile);
+    bundles.set(script, out);
+  }
+  return out;
+}
+
+/**
+ * Runs `script` (see RUNTIME) with `nodeArgs` and `env` added, resolving with the first
  * `listening on http://…` URL it prints on stdout. `ipc` opens a message channel to it.
  */
 export async function spawnListening(
@@ -21,7 +52,11 @@ export async function spawnListening(
     nodeArgs?: string[];
   } = {},
 ): Promise<{ url: string; child: ChildProcess }> {
-  const argv = [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...(options.args ?? [])];
+  const entry =
+    RUNTIME === 'tsx'
+      ? ['--import', 'tsx', script]
+      : ['--enable-source-maps', await bundled(script)];
+  const argv = [...(options.nodeArgs ?? []), ...entry, ...(options.args ?? [])];
   const child = spawn(process.execPath, argv, {
     env: { ...process.env, ...options.env },
     stdio: options.ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],

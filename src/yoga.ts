@@ -27,7 +27,6 @@ import {
 } from './request-id.js';
 import { useOperationLimits } from './security/operation-limits.js';
 import { DEFAULT_LIMITS, type SecuritySettings } from './security/settings.js';
-import { maxMultipartBytes } from './uploads/multipart.js';
 import { useStreamedUploads } from './uploads/plugin.js';
 import { UploadStore, type UploadStoreOptions } from './uploads/store.js';
 
@@ -110,10 +109,12 @@ export function createGatewayYoga(options: {
       });
     },
     batching: false,
-    // The node:http guard (body-limit.ts) enforces GATEWAY_MAX_BODY_BYTES first (multipart
-    // bodies: the upload limits); yoga's own check (25 MB by default) must not refuse what those
-    // allow. The streamed multipart parser checks each file against GATEWAY_MAX_UPLOAD_BYTES.
-    maxRequestBodySize: Math.max(security.limits.maxBodyBytes, maxMultipartBytes(uploadLimits)),
+    // Off: the node:http guard (body-limit.ts) bounds every body before yoga sees it (a declared
+    // length within GATEWAY_MAX_BODY_BYTES, or the upload limits for multipart; no chunked
+    // bodies), and the streamed multipart parser checks each file. Yoga's check would open the
+    // request's body stream beside the multipart parser's read of the socket, and that stream
+    // would queue the whole upload in memory for as long as the import holds the request.
+    maxRequestBodySize: false,
     ...(security.corsOrigins && {
       cors: {
         origin: [...security.corsOrigins],

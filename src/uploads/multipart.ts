@@ -203,15 +203,34 @@ export async function parseMultipart(
   const files: DiskFile[] = [];
   let bytesSeen = 0;
 
-  let fail!: (error: unknown) => void;
-  const failed = new Promise<never>((_, reject) => {
-    fail = reject;
-  });
-  failed.catch(() => {});
   let failure: unknown;
+  const waiting = new Set<(error: unknown) => void>();
   const refuse = (error: unknown) => {
     failure ??= error;
-    fail(failure);
+    for (const reject of waiting) reject(failure);
+    waiting.clear();
+  };
+  /**
+   * `promise`, or the refusal if one comes first. Not `Promise.race([promise, failed])`: a race
+   * against a promise that never settles leaves a reaction on it per call, and each one keeps
+   * its result, here a chunk of the upload, alive until the request is over (measured: the
+   * whole upload in memory while it arrived).
+   */
+  const orRefused = <T>(promise: Promise<T>): Promise<T> => {
+    if (failure !== undefined) return Promise.reject(failure);
+    return new Promise<T>((resolve, reject) => {
+      waiting.add(reject);
+      promise.then(
+        (value) => {
+          waiting.delete(reject);
+          resolve(value);
+        },
+        (error: unknown) => {
+          waiting.delete(reject);
+          reject(error);
+        },
+      );
+    });
   };
 
   const onFile = (field: string, stream: BusboyFileStream, filename: string, mimeType: string) => {
@@ -261,7 +280,7 @@ export async function parseMultipart(
         const out = createWriteStream(path);
         outputs.push(out);
         stream.pipe(out);
-        await Promise.race([once(out, 'finish'), failed]);
+        await orRefused(once(out, 'finish'));
         if (stream.truncated || failure) return;
         const file = await DiskFile.open(path, filename, mimeType);
         files.push(file);
@@ -336,18 +355,18 @@ export async function parseMultipart(
     const chunks = body[Symbol.asyncIterator]();
     const feed = (async () => {
       while (!failure) {
-        const next = await Promise.race([chunks.next(), failed]);
+        const next = await orRefused(chunks.next());
         if (next.done) break;
         bytesSeen += next.value.byteLength;
         if (!parser.write(next.value)) {
-          await Promise.race([once(parser, 'drain'), failed]);
+          await orRefused(once(parser, 'drain'));
         }
       }
       if (!failure) parser.end();
     })();
-    await Promise.race([feed, failed]);
-    await Promise.race([finished, failed]);
-    await Promise.race([Promise.all(writes), failed]);
+    await orRefused(feed);
+    await orRefused(finished);
+    await orRefused(Promise.all(writes));
     if (failure) throw failure;
     if (!hasOperations) {
       throw uploadError(
@@ -372,7 +391,7 @@ export async function parseMultipart(
     parser.removeAllListeners('file');
     parser.on('error', () => {});
     parser.destroy();
-    // Every write settles at once now (each races `failed`); its file is removed only once
+    // Every write settles at once now (each waits `orRefused`); its file is removed only once
     // closed, or a late open would bring it back.
     await Promise.allSettled(writes);
     await Promise.all(
