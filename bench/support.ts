@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
+import { NODE_BUNDLE } from '../scripts/build.js';
 
 /**
  * How measured processes run: `compiled` (default) as `npm run build` ships the gateway, bundled
@@ -22,17 +23,7 @@ function bundled(script: string): Promise<string> {
   let out = bundles.get(script);
   if (!out) {
     const outfile = join('bench', 'results', '.build', `${basename(script, '.ts')}.mjs`);
-    out = build({
-      entryPoints: [script],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      packages: 'external',
-      sourcemap: true,
-      logLevel: 'warning',
-    }).then(() => outfile);
+    out = build({ ...NODE_BUNDLE, entryPoints: [script], outfile }).then(() => outfile);
     bundles.set(script, out);
   }
   return out;
