@@ -39,7 +39,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
 
   const redact = (value: unknown, key: string | undefined, depth: number): unknown => {
-    if (key !== undefined && SECRET_KEY.test(key) && value != null) return '[REDACTED]';
+    // Numbers and booleans under such keys are settings (`maxTokens`), never credentials.
+    const setting = typeof value === 'number' || typeof value === 'boolean';
+    if (key !== undefined && SECRET_KEY.test(key) && value != null && !setting) return '[REDACTED]';
     if (typeof value === 'string') return scrub(value);
     if (value instanceof Error) {
       const code = (value as { code?: unknown }).code;
