@@ -93,6 +93,8 @@ export function createGatewayYoga(options: {
     maxUploadFiles: security.limits.maxUploadFiles,
     maxFieldBytes: security.limits.maxBodyBytes,
   };
+  /** Errors `maskError` has seen (and, when unexpected, logged). */
+  const masked = new WeakSet<object>();
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema: options.schema,
     graphqlEndpoint: '/graphql',
@@ -135,6 +137,7 @@ export function createGatewayYoga(options: {
     },
     maskedErrors: {
       maskError(error, message, isDev) {
+        masked.add(error as object);
         const original = error instanceof GraphQLError ? error.originalError : error;
         if (isExpectedError(original)) {
           return toGraphQLError(original, error instanceof GraphQLError ? error : undefined);
@@ -172,7 +175,12 @@ export function createGatewayYoga(options: {
       debug: (...args: unknown[]) => logger.debug(String(args[0]), yogaDetails(args)),
       info: (...args: unknown[]) => logger.info(String(args[0]), yogaDetails(args)),
       warn: (...args: unknown[]) => logger.warn(String(args[0]), yogaDetails(args)),
-      error: (...args: unknown[]) => logger.error(String(args[0]), yogaDetails(args)),
+      // Yoga logs every error `maskError` replaced: expected ones are the caller's business, and
+      // unexpected ones were logged there already, with the request id.
+      error: (...args: unknown[]) =>
+        typeof args[0] === 'object' && args[0] !== null && masked.has(args[0])
+          ? logger.debug(String(args[0]), yogaDetails(args))
+          : logger.error(String(args[0]), yogaDetails(args)),
     },
     plugins: [
       useRequestId(),

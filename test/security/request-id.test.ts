@@ -97,6 +97,33 @@ describe("the operation's log lines", () => {
   });
 });
 
+describe('expected errors', () => {
+  it("are the caller's business: no error-level log line for a bad argument or a missing lead", async () => {
+    const lines: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const gw = await startSecuredGateway({ gatewayLogger: true });
+    try {
+      const bad = await gw.post(
+        { query: 'query RequestIdBadArgument { lead(id: -1) { id } }' },
+        { key: keyFor('admin') },
+      );
+      expect(bad.body?.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      const errors = lines
+        .flatMap((line) => line.split('\n'))
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as LogLine)
+        .filter((line) => line.level === 'error');
+      expect(errors).toEqual([]);
+    } finally {
+      await gw.stop();
+      vi.restoreAllMocks();
+    }
+  });
+});
+
 describe('unexpected errors', () => {
   const logged: LogLine[] = [];
   const logger = createLogger({
