@@ -1,9 +1,13 @@
 /**
  * Lead reads by id shared between concurrent operations. Each operation keeps its own DataLoaders
  * (nothing is cached across requests); what they send to Marketo with the same field list in the
- * same turn of the event loop, or while the previous such read is still with Marketo, goes out
- * together, 300 ids a call. 100 `lead(id:)` operations arriving together cost one call instead
- * of 100, against Marketo's budget of 100 calls per 20 s.
+ * same turn of the event loop goes out together, 300 ids a call. 100 `lead(id:)` operations
+ * arriving together cost one call instead of 100, against Marketo's budget of 100 calls per 20 s.
+ *
+ * Reads that arrive while calls are with Marketo: under light load (up to `maxInFlight` calls
+ * carrying fewer than `burstReads` reads) they go out at the end of their turn, so a read does not
+ * wait for another's answer; under a burst they gather until a call is answered and ride along,
+ * one call in flight at a time, so sustained bursts still cost a few calls, not one each.
  *
  * Reads are shared only between operations of the same principal (API key): a shared call runs
  * under that principal's fair share of the budget, so a noisy client's batches never carry, or
@@ -24,27 +28,54 @@ interface Batch {
   ids: Set<number>;
   callers: LeadReadCaller[];
   done: Promise<Lead[]>;
+  leave(): void;
+  /** Waiting for one of the calls in flight to be answered before it leaves. */
+  waiting: boolean;
+}
+
+/** One principal and field list: the batch still taking ids, and its calls with Marketo. */
+interface Lane {
+  open: Batch | undefined;
+  inFlight: number;
+  /** Reads those calls carry. */
+  reads: number;
+}
+
+export interface SharedLeadReadsOptions {
+  /** Calls one principal and field list may have with Marketo at once, outside bursts (4). */
+  maxInFlight?: number;
+  /** Reads with Marketo from which a lane is under a burst: one call at a time (20). */
+  burstReads?: number;
 }
 
 export class SharedLeadReads {
   readonly #api: MarketoApi;
-  /** The batch still taking ids, by principal and field list. */
-  readonly #open = new Map<string, Batch>();
-  /** The batch Marketo is answering, by principal and field list. */
-  readonly #sent = new Map<string, Promise<unknown>>();
+  readonly #maxInFlight: number;
+  readonly #burstReads: number;
+  /** By principal and field list; dropped once nothing is gathering or in flight. */
+  readonly #lanes = new Map<string, Lane>();
 
   /** `api`: the process-wide client, without an operation's context. */
-  constructor(api: MarketoApi) {
+  constructor(api: MarketoApi, options: SharedLeadReadsOptions = {}) {
     this.#api = api;
+    this.#maxInFlight = Math.max(1, options.maxInFlight ?? 4);
+    this.#burstReads = options.burstReads ?? 20;
   }
 
   /** Found leads among (at least) `ids`, asking Marketo for `fields`; any order. */
   read(ids: readonly number[], fields: readonly string[], caller: LeadReadCaller): Promise<Lead[]> {
     const key = `${caller.principal ?? ''}\u0000${fields.join(',')}`;
-    let batch = this.#open.get(key);
+    let lane = this.#lanes.get(key);
+    if (!lane) {
+      lane = { open: undefined, inFlight: 0, reads: 0 };
+      this.#lanes.set(key, lane);
+    }
+    let batch = lane.open;
     if (!batch) {
-      batch = this.#gather(key, fields);
-      this.#open.set(key, batch);
+      batch = this.#gather(key, lane, fields);
+      lane.open = batch;
+      if (this.#hasRoom(lane, 0)) setImmediate(batch.leave);
+      else batch.waiting = true;
     }
     for (const id of ids) batch.ids.add(id);
     batch.callers.push(caller);
@@ -52,27 +83,64 @@ export class SharedLeadReads {
   }
 
   /**
-   * A new batch for `fields`. It leaves after the poll phase (every request that arrived in this
-   * turn has had its say), or, while the previous batch for the same fields is still with
-   * Marketo, once that one is answered: reads that come in meanwhile ride along instead of each
-   * taking a call of their own (one in flight and one gathering per principal and field list).
+   * Whether another call may leave now: a lightly loaded lane (a few reads with Marketo) keeps up
+   * to `maxInFlight` calls, so a read seldom waits for another's answer; under a burst, one.
    */
-  #gather(key: string, fields: readonly string[]): Batch {
-    const batch: Batch = { fields, ids: new Set(), callers: [], done: Promise.resolve([]) };
-    batch.done = new Promise<Lead[]>((resolve, reject) => {
-      const leave = () =>
-        setImmediate(() => {
-          this.#open.delete(key);
-          const sent = this.#send(batch);
-          this.#sent.set(key, sent);
-          sent.then(resolve, reject).finally(() => {
-            if (this.#sent.get(key) === sent) this.#sent.delete(key);
-          });
-        });
-      const previous = this.#sent.get(key);
-      if (previous) previous.then(leave, leave);
-      else leave();
+  #hasRoom(lane: Lane, joining: number): boolean {
+    if (lane.inFlight === 0) return true;
+    return lane.inFlight < this.#maxInFlight && lane.reads + joining < this.#burstReads;
+  }
+
+  /**
+   * A new batch for `fields`. It leaves after the poll phase (every request that arrived in this
+   * turn has had its say) when the lane has room for another call; otherwise, once one of the
+   * lane's calls is answered: reads that come in meanwhile ride along instead of each taking a
+   * call of their own, so a burst costs a few calls, not one each.
+   */
+  #gather(key: string, lane: Lane, fields: readonly string[]): Batch {
+    let settle: { resolve(leads: Lead[]): void; reject(error: unknown): void } | undefined;
+    const done = new Promise<Lead[]>((resolve, reject) => {
+      settle = { resolve, reject };
     });
+    const batch: Batch = {
+      fields,
+      ids: new Set(),
+      callers: [],
+      done,
+      waiting: false,
+      leave: () => {
+        // Reads that came in this turn may have made a burst of it: then it waits its turn.
+        if (!this.#hasRoom(lane, batch.callers.length)) {
+          batch.waiting = true;
+          return;
+        }
+        lane.open = undefined;
+        lane.inFlight++;
+        lane.reads += batch.callers.length;
+        // The lane makes room before the callers resume: a batch waiting for it leaves first.
+        const release = () => {
+          lane.inFlight--;
+          lane.reads -= batch.callers.length;
+          const next = lane.open;
+          if (next?.waiting && this.#hasRoom(lane, next.callers.length)) {
+            next.waiting = false;
+            setImmediate(next.leave);
+          } else if (!next && lane.inFlight === 0) {
+            this.#lanes.delete(key);
+          }
+        };
+        this.#send(batch).then(
+          (leads) => {
+            release();
+            settle!.resolve(leads);
+          },
+          (error: unknown) => {
+            release();
+            settle!.reject(error);
+          },
+        );
+      },
+    };
     return batch;
   }
 

@@ -80,7 +80,7 @@ describe('lead reads shared between concurrent operations', () => {
 
   it("never shares a read across principals: a quiet key's read neither rides in nor waits behind a noisy key's batch", async () => {
     const { api, sent } = fakeApi();
-    const reads = new SharedLeadReads(api);
+    const reads = new SharedLeadReads(api, { maxInFlight: 1 });
     const noisy = reads.read([1], ['id'], { principal: 'noisy' });
     await turn();
     // The noisy key's next batch gathers behind its call still with Marketo…
@@ -104,7 +104,7 @@ describe('lead reads shared between concurrent operations', () => {
 
   it('gathers reads that arrive while Marketo answers the previous one into the next call', async () => {
     const { api, sent } = fakeApi();
-    const reads = new SharedLeadReads(api);
+    const reads = new SharedLeadReads(api, { maxInFlight: 1 });
     const first = reads.read([1], ['id'], {});
     await turn();
     expect(sent).toHaveLength(1);
@@ -120,6 +120,54 @@ describe('lead reads shared between concurrent operations', () => {
     expect(sent.map((s) => s.ids)).toEqual([[1], [2, 3]]);
     sent[1]?.answer();
     expect((await Promise.all(later)).map((leads) => leads.length)).toEqual([2, 2]);
+  });
+
+  it('sends at once while the calls in flight are few and carry few reads, then gathers', async () => {
+    const { api, sent } = fakeApi();
+    const reads = new SharedLeadReads(api, { maxInFlight: 2, burstReads: 4 });
+    const first = reads.read([1], ['id'], {});
+    await turn();
+    // A lightly loaded lane: the next read does not wait for the first answer…
+    const second = reads.read([2], ['id'], {});
+    await turn();
+    expect(sent.map((s) => s.ids)).toEqual([[1], [2]]);
+    // …but with maxInFlight calls out, later reads gather into the next call.
+    const later = [reads.read([3], ['id'], {})];
+    await turn();
+    later.push(reads.read([4], ['id'], {}));
+    await turn();
+    expect(sent).toHaveLength(2);
+    sent[0]?.answer();
+    await first;
+    await turn();
+    expect(sent.map((s) => s.ids)).toEqual([[1], [2], [3, 4]]);
+    sent[1]?.answer();
+    sent[2]?.answer();
+    await second;
+    expect((await Promise.all(later)).map((leads) => leads.length)).toEqual([2, 2]);
+  });
+
+  it('under a burst (burstReads reads with Marketo), sends one call at a time', async () => {
+    const { api, sent } = fakeApi();
+    const reads = new SharedLeadReads(api, { maxInFlight: 4, burstReads: 3 });
+    // Three operations in one turn: one call, and the lane is under a burst.
+    const burst = [1, 2, 3].map((id) => reads.read([id], ['id'], {}));
+    await turn();
+    const later = reads.read([4], ['id'], {});
+    await turn();
+    expect(sent.map((s) => s.ids)).toEqual([[1, 2, 3]]);
+    sent[0]?.answer();
+    await Promise.all(burst);
+    await turn();
+    // The burst answered, the lane is lightly loaded again: the next read goes out at once.
+    expect(sent.map((s) => s.ids)).toEqual([[1, 2, 3], [4]]);
+    const alone = reads.read([5], ['id'], {});
+    await turn();
+    expect(sent.map((s) => s.ids)).toEqual([[1, 2, 3], [4], [5]]);
+    sent[1]?.answer();
+    sent[2]?.answer();
+    expect((await later).map((lead) => lead.id)).toEqual([4]);
+    expect((await alone).map((lead) => lead.id)).toEqual([5]);
   });
 
   it('aborts a shared call only when every operation in it has gone away', async () => {
@@ -178,7 +226,7 @@ describe('concurrent lead(id:) operations through the gateway', () => {
   it('share Marketo calls instead of taking one each', async () => {
     await gw.execute(SharedOneLead, { id: 1 }); // the field describe, cached from here on
     await gw.reset();
-    // Marketo takes its time: operations arriving meanwhile join the next call.
+    // Marketo takes its time: once a few calls are out, operations arriving meanwhile gather.
     await gw.fault({ latencyMs: 1_000, rate: 1, endpoint: 'GET /rest/v1/leads.json' });
     const first = gw.execute(SharedOneLead, { id: 1 });
     const deadline = Date.now() + 10_000;
@@ -186,15 +234,16 @@ describe('concurrent lead(id:) operations through the gateway', () => {
       if (Date.now() > deadline) throw new Error('the first read never reached the sandbox');
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    const ids = Array.from({ length: 20 }, (_, i) => i + 2);
+    const ids = Array.from({ length: 40 }, (_, i) => i + 2);
     const results = await Promise.all([
       first,
       ...ids.map((id) => gw.execute(SharedOneLead, { id })),
     ]);
     expect(results.map((r) => r.data?.lead?.id)).toEqual([1, ...ids]);
     const reads = (await gw.stats()).calls.byEndpoint['GET /rest/v1/leads.json'];
-    // One call for the first, one (two if the machine is very slow) for the other 20.
-    expect(reads).toBeLessThanOrEqual(3);
+    // The first, up to 3 more alongside it (a lane keeps up to 4 calls out while lightly
+    // loaded), and one (two if the machine is very slow) for the rest of the 40.
+    expect(reads).toBeLessThanOrEqual(6);
     expect(results[1]?.extensions?.marketo?.calls).toBe(1);
   });
 });
