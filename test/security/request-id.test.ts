@@ -68,15 +68,35 @@ describe('request ids on HTTP responses', () => {
   });
 });
 
+/**
+ * Runs `body` against a gateway that logs to stdout as `npm start` does, with stdout captured;
+ * `lines()` gives the JSON log lines written so far.
+ */
+async function withGatewayLog(
+  body: (gw: SecuredGateway, lines: () => LogLine[]) => Promise<void>,
+): Promise<void> {
+  const written: string[] = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  const lines = () =>
+    written
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as LogLine);
+  const gw = await startSecuredGateway({ gatewayLogger: true });
+  try {
+    await body(gw, lines);
+  } finally {
+    await gw.stop();
+    vi.restoreAllMocks();
+  }
+}
+
 describe("the operation's log lines", () => {
   it('carry its request id, Marketo client lines included', async () => {
-    const lines: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    const gw = await startSecuredGateway({ gatewayLogger: true });
-    try {
+    await withGatewayLog(async (gw, lines) => {
       // Marketo answers 606 (rate limit) once: the client logs a retry for this operation.
       await gw.fault({ error: '606', next: 1, endpoint: 'GET /rest/v1/lists.json' });
       const result = await gw.post(
@@ -84,43 +104,22 @@ describe("the operation's log lines", () => {
         { key: keyFor('admin'), headers: { 'x-request-id': 'retry-trace-42' } },
       );
       expect(result.body?.errors).toBeUndefined();
-      const retry = lines
-        .flatMap((line) => line.split('\n'))
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as LogLine)
-        .find((line) => line.msg === 'marketo call retrying');
+      const retry = lines().find((line) => line.msg === 'marketo call retrying');
       expect(retry).toMatchObject({ requestId: 'retry-trace-42', code: '606' });
-    } finally {
-      await gw.stop();
-      vi.restoreAllMocks();
-    }
+    });
   });
 });
 
 describe('expected errors', () => {
-  it("are the caller's business: no error-level log line for a bad argument or a missing lead", async () => {
-    const lines: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    const gw = await startSecuredGateway({ gatewayLogger: true });
-    try {
+  it("are the caller's business: no error-level log line for a bad argument", async () => {
+    await withGatewayLog(async (gw, lines) => {
       const bad = await gw.post(
         { query: 'query RequestIdBadArgument { lead(id: -1) { id } }' },
         { key: keyFor('admin') },
       );
       expect(bad.body?.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-      const errors = lines
-        .flatMap((line) => line.split('\n'))
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as LogLine)
-        .filter((line) => line.level === 'error');
-      expect(errors).toEqual([]);
-    } finally {
-      await gw.stop();
-      vi.restoreAllMocks();
-    }
+      expect(lines().filter((line) => line.level === 'error')).toEqual([]);
+    });
   });
 });
 
