@@ -8,9 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { gatewayConfigFor } from '../helpers/gateway.js';
 import { silentLogger } from '../../src/logger.js';
 import { createGateway, type Gateway } from '../../src/server.js';
@@ -19,6 +17,13 @@ import { startTestGateway } from '../helpers/gateway.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { limiterOptions, TEST_CONNECTION_TIMINGS, until } from './fleet.js';
+import {
+  type GatewayClient,
+  type GatewayFleet,
+  gatewayClient,
+  type Result,
+  startGatewayFleet,
+} from './gateway-fleet.js';
 
 const timeScale = 100;
 const DAY = 86_400_000;
@@ -42,19 +47,8 @@ beforeEach(async () => {
   await sandbox.reset();
 });
 
-interface Result<T> {
-  data?: T | null;
-  errors?: Array<{ message: string }>;
-}
-
-interface Instance {
+interface Instance extends GatewayClient {
   gateway: Gateway;
-  query<T>(query: string, variables?: Record<string, unknown>): Promise<Result<T>>;
-  /** Subscribes over graphql-ws; `results` fills as events arrive, `done` when the server completes. */
-  subscribe<T>(
-    query: string,
-    variables: Record<string, unknown>,
-  ): { results: Result<T>[]; done: Promise<void> };
   ready(): Promise<number>;
 }
 
@@ -81,62 +75,15 @@ async function startInstance(namespace: string): Promise<Instance> {
   const url = await gateway.start(0, '127.0.0.1');
   return {
     gateway,
-    async query(query, variables = {}) {
-      const response = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await response.json()) as Result<never>;
-    },
-    subscribe(query, variables) {
-      const results: Result<never>[] = [];
-      const client = createClient({
-        url: `${url.replace(/^http/, 'ws')}/graphql`,
-        webSocketImpl: WebSocket,
-        retryAttempts: 0,
-      });
-      const done = (async () => {
-        try {
-          for await (const result of client.iterate({ query, variables })) {
-            results.push(result as Result<never>);
-          }
-        } finally {
-          await client.dispose();
-        }
-      })();
-      return { results, done };
-    },
+    ...gatewayClient(url),
     ready: async () => (await fetch(`${url}/ready`)).status,
   };
 }
 
-interface Fleet {
-  instances: Instance[];
-  /** Stops one instance (once). */
-  stopOne(instance: Instance): Promise<void>;
-  /** Stops those still running. */
-  stop(): Promise<void>;
-}
-
 /** Three instances of one deployment (a fresh namespace). */
-async function startFleet(): Promise<Fleet> {
+function startFleet(): Promise<GatewayFleet<Instance>> {
   const namespace = redis.namespace();
-  const instances: Instance[] = [];
-  for (let i = 0; i < 3; i++) instances.push(await startInstance(namespace));
-  const stopped = new Set<Instance>();
-  const stopOne = async (instance: Instance) => {
-    if (stopped.has(instance)) return;
-    stopped.add(instance);
-    await instance.gateway.stop();
-  };
-  return {
-    instances,
-    stopOne,
-    async stop() {
-      for (const instance of instances) await stopOne(instance);
-    },
-  };
+  return startGatewayFleet(() => startInstance(namespace));
 }
 
 // One upsert a call: unlike reads (shared between concurrent operations), writes cannot merge.

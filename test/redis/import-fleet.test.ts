@@ -9,15 +9,20 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { createLogger } from '../../src/logger.js';
 import { createGateway, type Gateway } from '../../src/server.js';
 import { gatewayConfigFor } from '../helpers/gateway.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { limiterOptions, TEST_CONNECTION_TIMINGS } from './fleet.js';
+import {
+  type GatewayClient,
+  type Result,
+  type GatewayFleet,
+  gatewayClient,
+  startGatewayFleet,
+} from './gateway-fleet.js';
 
 const timeScale = 100;
 const ROWS = 2_000;
@@ -39,21 +44,10 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-interface Result<T> {
-  data?: T | null;
-  errors?: Array<{ message: string }>;
-}
-
-interface Instance {
+interface Instance extends GatewayClient {
   gateway: Gateway;
   /** Log lines saying this instance adopted an import. */
   adoptions: Array<{ jobId: string }>;
-  query<T>(query: string, variables?: Record<string, unknown>): Promise<Result<T>>;
-  /** Subscribes over graphql-ws; `results` fills as events arrive, `done` when the server completes. */
-  subscribe<T>(
-    query: string,
-    variables: Record<string, unknown>,
-  ): { results: Result<T>[]; done: Promise<void> };
 }
 
 async function startInstance(sandbox: TestSandbox, namespace: string): Promise<Instance> {
@@ -80,61 +74,12 @@ async function startInstance(sandbox: TestSandbox, namespace: string): Promise<I
     },
   });
   const url = await gateway.start(0, '127.0.0.1');
-  return {
-    gateway,
-    adoptions,
-    async query(query, variables = {}) {
-      const response = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await response.json()) as Result<never>;
-    },
-    subscribe(query, variables) {
-      const results: Result<never>[] = [];
-      const client = createClient({
-        url: `${url.replace(/^http/, 'ws')}/graphql`,
-        webSocketImpl: WebSocket,
-        retryAttempts: 0,
-      });
-      const done = (async () => {
-        try {
-          for await (const result of client.iterate({ query, variables })) {
-            results.push(result as Result<never>);
-          }
-        } finally {
-          await client.dispose();
-        }
-      })();
-      return { results, done };
-    },
-  };
+  return { gateway, adoptions, ...gatewayClient(url) };
 }
 
-interface Fleet {
-  instances: [Instance, Instance, Instance];
-  stopOne(instance: Instance): Promise<void>;
-  stop(): Promise<void>;
-}
-
-async function startFleet(sandbox: TestSandbox): Promise<Fleet> {
+function startFleet(sandbox: TestSandbox): Promise<GatewayFleet<Instance>> {
   const namespace = redis.namespace();
-  const instances: Instance[] = [];
-  for (let i = 0; i < 3; i++) instances.push(await startInstance(sandbox, namespace));
-  const stopped = new Set<Instance>();
-  const stopOne = async (instance: Instance) => {
-    if (stopped.has(instance)) return;
-    stopped.add(instance);
-    await instance.gateway.stop();
-  };
-  return {
-    instances: instances as Fleet['instances'],
-    stopOne,
-    async stop() {
-      for (const instance of instances) await stopOne(instance);
-    },
-  };
+  return startGatewayFleet(() => startInstance(sandbox, namespace));
 }
 
 const IMPORT = /* GraphQL */ `
