@@ -25,17 +25,22 @@
  *
  *   SOAK_SECONDS=120 npm run soak
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { silentLogger } from '../src/logger.js';
 import type { FiredFault } from '../src/sandbox/faults.js';
 import { startSandbox } from '../src/sandbox/server.js';
-import { createGateway } from '../src/server.js';
 import { gatewayConfigFor, type SandboxStats } from '../test/helpers/gateway.js';
-import { fmt, spawnListening, stamp, stopProcess, table, writeResults } from './support.js';
+import {
+  fmt,
+  serveGateway,
+  spawnListening,
+  stamp,
+  stopProcess,
+  table,
+  writeResults,
+} from './support.js';
 
 const MARKETO_STEP_MS = 60_000;
 
@@ -48,8 +53,7 @@ async function runGateway(): Promise<void> {
     clientId: 'sandbox',
     clientSecret: 'sandbox',
   };
-  const dataDir = await mkdtemp(join(tmpdir(), 'soak-gateway-'));
-  const gateway = await createGateway(gatewayConfigFor(sandbox, timeScale), {
+  await serveGateway(gatewayConfigFor(sandbox, timeScale), (dataDir) => ({
     logger: silentLogger,
     exportJobs: {
       dataDir: join(dataDir, 'exports'),
@@ -58,18 +62,7 @@ async function runGateway(): Promise<void> {
       maxPollIntervalMs: MARKETO_STEP_MS / timeScale,
     },
     importJobs: { dataDir: join(dataDir, 'imports') },
-  });
-  const url = await gateway.start(0, '127.0.0.1');
-  process.once('SIGTERM', () => {
-    gateway
-      .stop()
-      .then(() => rm(dataDir, { recursive: true, force: true }))
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-  });
-  process.stdout.write(`gateway listening on ${url}\n`);
+  }));
 }
 
 // ─── Faults ─────────────────────────────────────────────────────────────────────────────────

@@ -4,10 +4,13 @@
  * JSON results file under `bench/results/` (git-ignored).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 import { NODE_BUNDLE } from '../scripts/build.js';
+import type { Config } from '../src/config.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../src/server.js';
 
 /**
  * How measured processes run: `compiled` (default) as `npm run build` ships the gateway, bundled
@@ -108,3 +111,28 @@ export function table(header: string[], rows: string[][]): string {
 /** `2026-11-23T13-51-02Z`: a file-name-safe UTC timestamp for results files. */
 export const stamp = (date = new Date()) =>
   `${date.toISOString().slice(0, 19).replaceAll(':', '-')}Z`;
+
+/**
+ * Child role: serves `createGateway(config, options(dataDir))` on an ephemeral port, its export and
+ * import files in a temporary `dataDir` removed on SIGTERM, and prints `gateway listening on <url>`
+ * for `spawnListening`.
+ */
+export async function serveGateway(
+  config: Config,
+  options: (dataDir: string) => GatewayOptions,
+): Promise<Gateway> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'bench-gateway-'));
+  const gateway = await createGateway(config, options(dataDir));
+  const url = await gateway.start(0, config.host ?? '127.0.0.1');
+  process.once('SIGTERM', () => {
+    gateway
+      .stop()
+      .then(() => rm(dataDir, { recursive: true, force: true }))
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+  });
+  process.stdout.write(`gateway listening on ${url}\n`);
+  return gateway;
+}

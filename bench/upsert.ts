@@ -33,11 +33,11 @@ import { silentLogger } from '../src/logger.js';
 import { MARKETO_DEFAULTS } from '../src/marketo/config.js';
 import { MAX_UPSERT_ROWS } from '../src/schema/lead-upsert.js';
 import { DEFAULT_LIMITS } from '../src/security/settings.js';
-import { createGateway } from '../src/server.js';
 import { gatewayConfigFor, type SandboxStats } from '../test/helpers/gateway.js';
 import {
   fmt,
   MB,
+  serveGateway,
   spawnListening,
   startSandboxProcess,
   stopProcess,
@@ -81,13 +81,11 @@ async function runGateway(): Promise<void> {
       },
     },
   });
-  const dataDir = await mkdtemp(join(tmpdir(), 'bench-upsert-'));
-  const gateway = await createGateway(config, {
+  await serveGateway(config, (dataDir) => ({
     logger: silentLogger,
     exportJobs: { dataDir: join(dataDir, 'exports'), deleteDataOnClose: true },
     importJobs: { dataDir: join(dataDir, 'imports') },
-  });
-  const url = await gateway.start(0, '127.0.0.1');
+  }));
   if (process.env.BENCH_RSS_TRACE) {
     // Where the peak comes from: RSS and its parts every 250 ms on stderr.
     setInterval(() => {
@@ -107,16 +105,6 @@ async function runGateway(): Promise<void> {
       });
     }
   });
-  process.once('SIGTERM', () => {
-    gateway
-      .stop()
-      .then(() => rm(dataDir, { recursive: true, force: true }))
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-  });
-  process.stdout.write(`gateway listening on ${url}\n`);
 }
 
 // ─── The driver ─────────────────────────────────────────────────────────────────────────────
