@@ -606,7 +606,7 @@ export class ImportJobManager {
     }
     const open = job.parts.filter((p) => p.batchId !== undefined && !p.done);
     await Promise.all(open.map((p) => this.follow(id, p.index, signal)));
-    if (!signal.aborted) await this.removeFiles(job);
+    if (!signal.aborted || (await this.ended(id))) await this.removeFiles(job);
   }
 
   /** The owner's work: writes the remaining parts, submitting each, and follows all of them. */
@@ -660,8 +660,9 @@ export class ImportJobManager {
     } finally {
       await parts.return(undefined);
       await Promise.allSettled(follows);
-      // Aborted: the files stay for whoever takes the job over.
-      if (!signal.aborted) await rm(dir, { recursive: true, force: true });
+      // Aborted: the files stay for whoever takes the job over, unless it just ended.
+      if (!signal.aborted || (await this.ended(id)))
+        await rm(dir, { recursive: true, force: true });
     }
   }
 
@@ -669,6 +670,15 @@ export class ImportJobManager {
 
   private newPart(part: SplitPart): ImportPartRecord {
     return { ...newPart(part), file: relative(this.dataDir, part.file) };
+  }
+
+  /**
+   * Whether the job has reached its end. A runner stopped just after its last part finished must
+   * still remove the files: nobody takes over a finished job.
+   */
+  private async ended(id: string): Promise<boolean> {
+    const job = await (await this.reg()).get(id).catch(() => undefined);
+    return job !== undefined && isImportTerminal(job.status);
   }
 
   private async removeFiles(job: ImportJobRecord): Promise<void> {

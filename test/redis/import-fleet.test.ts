@@ -209,6 +209,9 @@ describe('import jobs shared by the fleet', () => {
       expect((await sandbox.stats()).importJobsCreated).toBe(job.parts.length);
       // Nobody took over a job whose owner was alive.
       expect(fleet.instances.flatMap((i) => i.adoptions)).toEqual([]);
+      // Stopped the moment the job ended: its files go all the same (no one takes it over).
+      await fleet.stop();
+      await noPartFilesLeft();
     } finally {
       await fleet.stop();
     }
