@@ -28,12 +28,16 @@ export interface OperationCost {
 export class CostTracker implements CallTracker {
   readonly #byEndpoint = new Map<string, EndpointCost>();
   #leadFields: readonly string[] | undefined;
+  /** The last summary, until the next call is recorded: a subscription repeats it per event. */
+  #summary: OperationCost | undefined;
 
   noteLeadFields(fields: readonly string[]): void {
     this.#leadFields = fields;
+    this.#summary = undefined;
   }
 
   record(call: CallRecord): void {
+    this.#summary = undefined;
     let cost = this.#byEndpoint.get(call.endpoint);
     if (!cost) {
       cost = { calls: 0, recordsSent: 0, recordsRead: 0, limiterWaitMs: 0, retries: 0, errors: 0 };
@@ -47,7 +51,13 @@ export class CostTracker implements CallTracker {
     if (call.errorCode !== undefined) cost.errors += 1;
   }
 
+  /** The cost so far; the same (frozen) object while nothing new was recorded. */
   summary(): OperationCost {
+    this.#summary ??= this.#total();
+    return this.#summary;
+  }
+
+  #total(): OperationCost {
     const total: OperationCost = {
       calls: 0,
       recordsSent: 0,
@@ -64,6 +74,6 @@ export class CostTracker implements CallTracker {
     }
     total.limiterWaitMs = Math.round(total.limiterWaitMs);
     if (this.#leadFields) total.leadFields = [...this.#leadFields];
-    return total;
+    return Object.freeze(total);
   }
 }

@@ -16,7 +16,9 @@ import { type ExportQuota, ExportQuotaTracker, type MarketoClock } from './expor
 import { type CreateExportInput, marketoRequest, planExport } from './export-request.js';
 import { type IngestResult, ingestFile, ParseFailure } from './ingest.js';
 import {
+  createFanOut,
   createMemoryJobRegistry,
+  type FanOut,
   type JobRegistry,
   RegistryUnavailableError,
 } from './job-registry.js';
@@ -168,6 +170,8 @@ export class ExportJobManager {
   private readonly adoptIntervalMs: number | undefined;
   private readonly deleteDataOnClose: boolean;
   private registry: JobRegistry | undefined;
+  /** Every watcher of a job in this process shares one registry subscription. */
+  private fanOut: FanOut<ExportJobRecord> | undefined;
   private readonly injectedRegistry: JobRegistry | undefined;
 
   private readonly runners = new Map<string, Runner>();
@@ -465,31 +469,8 @@ export class ExportJobManager {
     if (!job) throw new NotFoundError(`Export job (${entity})`, id);
     const key = jobKey(job.entity, job.id);
     const registry = await this.reg();
-    const events = registry.subscribe(key);
-    // Start listening before reading the current state so no change falls between the two.
-    const pending = events.next();
-    async function* stream(): AsyncGenerator<ExportJobRecord> {
-      try {
-        const current = (await registry.get(key)) ?? job!;
-        yield current;
-        if (isTerminal(current.status)) return;
-        let last = current.version;
-        let next = pending;
-        while (true) {
-          const result = await next;
-          if (result.done) return;
-          const event = result.value;
-          next = events.next();
-          if (event.version <= last) continue;
-          last = event.version;
-          yield event;
-          if (isTerminal(event.status)) return;
-        }
-      } finally {
-        await events.return?.();
-      }
-    }
-    return stream();
+    this.fanOut ??= createFanOut(registry);
+    return watchJob(registry, this.fanOut, key, job);
   }
 
   /** A page of parsed rows: `first` rows after the `after` cursor (index seek, no scan). */
@@ -1127,4 +1108,96 @@ function applyStatus(part: ExportPart, status: ExportJobStatus): void {
   }
   const s = normalizeStatus(status.status);
   if (s !== 'created') part.enqueued = true;
+}
+
+/**
+ * `watch`'s stream as a plain iterator over a queue filled by the fan-out: the job now, then every
+ * newer version in order, done after a terminal one. Per change a watcher costs one queue push
+ * (or one resolved promise when its consumer waits), not an async generator's await chain.
+ */
+function watchJob(
+  registry: JobRegistry,
+  fanOut: FanOut<ExportJobRecord>,
+  key: string,
+  found: ExportJobRecord,
+): AsyncIterableIterator<ExportJobRecord> {
+  type Step = IteratorResult<ExportJobRecord, undefined>;
+  const DONE: Step = { done: true, value: undefined };
+  const queue: ExportJobRecord[] = [];
+  let waiting: { resolve: (step: Step) => void; reject: (error: unknown) => void } | undefined;
+  let failure: { error: unknown } | undefined;
+  /** The version last handed out; undefined until the current state was read. */
+  let last: number | undefined;
+  let ended = false;
+  // Listening starts here, before the current state is read, so no change falls between the two.
+  let unlisten: (() => void) | undefined = fanOut.listen(key, {
+    change(job) {
+      if (ended) return;
+      if (waiting && last !== undefined) {
+        if (job.version <= last) return;
+        const { resolve } = waiting;
+        waiting = undefined;
+        resolve(take(job));
+      } else queue.push(job);
+    },
+    fail(error) {
+      unlisten = undefined;
+      if (ended) return;
+      if (waiting) {
+        const { reject } = waiting;
+        waiting = undefined;
+        end();
+        reject(error);
+      } else failure = { error };
+    },
+  });
+  const end = () => {
+    ended = true;
+    queue.length = 0;
+    unlisten?.();
+    unlisten = undefined;
+  };
+  /** Hands out `job` (newer than `last`); the stream ends after a terminal state. */
+  const take = (job: ExportJobRecord): Step => {
+    last = job.version;
+    if (isTerminal(job.status)) end();
+    return { done: false, value: job };
+  };
+  let started = false;
+  const iterator: AsyncIterableIterator<ExportJobRecord> = {
+    [Symbol.asyncIterator]: () => iterator,
+    async next() {
+      if (!started) {
+        started = true;
+        try {
+          return take((await registry.get(key)) ?? found);
+        } catch (error) {
+          end();
+          throw error;
+        }
+      }
+      if (ended) return DONE;
+      while (queue.length > 0) {
+        const job = queue.shift()!;
+        if (job.version > last!) return take(job);
+      }
+      if (failure) {
+        end();
+        throw failure.error;
+      }
+      return new Promise<Step>((resolve, reject) => {
+        waiting = { resolve, reject };
+      });
+    },
+    async return() {
+      end();
+      if (waiting) {
+        const { resolve } = waiting;
+        waiting = undefined;
+        resolve(DONE);
+      }
+      return DONE;
+    },
+  };
+  return iterator;
 }

@@ -184,3 +184,67 @@ export async function createMemoryJobRegistry<T extends VersionedRecord = Export
     },
   };
 }
+
+/** What a fan-out hands each local watcher of a key. */
+export interface FanOutListener<T> {
+  change(job: T): void;
+  /** The registry's stream failed (a shared registry away): no more changes come. */
+  fail(error: unknown): void;
+}
+
+export interface FanOut<T> {
+  /**
+   * Hears every change of `key` saved from now on (listening starts before this returns, so a
+   * watcher may read the current version afterwards and miss nothing). Returns the unlisten.
+   */
+  listen(key: string, listener: FanOutListener<T>): () => void;
+}
+
+/**
+ * One registry subscription per key however many watchers this process has, each watcher a
+ * plain callback: a change reaches thousands of subscribers in one loop, without a Repeater,
+ * event listener and promise chain of its own per subscriber.
+ */
+export function createFanOut<T extends VersionedRecord>(
+  registry: Pick<JobRegistry<T>, 'subscribe'>,
+): FanOut<T> {
+  interface Hub {
+    listeners: Set<FanOutListener<T>>;
+    source: AsyncIterableIterator<T>;
+  }
+  const hubs = new Map<string, Hub>();
+  const close = (key: string, hub: Hub) => {
+    if (hubs.get(key) === hub) hubs.delete(key);
+  };
+  const open = (key: string): Hub => {
+    const hub: Hub = { listeners: new Set(), source: registry.subscribe(key) };
+    const pull = (): void => {
+      hub.source.next().then(
+        (result) => {
+          if (result.done) return close(key, hub);
+          for (const listener of hub.listeners) listener.change(result.value);
+          if (hub.listeners.size > 0) pull();
+        },
+        (error: unknown) => {
+          close(key, hub);
+          for (const listener of hub.listeners) listener.fail(error);
+        },
+      );
+    };
+    pull(); // the first `next` starts the subscription
+    hubs.set(key, hub);
+    return hub;
+  };
+  return {
+    listen(key, listener) {
+      const hub = hubs.get(key) ?? open(key);
+      hub.listeners.add(listener);
+      return () => {
+        if (!hub.listeners.delete(listener) || hub.listeners.size > 0) return;
+        // The last watcher left: the registry subscription ends (its pending `next` resolves).
+        close(key, hub);
+        hub.source.return?.().catch(() => {});
+      };
+    },
+  };
+}

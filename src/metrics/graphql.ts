@@ -192,15 +192,18 @@ function untilEnd<T>(source: AsyncIterable<T>, onEnd: () => void): AsyncIterable
     [Symbol.asyncIterator]() {
       return this;
     },
-    async next() {
-      try {
-        const step = await iterator.next();
-        if (step.done) end();
-        return step;
-      } catch (error) {
-        end();
-        throw error;
-      }
+    // Plain `then`s, not an async function: this runs per event per subscriber.
+    next() {
+      return iterator.next().then(
+        (step) => {
+          if (step.done) end();
+          return step;
+        },
+        (error: unknown) => {
+          end();
+          throw error;
+        },
+      );
     },
     async return(value?: unknown) {
       // Counted down at once: a pending `next` may wait long for an event that never comes.
