@@ -17,7 +17,7 @@ import { createGateway, type Gateway, type GatewayOptions } from '../src/server.
  * by esbuild and run by plain node; `tsx` (BENCH_RUNTIME=tsx) as `npm start` runs it, compiling
  * TypeScript on load in a loader thread (about 60 MB more RSS, slower start).
  */
-export const RUNTIME = process.env.BENCH_RUNTIME === 'compiled' ? 'compiled' : 'tsx'; // FLIP-ME
+export const RUNTIME = process.env.BENCH_RUNTIME === 'tsx' ? 'tsx' : 'compiled';
 
 const bundles = new Map<string, Promise<string>>();
 
