@@ -1,27 +1,124 @@
 /**
- * `npm run bench:export`: one bulk lead export of ~BENCH_EXPORT_MB (500) through the gateway's
- * export manager — Marketo job on the sandbox (its own process, compressed clock), streamed
- * download with SHA-256 check, csv-parse into the on-disk row store — and the same file through
- * csv-parse alone, the ratio to beat. Prints MB/s, time to first row, peak RSS, page latencies.
+ * `npm run bench:export`: bulk lead exports of BENCH_EXPORT_MB (50 and 500 MB) through the gateway,
+ * as a client runs them: `createExportJob` over GraphQL, the job watched through the
+ * `exportJobStatus` subscription (graphql-ws) — Marketo's job on the sandbox (its own process,
+ * compressed clock), then the gateway's streamed download with SHA-256 check and csv-parse into
+ * its on-disk row store — and its rows read back through `exportJob(id) { rows }` over HTTP.
+ * Each size gets a fresh sandbox and a fresh gateway process (answering its RSS high-water mark
+ * over IPC), so each run's peak RSS is the gateway's own and the sizes compare.
+ *
+ * Figures against issue #9's targets, each run:
+ * - gateway throughput, DOWNLOADING → READY (download, verify, parse), as a ratio of csv-parse
+ *   alone on the same file in this process (the reference, measured in the same run): ≥ 0.75;
+ * - the gateway's peak RSS ≤ 200 MB, through READY and after the pages are read back, and each
+ *   larger run's within 25 MB of the smallest run's;
+ * - first row: from the DOWNLOADING state to the first `rows(first: 1)` poll (every 20 ms) that
+ *   returns a row: ≤ 500 ms;
+ * - `rows(first: 1000, after:)` p99 over BENCH_EXPORT_PAGES (200) pages at random offsets
+ *   across the whole file, timed to the last byte of the HTTP response: ≤ 50 ms.
  *
  *   BENCH_EXPORT_MB=50 npm run bench:export
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
-import { ExportJobManager } from '../src/bulk/export-jobs.js';
-import type { ExportJobRecord } from '../src/bulk/types.js';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { silentLogger } from '../src/logger.js';
 import { createMarketoClient } from '../src/marketo/client.js';
 import { createClock } from '../src/sandbox/clock.js';
 import { Store } from '../src/sandbox/store.js';
-import { fmt, MB, startSandboxProcess } from './support.js';
+import { gatewayConfigFor } from '../test/helpers/gateway.js';
+import { summarize } from './load.js';
+import {
+  fmt,
+  MB,
+  pass,
+  serveGateway,
+  spawnListening,
+  stamp,
+  startSandboxProcess,
+  stopProcess,
+  table,
+  writeResults,
+} from './support.js';
 
-const targetMb = Number(process.env.BENCH_EXPORT_MB ?? 500);
-const timeScale = Number(process.env.BENCH_TIME_SCALE ?? 1000);
+/** Targets of issue #9 for bench:export. */
+const TARGETS = {
+  /** Gateway MB/s (download, verify, parse) / csv-parse alone MB/s on the same file. */
+  throughputRatio: 0.75,
+  peakRssMb: 200,
+  /** A larger run's peak RSS over the smallest run's. */
+  rssGrowthMb: 25,
+  firstRowMs: 500,
+  pageP99Ms: 50,
+};
 const ALL_PEOPLE_SMART_LIST = 2001;
+/** Marketo's status step (60 s), which the sandbox applies between export states. */
+const MARKETO_STEP_MS = 60_000;
+const PAGE_SIZE = 1000;
+/** How often the first-row probe asks for `rows(first: 1)` once the download has started. */
+const FIRST_ROW_POLL_MS = 20;
+/** Unmeasured pages before the timed ones (connection set up, code paths compiled). */
+const WARMUP_PAGES = 10;
+/** Marketo's daily export quota (500 MB) would refuse the 500 MB run on a day with others. */
+const NO_QUOTA_BYTES = 1e13;
+
+// ─── The gateway process ────────────────────────────────────────────────────────────────────
+
+/** Child role: a gateway in front of the sandbox at BENCH_SANDBOX_URL, answering RSS over IPC. */
+async function runGateway(): Promise<void> {
+  const timeScale = Number(process.env.BENCH_TIME_SCALE);
+  const sandbox = {
+    url: process.env.BENCH_SANDBOX_URL!,
+    clientId: 'sandbox',
+    clientSecret: 'sandbox',
+  };
+  const step = MARKETO_STEP_MS / timeScale;
+  await serveGateway(gatewayConfigFor(sandbox, timeScale), (dataDir) => ({
+    logger: silentLogger,
+    exportJobs: {
+      dataDir: join(dataDir, 'exports'),
+      deleteDataOnClose: true,
+      // A quarter of Marketo's step, as the embedded sandbox is polled.
+      pollIntervalMs: Math.max(10, step / 4),
+      maxPollIntervalMs: Math.max(20, step),
+      dailyQuotaBytes: NO_QUOTA_BYTES,
+    },
+    importJobs: { dataDir: join(dataDir, 'imports') },
+  }));
+  process.on('message', (message) => {
+    if (message === 'rss') {
+      const cpu = process.cpuUsage();
+      // maxRSS: the kernel's high-water mark for this process, in KiB.
+      process.send!({
+        peakRss: process.resourceUsage().maxRSS * 1024,
+        rss: process.memoryUsage().rss,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+      });
+    }
+  });
+}
+
+// ─── The driver ─────────────────────────────────────────────────────────────────────────────
+
+/** BENCH_EXPORT_MB: one size or a list (`50,500`); run-all's --quick sets 50. */
+const sizes = (process.env.BENCH_EXPORT_MB ?? '50,500')
+  .split(',')
+  .map((s) => Number(s.trim()))
+  .filter((n) => Number.isFinite(n) && n > 0);
+const timeScale = Number(process.env.BENCH_TIME_SCALE ?? 1000);
+const pageCount = Number(process.env.BENCH_EXPORT_PAGES ?? 200);
+
+/** From the gateway process: RSS high-water mark and now (bytes), CPU time used (ms). */
+interface GatewayUsage {
+  peakRss: number;
+  rss: number;
+  cpuMs: number;
+}
 
 /** Exportable lead fields and the average CSV row size of the seeded data with them. */
 function sizeUp(): { fields: string[]; bytesPerRow: number } {
@@ -45,11 +142,7 @@ function sizeUp(): { fields: string[]; bytesPerRow: number } {
   return { fields, bytesPerRow: bytes / rows };
 }
 
-let peakRss = 0;
-const sampleRss = () => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-};
-
+/** The reference: the same file through csv-parse alone, rows as objects like the gateway's. */
 async function csvParseAlone(file: string): Promise<{ seconds: number; rows: number }> {
   const started = performance.now();
   let rows = 0;
@@ -63,133 +156,472 @@ async function csvParseAlone(file: string): Promise<{ seconds: number; rows: num
   return { seconds: (performance.now() - started) / 1000, rows };
 }
 
-async function main(): Promise<void> {
-  const { fields, bytesPerRow } = sizeUp();
-  const leads = Math.ceil((targetMb * MB) / bytesPerRow);
-  console.log(
-    `bench:export — target ${targetMb} MB: ${leads.toLocaleString()} leads × ${fields.length} fields (~${Math.round(bytesPerRow)} B/row), sandbox timeScale ${timeScale}`,
-  );
-  // The sandbox in a child process, so RSS and CPU measured here are the gateway's alone.
-  const { url, child } = await startSandboxProcess({
+interface GraphQLResponse<T> {
+  data?: T | null;
+  errors?: { message: string }[];
+}
+
+const post = (url: string, query: string, variables: Record<string, unknown>) =>
+  fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    body: JSON.stringify({ query, variables }),
+  });
+
+function dataOf<T>(status: number, result: GraphQLResponse<T>): T {
+  if (result.errors?.length || !result.data) {
+    throw new Error(`HTTP ${status}: ${JSON.stringify(result.errors).slice(0, 500)}`);
+  }
+  return result.data;
+}
+
+async function graphql<T>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<T> {
+  const response = await post(url, query, variables);
+  return dataOf(response.status, (await response.json()) as GraphQLResponse<T>);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const CREATE = `mutation ExportBenchCreate($input: CreateExportJobInput!) {
+  createExportJob(input: $input) { id status }
+}`;
+const WATCH = `subscription ExportBenchWatch($id: ID!) {
+  exportJobStatus(id: $id) { status error { code message } }
+}`;
+const FIRST_ROW = `query ExportBenchFirstRow($id: ID!) {
+  exportJob(id: $id) { rows(first: 1) { edges { cursor } } }
+}`;
+const DETAILS = `query ExportBenchDetails($id: ID!) {
+  exportJob(id: $id) { status fileSize numberOfRecords rowCount marketoExportIds }
+}`;
+const PAGE = `query ExportBenchPage($id: ID!, $after: String) {
+  exportJob(id: $id) {
+    rows(first: ${PAGE_SIZE}, after: $after) {
+      edges { cursor node }
+      pageInfo { endCursor hasNextPage }
+    }
+  }
+}`;
+
+interface JobStatus {
+  status: string;
+  error: { code: string; message: string } | null;
+}
+interface Details {
+  exportJob: {
+    status: string;
+    fileSize: number;
+    numberOfRecords: number;
+    rowCount: number;
+    marketoExportIds: string[];
+  } | null;
+}
+interface FirstRow {
+  exportJob: { rows: { edges: { cursor: string }[] } } | null;
+}
+interface Page {
+  exportJob: {
+    rows: {
+      edges: { cursor: string; node: Record<string, unknown> }[];
+      pageInfo: { endCursor: string | null; hasNextPage: boolean };
+    };
+  } | null;
+}
+
+/** The gateway's row cursor (src/bulk/export-jobs.ts encodeCursor): `after` row `index`. */
+const rowCursor = (index: number) => Buffer.from(`row:${index}`).toString('base64url');
+
+/** A small seeded PRNG (mulberry32), so every run reads the same offsets. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface SizeResult {
+  targetMb: number;
+  leads: number;
+  fileMb: number;
+  records: number;
+  rowCount: number;
+  status: string;
+  /** Seconds after createExportJob was sent at which the subscription saw each state first. */
+  timeline: Record<string, number>;
+  marketoSeconds: number;
+  downloadSeconds: number;
+  parseSeconds: number;
+  pipelineSeconds: number;
+  downloadMbps: number;
+  parseMbps: number;
+  pipelineMbps: number;
+  reference: { seconds: number; mbps: number; rows: number };
+  pipelineRatio: number;
+  parseRatio: number;
+  /** DOWNLOADING → first `rows(first: 1)` answer with a row; null: none before READY was seen. */
+  firstRowMs: number | null;
+  firstRowPolls: number;
+  pages: {
+    count: number;
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+    /** Pages whose rows or first cursor were not the ones asked for. */
+    wrong: number;
+    avgKb: number;
+  };
+  idleRssMb: number;
+  peakRssAtReadyMb: number;
+  peakRssMb: number;
+  /** The gateway's CPU time over wall time, DOWNLOADING → READY (2 cores: up to 2). */
+  gatewayCpuShare: number;
+}
+
+async function exportRun(mb: number, fields: string[], bytesPerRow: number): Promise<SizeResult> {
+  const leads = Math.ceil((mb * MB) / bytesPerRow);
+  console.log(`  ${mb} MB: ${leads.toLocaleString()} leads …`);
+  const sandbox = await startSandboxProcess({
     SANDBOX_LEADS: String(leads),
     SANDBOX_TIME_SCALE: String(timeScale),
-    SANDBOX_EXPORT_DAILY_QUOTA_BYTES: String(1e13),
+    SANDBOX_EXPORT_DAILY_QUOTA_BYTES: String(NO_QUOTA_BYTES),
   });
-  const client = createMarketoClient({
-    baseUrl: url,
-    clientId: 'sandbox',
-    clientSecret: 'sandbox',
-    timeScale,
-  });
-  const dataDir = await mkdtemp(join(tmpdir(), 'bench-export-'));
-  const manager = new ExportJobManager({
-    client,
-    dataDir,
-    clock: { now: () => Date.now(), timeScale },
-    pollIntervalMs: Math.max(10, 15_000 / timeScale),
-    maxPollIntervalMs: Math.max(20, 60_000 / timeScale),
-    dailyQuotaBytes: 1e13,
-  });
-  await manager.start();
-  const baselineRss = process.memoryUsage().rss;
-  const rssTimer = setInterval(sampleRss, 20);
+  let gateway: Awaited<ReturnType<typeof spawnListening>> | undefined;
+  let ws: ReturnType<typeof createClient> | undefined;
+  const dir = await mkdtemp(join(tmpdir(), 'bench-export-'));
   try {
-    const t0 = performance.now();
-    const created = await manager.create({
-      entity: 'leads',
-      fields,
-      filter: { smartListId: ALL_PEOPLE_SMART_LIST },
+    gateway = await spawnListening('bench/export.ts', {
+      args: ['--gateway'],
+      nodeArgs: (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      env: { BENCH_SANDBOX_URL: sandbox.url, BENCH_TIME_SCALE: String(timeScale) },
+      ipc: true,
     });
-    const at: Partial<Record<string, number>> = {};
-    let firstRowAt: number | undefined;
-    let last: ExportJobRecord = created;
-    for await (const job of await manager.watch(created.id, 'leads')) {
-      const now = performance.now();
-      at[job.status] ??= now;
-      if (firstRowAt === undefined && job.rowsEnd.rows > 0) {
-        // Confirm through the public read path, as a client would.
-        const page = await manager.rows(job, { first: 1 });
-        if (page.rows.length === 1) firstRowAt = performance.now();
+    const child = gateway.child;
+    const url = gateway.url;
+    const usage = () =>
+      new Promise<GatewayUsage>((resolve) => {
+        child.once('message', (m) => resolve(m as GatewayUsage));
+        child.send('rss');
+      });
+    ws = createClient({ url: `${url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket });
+
+    const idle = await usage();
+    const t0 = performance.now();
+    const { createExportJob } = await graphql<{ createExportJob: { id: string } }>(url, CREATE, {
+      input: {
+        entity: 'LEADS',
+        fields,
+        format: 'CSV',
+        filter: { smartListId: ALL_PEOPLE_SMART_LIST },
+      },
+    });
+    const id = createExportJob.id;
+
+    // From DOWNLOADING on, ask for the first row every FIRST_ROW_POLL_MS until one comes back.
+    let firstRowPolls = 0;
+    let stopProbe = false;
+    const probe = async (): Promise<number | null> => {
+      while (!stopProbe) {
+        firstRowPolls++;
+        const data = await graphql<FirstRow>(url, FIRST_ROW, { id });
+        if ((data.exportJob?.rows.edges.length ?? 0) > 0) return performance.now();
+        await sleep(FIRST_ROW_POLL_MS);
       }
-      last = job;
-    }
-    const tEnd = performance.now();
-    clearInterval(rssTimer);
-    sampleRss();
-    const gatewayPeakRss = peakRss;
-    if (last.status !== 'READY') {
-      throw new Error(`export ended ${last.status}: ${JSON.stringify(last.error)}`);
-    }
-    const part = last.parts[0]!;
-    const size = part.fileSize!;
-    const completedAt = at.COMPLETED ?? at.DOWNLOADING!;
-    const downloadS = (at.PARSING! - at.DOWNLOADING!) / 1000;
-    const parseS = (tEnd - at.PARSING!) / 1000;
-    const pipelineS = (tEnd - completedAt) / 1000;
-
-    // Page latency: the first page vs one deep in the file.
-    const timePage = async (after: number | null) => {
-      const started = performance.now();
-      const cursor = after === null ? null : Buffer.from(`row:${after}`).toString('base64url');
-      await manager.rows(last, { first: 100, after: cursor });
-      return performance.now() - started;
+      return null;
     };
-    await timePage(null);
-    const firstPageMs = await timePage(null);
-    const deepPageMs = await timePage(last.rowsEnd.rows - 101);
+    let probeError: unknown;
+    let firstRow: Promise<number | null> | undefined;
+    let startUsage: Promise<GatewayUsage> | undefined;
+    const at: Record<string, number> = {};
+    const final = await new Promise<JobStatus>((resolve, reject) => {
+      let last: JobStatus | undefined;
+      ws!.subscribe<{ exportJobStatus: JobStatus }>(
+        { query: WATCH, variables: { id } },
+        {
+          next: (result) => {
+            const now = performance.now();
+            const job = result.data?.exportJobStatus;
+            if (!job) {
+              reject(new Error(`exportJobStatus: ${JSON.stringify(result.errors).slice(0, 500)}`));
+              return;
+            }
+            at[job.status] ??= now;
+            last = job;
+            if (!firstRow && ['DOWNLOADING', 'PARSING', 'READY'].includes(job.status)) {
+              startUsage = usage();
+              // Caught here: it may fail before anything awaits it.
+              firstRow = probe().catch((error: unknown) => {
+                probeError = error;
+                return null;
+              });
+            }
+          },
+          error: (error) => reject(error instanceof Error ? error : new Error(String(error))),
+          complete: () =>
+            last ? resolve(last) : reject(new Error('exportJobStatus ended without a value')),
+        },
+      );
+    }).finally(() => {
+      stopProbe = at.READY === undefined;
+    });
+    if (final.status !== 'READY') {
+      throw new Error(`export ended ${final.status}: ${JSON.stringify(final.error)}`);
+    }
+    const tReady = at.READY!;
+    // READY's rows are readable: a probe still polling returns at its next poll.
+    const firstRowAt = await firstRow!;
+    if (probeError) throw probeError;
+    const atReady = await usage();
+    const details = (await graphql<Details>(url, DETAILS, { id })).exportJob!;
+    const started = await startUsage!;
 
-    // The same bytes through csv-parse alone (file fetched once more, untimed).
-    const raw = join(dataDir, 'raw.csv');
-    await pipeline(
-      client.downloadExportFile('leads', created.id, { fileSize: size }),
-      createWriteStream(raw),
-    );
+    // Pages of 1,000 rows at random offsets across the whole file, each timed to its last byte.
+    const rand = random(mb);
+    const total = details.rowCount;
+    const latencies: number[] = [];
+    let wrong = 0;
+    let bytes = 0;
+    for (let i = 0; i < WARMUP_PAGES + pageCount; i++) {
+      const offset = Math.floor(rand() * Math.max(1, total - PAGE_SIZE + 1));
+      const after = offset === 0 ? null : rowCursor(offset - 1);
+      const sent = performance.now();
+      const response = await post(url, PAGE, { id, after });
+      const text = await response.text();
+      const ms = performance.now() - sent;
+      const page = dataOf(response.status, JSON.parse(text) as GraphQLResponse<Page>).exportJob;
+      const edges = page?.rows.edges ?? [];
+      if (
+        edges.length !== Math.min(PAGE_SIZE, total - offset) ||
+        edges[0]?.cursor !== rowCursor(offset)
+      ) {
+        wrong++;
+      }
+      if (i >= WARMUP_PAGES) {
+        latencies.push(ms);
+        bytes += text.length;
+      }
+    }
+    const after = await usage();
+    await ws.dispose();
+    ws = undefined;
+    await stopProcess(child);
+
+    // The reference: the same file fetched once more from the sandbox (untimed), csv-parse alone.
+    const client = createMarketoClient({
+      baseUrl: sandbox.url,
+      clientId: 'sandbox',
+      clientSecret: 'sandbox',
+      timeScale,
+    });
+    const raw = join(dir, 'raw.csv');
+    try {
+      await pipeline(
+        client.downloadExportFile('leads', details.marketoExportIds[0]!, {
+          fileSize: details.fileSize,
+        }),
+        createWriteStream(raw),
+      );
+    } finally {
+      await client.close();
+    }
+    await stopProcess(sandbox.child);
     const alone = await csvParseAlone(raw);
-    const storeBytes = (await stat(join(dataDir, 'exports', `leads-${created.id}`, 'rows.ndjson')))
-      .size;
 
+    const size = details.fileSize;
     const mbps = (seconds: number) => size / MB / seconds;
-    console.log('');
-    console.log(
-      `file                 ${fmt(size / MB)} MB, ${part.numberOfRecords!.toLocaleString()} records (rows parsed: ${last.rowsEnd.rows.toLocaleString()})`,
-    );
-    console.log(
-      `Marketo (sandbox)    ${fmt((completedAt - t0) / 1000, 2)} s create → COMPLETED (simulated queue + file generation)`,
-    );
-    console.log(`download + SHA-256   ${fmt(downloadS, 2)} s  ${fmt(mbps(downloadS))} MB/s`);
-    console.log(
-      `parse → row store    ${fmt(parseS, 2)} s  ${fmt(mbps(parseS))} MB/s  (store ${fmt(storeBytes / MB)} MB JSON rows + index)`,
-    );
-    console.log(
-      `gateway pipeline     ${fmt(pipelineS, 2)} s  ${fmt(mbps(pipelineS))} MB/s  (COMPLETED → READY)`,
-    );
-    console.log(
-      `time to first row    ${fmt(((firstRowAt ?? tEnd) - completedAt) / 1000, 2)} s after COMPLETED (${fmt(((firstRowAt ?? tEnd) - t0) / 1000, 2)} s after create)`,
-    );
-    console.log(
-      `timeline             ${Object.entries(at)
-        .map(([state, ms]) => `${state} +${fmt(((ms ?? 0) - t0) / 1000, 2)}s`)
-        .join(', ')}`,
-    );
-    console.log(
-      `peak RSS (gateway)   ${fmt(gatewayPeakRss / MB)} MB (${fmt(baselineRss / MB)} MB before the export: +${fmt((gatewayPeakRss - baselineRss) / MB)} MB)`,
-    );
-    console.log(
-      `rows page of 100     first ${fmt(firstPageMs, 2)} ms, at row ${(last.rowsEnd.rows - 100).toLocaleString()} ${fmt(deepPageMs, 2)} ms`,
-    );
-    console.log(
-      `csv-parse alone      ${fmt(alone.seconds, 2)} s  ${fmt(mbps(alone.seconds))} MB/s  (${alone.rows.toLocaleString()} rows, columns: true)`,
-    );
-    console.log(
-      `ratio to beat        parse phase ${fmt(mbps(parseS) / mbps(alone.seconds), 2)}× csv-parse alone; whole pipeline ${fmt(mbps(pipelineS) / mbps(alone.seconds), 2)}×`,
-    );
+    const downloadStart = at.DOWNLOADING ?? at.PARSING ?? tReady;
+    const parseStart = at.PARSING ?? tReady;
+    const pipelineSeconds = (tReady - downloadStart) / 1000;
+    const parseSeconds = (tReady - parseStart) / 1000;
+    const pages = summarize(latencies);
+    return {
+      targetMb: mb,
+      leads,
+      fileMb: size / MB,
+      records: details.numberOfRecords,
+      rowCount: total,
+      status: final.status,
+      timeline: Object.fromEntries(Object.entries(at).map(([s, ms]) => [s, (ms - t0) / 1000])),
+      marketoSeconds: ((at.COMPLETED ?? downloadStart) - t0) / 1000,
+      downloadSeconds: (parseStart - downloadStart) / 1000,
+      parseSeconds,
+      pipelineSeconds,
+      downloadMbps: mbps((parseStart - downloadStart) / 1000),
+      parseMbps: mbps(parseSeconds),
+      pipelineMbps: mbps(pipelineSeconds),
+      reference: { seconds: alone.seconds, mbps: mbps(alone.seconds), rows: alone.rows },
+      pipelineRatio: alone.seconds / pipelineSeconds,
+      parseRatio: alone.seconds / parseSeconds,
+      firstRowMs: firstRowAt === null ? null : firstRowAt - downloadStart,
+      firstRowPolls,
+      pages: {
+        count: latencies.length,
+        p50Ms: pages.p50,
+        p99Ms: pages.p99,
+        maxMs: latencies.reduce((max, ms) => Math.max(max, ms), 0),
+        wrong,
+        avgKb: bytes / Math.max(1, latencies.length) / 1024,
+      },
+      idleRssMb: idle.rss / MB,
+      peakRssAtReadyMb: atReady.peakRss / MB,
+      peakRssMb: after.peakRss / MB,
+      gatewayCpuShare: (atReady.cpuMs - started.cpuMs) / 1000 / pipelineSeconds,
+    };
   } finally {
-    clearInterval(rssTimer);
-    await manager.close();
-    await client.close();
-    child.kill('SIGTERM');
-    await rm(dataDir, { recursive: true, force: true });
+    await ws?.dispose();
+    if (gateway) await stopProcess(gateway.child);
+    await stopProcess(sandbox.child);
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
-await main();
+function report(results: SizeResult[]): void {
+  const smallest = results.reduce((a, b) => (b.targetMb < a.targetMb ? b : a), results[0]!);
+  const rows: string[][] = [];
+  const failures: string[] = [];
+  const judge = (ok: boolean, what: string) => {
+    if (!ok) failures.push(what);
+    return pass(ok);
+  };
+  const int = (n: number) => Math.round(n).toLocaleString('en-US');
+  for (const r of results) {
+    const n = `${r.targetMb} MB`;
+    const info = (figure: string, measured: string) => rows.push([n, figure, measured, '', '', '']);
+    info('file', `${fmt(r.fileMb)} MB, ${int(r.records)} records`);
+    rows.push([
+      n,
+      'rows readable / csv-parse rows',
+      `${int(r.rowCount)} / ${int(r.reference.rows)}`,
+      `${int(r.records)} each`,
+      '',
+      judge(r.rowCount === r.records && r.reference.rows === r.records, `rows@${n}`),
+    ]);
+    info('Marketo (sandbox): create → COMPLETED', `${fmt(r.marketoSeconds, 2)} s`);
+    info(
+      'download + SHA-256 (DOWNLOADING → PARSING)',
+      `${fmt(r.downloadSeconds, 2)} s, ${fmt(r.downloadMbps)} MB/s`,
+    );
+    rows.push([
+      n,
+      'parse → row store (PARSING → READY)',
+      `${fmt(r.parseSeconds, 2)} s, ${fmt(r.parseMbps)} MB/s`,
+      '(info: vs csv-parse alone)',
+      fmt(r.parseRatio, 2),
+      '',
+    ]);
+    rows.push([
+      n,
+      'download, verify, parse (DOWNLOADING → READY)',
+      `${fmt(r.pipelineSeconds, 2)} s, ${fmt(r.pipelineMbps)} MB/s`,
+      `≥ ${TARGETS.throughputRatio} × csv-parse alone`,
+      fmt(r.pipelineRatio, 2),
+      judge(r.pipelineRatio >= TARGETS.throughputRatio, `throughput@${n}`),
+    ]);
+    info(
+      'csv-parse alone, same file (reference)',
+      `${fmt(r.reference.seconds, 2)} s, ${fmt(r.reference.mbps)} MB/s`,
+    );
+    info('gateway CPU / wall time (DOWNLOADING → READY)', fmt(r.gatewayCpuShare, 2));
+    rows.push([
+      n,
+      'first row after DOWNLOADING',
+      r.firstRowMs === null ? 'none' : `${int(r.firstRowMs)} ms (${r.firstRowPolls} polls)`,
+      `≤ ${TARGETS.firstRowMs} ms`,
+      r.firstRowMs === null ? '' : fmt(r.firstRowMs / TARGETS.firstRowMs, 2),
+      judge(r.firstRowMs !== null && r.firstRowMs <= TARGETS.firstRowMs, `firstRow@${n}`),
+    ]);
+    rows.push([
+      n,
+      `rows(first: ${PAGE_SIZE}, after:) p99, ${r.pages.count} random offsets`,
+      `${fmt(r.pages.p99Ms)} ms`,
+      `≤ ${TARGETS.pageP99Ms} ms`,
+      fmt(r.pages.p99Ms / TARGETS.pageP99Ms, 2),
+      judge(r.pages.p99Ms <= TARGETS.pageP99Ms && r.pages.wrong === 0, `pages@${n}`),
+    ]);
+    rows.push([
+      n,
+      'rows page p50 / max, size; wrong pages',
+      `${fmt(r.pages.p50Ms)} / ${fmt(r.pages.maxMs)} ms, ${int(r.pages.avgKb)} KB; ${r.pages.wrong}`,
+      '0 wrong',
+      '',
+      judge(r.pages.wrong === 0, `wrongPages@${n}`),
+    ]);
+    // Through READY: the export itself; after the pages: what reading them back adds.
+    rows.push([
+      n,
+      'peak RSS (gateway), create → READY',
+      `${fmt(r.peakRssAtReadyMb)} MB (idle before: ${fmt(r.idleRssMb)} MB)`,
+      `≤ ${TARGETS.peakRssMb} MB`,
+      fmt(r.peakRssAtReadyMb / TARGETS.peakRssMb, 2),
+      judge(r.peakRssAtReadyMb <= TARGETS.peakRssMb, `rssExport@${n}`),
+    ]);
+    rows.push([
+      n,
+      `peak RSS (gateway), after the ${r.pages.count + WARMUP_PAGES} pages`,
+      `${fmt(r.peakRssMb)} MB`,
+      `≤ ${TARGETS.peakRssMb} MB`,
+      fmt(r.peakRssMb / TARGETS.peakRssMb, 2),
+      judge(r.peakRssMb <= TARGETS.peakRssMb, `rss@${n}`),
+    ]);
+    if (r !== smallest) {
+      const growth = r.peakRssMb - smallest.peakRssMb;
+      rows.push([
+        n,
+        `peak RSS (whole run) − the ${smallest.targetMb} MB run's`,
+        `${growth >= 0 ? '+' : ''}${fmt(growth)} MB`,
+        `≤ ${TARGETS.rssGrowthMb} MB`,
+        fmt(growth / TARGETS.rssGrowthMb, 2),
+        judge(growth <= TARGETS.rssGrowthMb, `rssGrowth@${n}`),
+      ]);
+    }
+  }
+  console.log('');
+  console.log(table(['size', 'figure', 'measured', 'target', 'ratio', ''], rows));
+  console.log('');
+  for (const r of results) {
+    console.log(
+      `${r.targetMb} MB timeline: ${Object.entries(r.timeline)
+        .map(([state, s]) => `${state} +${fmt(s, 2)}s`)
+        .join(', ')}`,
+    );
+  }
+  if (failures.length > 0) console.log(`\nMISSED: ${failures.join(', ')}`);
+  console.log(
+    `load average ${loadavg()
+      .map((l) => fmt(l, 2))
+      .join(' ')} on this machine`,
+  );
+}
+
+async function main(): Promise<void> {
+  if (sizes.length === 0) throw new Error('BENCH_EXPORT_MB: give sizes in MB, e.g. 50,500');
+  const { fields, bytesPerRow } = sizeUp();
+  console.log(
+    `bench:export — ${sizes.join(' and ')} MB: ${fields.length} fields (~${Math.round(bytesPerRow)} B/row), sandbox timeScale ${timeScale}, a fresh gateway process per size`,
+  );
+  const results: SizeResult[] = [];
+  for (const mb of sizes) results.push(await exportRun(mb, fields, bytesPerRow));
+  report(results);
+  const file = await writeResults(`export-${stamp()}`, {
+    bench: 'export',
+    at: new Date().toISOString(),
+    node: process.version,
+    timeScale,
+    fields: fields.length,
+    bytesPerRow,
+    loadAverage: loadavg(),
+    targets: TARGETS,
+    results,
+  });
+  console.log(`\nresults: ${file}`);
+}
+
+if (process.argv.includes('--gateway')) await runGateway();
+else await main();
