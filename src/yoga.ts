@@ -27,6 +27,7 @@ import {
 } from './request-id.js';
 import { useOperationLimits } from './security/operation-limits.js';
 import { DEFAULT_LIMITS, type SecuritySettings } from './security/settings.js';
+import { useSharedSubscriptionResults } from './shared-subscriptions.js';
 import { useStreamedUploads } from './uploads/plugin.js';
 import { UploadStore, type UploadStoreOptions } from './uploads/store.js';
 
@@ -187,6 +188,7 @@ export function createGatewayYoga(options: {
       useUnexpectedErrors(),
       ...useOperationLimits(security.limits, security.production),
       useMarketoCost(),
+      useSharedSubscriptionResults(),
       useReadinessCheck({ endpoint: '/ready', check: options.ready ?? (() => true) }),
       // Replaces yoga's multipart parser, which holds every uploaded file in memory.
       useStreamedUploads({

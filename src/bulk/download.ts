@@ -2,6 +2,8 @@
  * Downloads one export file to disk, verified: resumes from the bytes already on disk (after a
  * drop the client could not recover, or a restart), retries with backoff, checks SHA-256 against
  * Marketo's `fileChecksum` (downloading once more on a mismatch). Memory stays at one buffer.
+ * Every byte is handed to `onBytes` once, in file order, as soon as it is on disk (one pass:
+ * the caller parses while the download goes on).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -36,6 +38,13 @@ export interface VerifiedDownloadOptions {
   sleep(realMs: number): Promise<void>;
   signal: AbortSignal;
   onProgress(bytes: number): void;
+  /**
+   * The file's bytes in order, each once (those already on disk first), after they were written
+   * and hashed; a returned promise holds the download back until the consumer caught up.
+   */
+  onBytes?(chunk: Buffer): Promise<void> | undefined;
+  /** The file is fetched again from byte 0 (checksum mismatch): every byte handed out is void. */
+  onRestart?(): Promise<void>;
   onRetry?(info: { bytes: number; attempts: number; error: unknown }): void;
 }
 
@@ -51,18 +60,23 @@ export async function downloadVerified(options: VerifiedDownloadOptions): Promis
   const expected = options.checksum?.replace(/^sha256:/i, '').toLowerCase();
   let fetchedAgain = false;
   let attempts = 0;
+  // What is on disk is the truth: resume from its size, hashing (and handing out) it again.
+  // Within this call hash and size carry over between attempts: the disk has just what was hashed.
+  let hash = createHash('sha256');
+  let bytes = await stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
+  if (bytes > 0) {
+    await pipeline(createReadStream(file, { end: bytes - 1, signal }), async (source) => {
+      for await (const chunk of source) {
+        hash.update(chunk as Buffer);
+        const wait = options.onBytes?.(chunk as Buffer);
+        if (wait) await wait;
+      }
+    });
+  }
   for (;;) {
-    // What is on disk is the truth: resume from its size, hashing it again (cheap, and rare).
-    const hash = createHash('sha256');
-    let bytes = await stat(file).then(
-      (s) => s.size,
-      () => 0,
-    );
-    if (bytes > 0) {
-      await pipeline(createReadStream(file, { end: bytes - 1 }), async (source) => {
-        for await (const chunk of source) hash.update(chunk as Buffer);
-      });
-    }
     let failure: unknown;
     const handle = await open(file, 'a');
     try {
@@ -79,12 +93,15 @@ export async function downloadVerified(options: VerifiedDownloadOptions): Promis
           hash.update(chunk);
           bytes += chunk.length;
           options.onProgress(bytes);
+          const wait = options.onBytes?.(chunk);
+          if (wait) await wait;
         };
         try {
           for await (const chunk of stream) {
             buffered.push(chunk as Buffer);
             bufferedBytes += (chunk as Buffer).length;
-            if (bufferedBytes >= WRITE_BATCH) await flush();
+            // The file's first bytes go on at once: they hold the first rows a reader waits for.
+            if (bufferedBytes >= WRITE_BATCH || bytes === 0) await flush();
           }
         } catch (error) {
           failure = error;
@@ -125,6 +142,9 @@ export async function downloadVerified(options: VerifiedDownloadOptions): Promis
       if (!fetchedAgain) {
         fetchedAgain = true;
         options.onRetry?.({ bytes, attempts, error: new Error('checksum mismatch') });
+        hash = createHash('sha256');
+        bytes = 0;
+        await options.onRestart?.();
         continue;
       }
       throw new DownloadFailure(

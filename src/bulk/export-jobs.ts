@@ -1,8 +1,9 @@
 /**
  * The bulk export lifecycle behind `createExportJob` / `exportJobStatus`:
  * create → enqueue (or wait in the gateway's own queue) → poll with backoff → download (Range
- * resume, SHA-256 check) → parse (csv-parse stream → row store on disk) → READY, publishing every
- * change through the job registry. One runner (poller) per job, whatever the number of watchers.
+ * resume, SHA-256 check), parsed as the bytes arrive (csv-parse stream → row store on disk) →
+ * READY once verified and parsed, publishing every change through the job registry. One runner
+ * (poller) per job, whatever the number of watchers.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
@@ -14,7 +15,13 @@ import { MarketoError } from '../marketo/errors.js';
 import { DownloadFailure, downloadVerified } from './download.js';
 import { type ExportQuota, ExportQuotaTracker, type MarketoClock } from './export-quota.js';
 import { type CreateExportInput, marketoRequest, planExport } from './export-request.js';
-import { type IngestResult, ingestFile, ParseFailure } from './ingest.js';
+import {
+  type IngestOptions,
+  type IngestResult,
+  ingestFile,
+  ParseFailure,
+  startIngest,
+} from './ingest.js';
 import {
   createFanOut,
   createMemoryJobRegistry,
@@ -869,8 +876,7 @@ export class ExportJobManager {
       }
       // Completed at Marketo: fetch and ingest the file, parts strictly in order.
       try {
-        await this.download(key, part.index, api, signal, sleep);
-        await this.parse(key, part.index, signal);
+        await this.ingestPart(key, part.index, api, signal, sleep);
       } catch (error) {
         if (signal.aborted || error instanceof Cancelled) return;
         throw error;
@@ -933,7 +939,14 @@ export class ExportJobManager {
     void this.pump();
   }
 
-  private async download(
+  /**
+   * Downloads and parses one part's file in a single pass: bytes are hashed, written to disk (the
+   * Range resume point, and the input of a restart after verification) and fed to csv-parse →
+   * row store as they arrive, so rows are readable during DOWNLOADING. They are the bytes
+   * received; the checksum is verified at the end (PARSING then finishes the last rows), and on
+   * a mismatch the part's rows are dropped and parsed again from the file fetched anew.
+   */
+  private async ingestPart(
     key: string,
     index: number,
     api: MarketoApi,
@@ -943,95 +956,41 @@ export class ExportJobManager {
     const registry = await this.reg();
     const job = (await registry.get(key))!;
     const part = job.parts[index]!;
-    if (part.local === 'PARSING') return; // a restart during PARSING: the file is on disk
-    const dir = this.jobDir(job);
-    await mkdir(dir, { recursive: true });
-    await this.update(key, (j) => {
-      j.parts[index]!.local = 'DOWNLOADING';
-    });
-    let lastProgress = Date.now();
-    let bytes: number;
-    try {
-      bytes = await downloadVerified({
-        open: (start) =>
-          api.downloadExportFile(job.entity, part.exportId!, {
-            start,
-            ...(part.fileSize !== undefined && { fileSize: part.fileSize }),
-          }),
-        file: join(dir, `part-${index}.download`),
-        ...(part.fileSize !== undefined && { fileSize: part.fileSize }),
-        ...(part.fileChecksum !== undefined && { checksum: part.fileChecksum }),
-        what: `export ${part.exportId}`,
-        attempts: this.downloadAttempts,
-        retryDelayMs: this.downloadRetryMs,
-        sleep,
-        signal,
-        onProgress: (done) => {
-          if (Date.now() - lastProgress < this.progressIntervalMs) return;
-          lastProgress = Date.now();
-          // The interval restarts once watchers were served (see ingestFile's commits).
-          void this.update(key, (j) => {
-            j.parts[index]!.bytesDownloaded = done;
-          }).then(() =>
-            setImmediate(() => {
-              lastProgress = Date.now();
-            }),
-          );
-        },
-        onRetry: ({ bytes: at, attempts, error }) =>
-          this.logger.warn('export download interrupted', {
-            jobId: job.id,
-            exportId: part.exportId,
-            bytes: at,
-            attempts,
-            error,
-          }),
-      });
-    } catch (error) {
-      if (!(error instanceof DownloadFailure)) throw error;
-      await this.fail(key, { code: error.code, message: error.message, exportId: part.exportId! });
-      throw new Cancelled('failed');
-    }
-    await this.update(key, (j) => {
-      const p = j.parts[index]!;
-      p.bytesDownloaded = bytes;
-      p.local = 'PARSING';
-      p.rowsParsed = 0;
-    });
-  }
-
-  private async parse(key: string, index: number, signal: AbortSignal): Promise<void> {
-    const registry = await this.reg();
-    const job = (await registry.get(key))!;
-    const part = job.parts[index]!;
     const dir = this.jobDir(job);
     const file = join(dir, `part-${index}.download`);
-    // Rows of earlier parts stay; anything of this part (a parse cut short by a restart) is redone.
+    await mkdir(dir, { recursive: true });
+    // Rows of earlier parts stay; anything of this part (cut short by a restart) is redone.
     const from = index > 0 ? (job.parts[index - 1]!.rowsEnd ?? job.rowsEnd) : { rows: 0, bytes: 0 };
+    const verified = part.local === 'PARSING'; // a restart after the file was verified
+    // Readers stop seeing this part's rows before the store is cut back to `from`.
     await this.update(key, (j) => {
+      const p = j.parts[index]!;
+      if (!verified) p.local = 'DOWNLOADING';
+      p.rowsParsed = 0;
       j.rowsEnd = from;
-      j.parts[index]!.rowsParsed = 0;
+      if (index === 0) delete j.columns;
     });
+    const ingestOptions: IngestOptions = {
+      format: job.format,
+      types: job.columnTypes,
+      store: new RowStore(dir),
+      from,
+      signal,
+      commitEveryMs: this.progressIntervalMs,
+      maxRowErrors: MAX_ROW_ERRORS,
+      onCommit: async (mark, rows, header) => {
+        await this.update(key, (j) => {
+          j.parts[index]!.rowsParsed = rows;
+          j.rowsEnd = mark;
+          if (header && !j.columns) j.columns = [...header];
+        });
+      },
+    };
     let result: IngestResult;
     try {
-      result = await ingestFile({
-        file,
-        format: job.format,
-        types: job.columnTypes,
-        store: new RowStore(dir),
-        from,
-        signal,
-        commitEveryMs: this.progressIntervalMs,
-        maxRowErrors: MAX_ROW_ERRORS,
-        // Rows are readable while the file is parsed.
-        onCommit: async (mark, rows, header) => {
-          await this.update(key, (j) => {
-            j.parts[index]!.rowsParsed = rows;
-            j.rowsEnd = mark;
-            if (header && !j.columns) j.columns = [...header];
-          });
-        },
-      });
+      result = verified
+        ? await ingestFile({ ...ingestOptions, file })
+        : await this.downloadAndParse(key, index, api, signal, sleep, file, ingestOptions);
     } catch (error) {
       if (!(error instanceof ParseFailure)) throw error;
       await this.fail(key, {
@@ -1052,11 +1011,12 @@ export class ExportJobManager {
       });
     }
     await rm(file, { force: true });
-    if (header && job.columns && header.join('\u0000') !== job.columns.join('\u0000')) {
+    const columns = index === 0 ? undefined : job.columns;
+    if (header && columns && header.join('\u0000') !== columns.join('\u0000')) {
       // Parts of one job share fields and headers; anything else would mislabel rows.
       await this.fail(key, {
         code: 'HEADER_MISMATCH',
-        message: `Export ${part.exportId} has columns ${header.join(', ')}; expected ${job.columns.join(', ')}`,
+        message: `Export ${part.exportId} has columns ${header.join(', ')}; expected ${columns.join(', ')}`,
         exportId: part.exportId!,
       });
       throw new Cancelled('failed');
@@ -1079,6 +1039,88 @@ export class ExportJobManager {
         };
       }
     });
+  }
+
+  /** The download (DOWNLOADING) feeding the parse; PARSING once verified, until the last row. */
+  private async downloadAndParse(
+    key: string,
+    index: number,
+    api: MarketoApi,
+    signal: AbortSignal,
+    sleep: (realMs: number) => Promise<void>,
+    file: string,
+    ingestOptions: IngestOptions,
+  ): Promise<IngestResult> {
+    const job = (await (await this.reg()).get(key))!;
+    const part = job.parts[index]!;
+    const from = ingestOptions.from;
+    let ingest = await startIngest(ingestOptions);
+    let lastProgress = Date.now();
+    let bytes: number;
+    try {
+      bytes = await downloadVerified({
+        open: (start) =>
+          api.downloadExportFile(job.entity, part.exportId!, {
+            start,
+            ...(part.fileSize !== undefined && { fileSize: part.fileSize }),
+          }),
+        file,
+        ...(part.fileSize !== undefined && { fileSize: part.fileSize }),
+        ...(part.fileChecksum !== undefined && { checksum: part.fileChecksum }),
+        what: `export ${part.exportId}`,
+        attempts: this.downloadAttempts,
+        retryDelayMs: this.downloadRetryMs,
+        sleep,
+        signal,
+        onBytes: (chunk) => ingest.write(chunk),
+        onRestart: async () => {
+          // The bytes parsed so far were not Marketo's file: drop their rows, start over.
+          await ingest.abort();
+          await this.update(key, (j) => {
+            j.parts[index]!.rowsParsed = 0;
+            j.rowsEnd = from;
+            if (index === 0) delete j.columns;
+          });
+          ingest = await startIngest(ingestOptions);
+        },
+        onProgress: (done) => {
+          if (Date.now() - lastProgress < this.progressIntervalMs) return;
+          lastProgress = Date.now();
+          // The interval restarts once watchers were served (see startIngest's commits).
+          void this.update(key, (j) => {
+            j.parts[index]!.bytesDownloaded = done;
+          }).then(() =>
+            setImmediate(() => {
+              lastProgress = Date.now();
+            }),
+          );
+        },
+        onRetry: ({ bytes: at, attempts, error }) =>
+          this.logger.warn('export download interrupted', {
+            jobId: job.id,
+            exportId: part.exportId,
+            bytes: at,
+            attempts,
+            error,
+          }),
+      });
+    } catch (error) {
+      await ingest.abort();
+      if (!(error instanceof DownloadFailure)) throw error;
+      // No unverified rows of this part stay behind a failed download.
+      await this.update(key, (j) => {
+        j.parts[index]!.rowsParsed = 0;
+        j.rowsEnd = from;
+        j.error = { code: error.code, message: error.message, exportId: part.exportId! };
+      });
+      throw new Cancelled('failed');
+    }
+    await this.update(key, (j) => {
+      const p = j.parts[index]!;
+      p.bytesDownloaded = bytes;
+      p.local = 'PARSING';
+    });
+    return ingest.end();
   }
 }
 

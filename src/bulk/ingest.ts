@@ -1,10 +1,12 @@
 /**
- * Parses one downloaded export file into the row store: csv-parse as a stream with the job's
- * delimiter, cells typed by field, rows appended with backpressure and committed (readable) as
- * parsing goes. Malformed records are collected with their line numbers, never dropped silently.
+ * Parses export bytes into the row store: csv-parse as a stream with the job's delimiter, cells
+ * typed by field, rows appended with backpressure and committed (readable) as parsing goes.
+ * Bytes are pushed in (`startIngest`, fed by the download as it arrives) or read from a file
+ * (`ingestFile`, a restart after the download was verified). Malformed records are collected with
+ * their line numbers, never dropped silently.
  */
+import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 import {
   type CellType,
   createRowParser,
@@ -25,7 +27,6 @@ export class ParseFailure extends Error {
 }
 
 export interface IngestOptions {
-  file: string;
   format: DelimitedFormat;
   types: Readonly<Record<string, CellType>>;
   store: RowStore;
@@ -48,7 +49,17 @@ export interface IngestResult {
   header: readonly string[] | undefined;
 }
 
-export async function ingestFile(options: IngestOptions): Promise<IngestResult> {
+/** One file's bytes being parsed into the store, pushed in order as they are received. */
+export interface Ingest {
+  /** Parses `chunk` next; a promise when the caller should wait (backpressure). */
+  write(chunk: Buffer): Promise<void> | undefined;
+  /** The file is complete: resolves once every row is on disk; throws ParseFailure. */
+  end(): Promise<IngestResult>;
+  /** Stops without a result (the bytes were not the file after all, or the job stopped). */
+  abort(): Promise<void>;
+}
+
+export async function startIngest(options: IngestOptions): Promise<Ingest> {
   const maxRowErrors = options.maxRowErrors ?? 100;
   const appender = await options.store.appender(options.from);
   const rowErrors: RowError[] = [];
@@ -67,15 +78,9 @@ export async function ingestFile(options: IngestOptions): Promise<IngestResult> 
       header = names;
     },
   });
+  let failure: { error: unknown } | undefined;
   let lastCommit = 0;
-  const source = createReadStream(options.file, {
-    highWaterMark: 256 * 1024,
-    signal: options.signal,
-  });
-  const feeding = pipeline(source, parser).catch((error: unknown) => {
-    parser.destroy(error instanceof Error ? error : new Error(String(error)));
-  });
-  try {
+  const consumed = (async () => {
     for await (const row of parser) {
       const wait = appender.append(row);
       if (wait) await wait;
@@ -90,15 +95,62 @@ export async function ingestFile(options: IngestOptions): Promise<IngestResult> 
         lastCommit = Date.now();
       }
     }
-    await feeding;
+  })().catch((error: unknown) => {
+    failure ??= { error };
+    parser.destroy();
+  });
+  let ended = false;
+  return {
+    write(chunk) {
+      // After a parse failure the rest of the bytes are still downloaded and verified (a
+      // corrupted transfer is fetched again), but there is nothing left to parse them into.
+      if (ended || failure || parser.destroyed) return undefined;
+      if (parser.write(chunk)) return undefined;
+      return Promise.race([once(parser, 'drain').then(noop, noop), consumed]);
+    },
+    async end() {
+      ended = true;
+      if (!failure && !parser.destroyed) parser.end();
+      await consumed;
+      if (failure) {
+        await appender.abort();
+        if (options.signal.aborted) throw options.signal.reason;
+        const { error } = failure;
+        throw new ParseFailure(
+          (error as { code?: string }).code ?? 'PARSE_FAILED',
+          error instanceof Error ? error.message : String(error),
+        );
+      }
+      const end = await appender.finish();
+      return { end, rows, malformed, rowErrors, header };
+    },
+    async abort() {
+      ended = true;
+      failure ??= { error: new Error('aborted') };
+      parser.destroy();
+      await consumed;
+      await appender.abort();
+    },
+  };
+}
+
+function noop(): void {}
+
+/** Parses a whole file on disk (the download was verified before the process stopped). */
+export async function ingestFile(options: IngestOptions & { file: string }): Promise<IngestResult> {
+  const ingest = await startIngest(options);
+  try {
+    for await (const chunk of createReadStream(options.file, {
+      highWaterMark: 256 * 1024,
+      signal: options.signal,
+    })) {
+      const wait = ingest.write(chunk as Buffer);
+      if (wait) await wait;
+    }
   } catch (error) {
-    await appender.abort();
+    await ingest.abort();
     if (options.signal.aborted) throw options.signal.reason;
-    throw new ParseFailure(
-      (error as { code?: string }).code ?? 'PARSE_FAILED',
-      error instanceof Error ? error.message : String(error),
-    );
+    throw new ParseFailure('READ_FAILED', error instanceof Error ? error.message : String(error));
   }
-  const end = await appender.finish();
-  return { end, rows, malformed, rowErrors, header };
+  return ingest.end();
 }

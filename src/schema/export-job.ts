@@ -15,6 +15,7 @@ import type {
   WaitInfo,
 } from '../bulk/types.js';
 import { STATE_ORDER } from '../bulk/types.js';
+import { SHARED_EVENTS } from '../shared-subscriptions.js';
 import { builder } from './builder.js';
 
 const ExportEntityEnum = builder.enumType('ExportEntity', {
@@ -32,7 +33,7 @@ const ExportFormatEnum = builder.enumType('ExportFormat', {
 
 const ExportJobStateEnum = builder.enumType('ExportJobState', {
   description:
-    "Marketo's states (CREATED, QUEUED, PROCESSING, COMPLETED, FAILED, CANCELLED), then the gateway's: DOWNLOADING the file, PARSING it, READY (rows readable). WAITING: held in the gateway's queue because Marketo's export queue is full or the daily export quota is spent.",
+    "Marketo's states (CREATED, QUEUED, PROCESSING, COMPLETED, FAILED, CANCELLED), then the gateway's: DOWNLOADING the file (parsed as it arrives: rows already readable), PARSING the last rows once the file's checksum is verified, READY (all rows readable). WAITING: held in the gateway's queue because Marketo's export queue is full or the daily export quota is spent.",
   values: [...STATE_ORDER, 'FAILED', 'CANCELLED'] as readonly ExportJobState[],
 });
 
@@ -255,12 +256,9 @@ ExportJobRef.implement({
     }),
     rowsParsed: t.int({
       nullable: false,
-      description: 'PARSING progress (rows become readable through `rows` as they are parsed).',
-      resolve: (j) =>
-        j.parts.reduce(
-          (sum, p) => sum + (p.local === 'PARSING' || p.local === 'INGESTED' ? p.rowsParsed : 0),
-          0,
-        ),
+      description:
+        'Rows parsed so far: the file is parsed as it downloads (DOWNLOADING, PARSING), and the rows become readable through `rows` as they are parsed.',
+      resolve: (j) => j.parts.reduce((sum, p) => sum + (p.local ? p.rowsParsed : 0), 0),
     }),
     rowCount: t.int({
       nullable: true,
@@ -284,7 +282,7 @@ ExportJobRef.implement({
       type: ExportRowConnectionRef,
       nullable: false,
       description:
-        'Parsed rows keyed by column header, typed by field (numbers, booleans, null); 100 per page unless `first` says otherwise (at most 1000). Any page costs the same (offset index on disk).',
+        "Parsed rows keyed by column header, typed by field (numbers, booleans, null); 100 per page unless `first` says otherwise (at most 1000). Any page costs the same (offset index on disk). Rows are readable while the file is still downloading (DOWNLOADING, PARSING): `totalCount` then grows until READY. Until READY they are the bytes received so far, not yet checked against Marketo's checksum: should it not match, the rows of that file are dropped (`totalCount` goes back) and it is fetched and parsed again; READY only follows a verified file.",
       args: {
         first: t.arg.int({ required: false }),
         after: t.arg.string({ required: false }),
@@ -440,6 +438,9 @@ builder.subscriptionField('exportJobStatus', (t) =>
       entity: t.arg({ type: ExportEntityEnum, required: false, defaultValue: 'leads' }),
     },
     authScopes: { 'bulk:export': true },
+    // ExportJob's fields read only the record (no scopes, loaders or Marketo calls): subscribers
+    // of one job share each event's execution.
+    extensions: { [SHARED_EVENTS]: true },
     subscribe: (_root, args, ctx) => ctx.exportJobs.watch(String(args.id), args.entity ?? 'leads'),
     resolve: (job) => job,
   }),

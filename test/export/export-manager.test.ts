@@ -554,3 +554,115 @@ describe('a job Marketo fails', () => {
     });
   });
 });
+
+describe('parsing while downloading', () => {
+  let fx: ExportFixture;
+  beforeAll(async () => {
+    fx = await startExportFixture();
+  });
+  afterAll(async () => {
+    await fx?.close();
+  });
+
+  const ROWS = 3000;
+  const fileOf = (domain: string) =>
+    `id,email\n${Array.from({ length: ROWS }, (_, i) => `${i + 1},u${i + 1}@${domain}.com\n`).join('')}`;
+  const rowsOf = (domain: string) =>
+    Array.from({ length: ROWS }, (_, i) => ({ id: i + 1, email: `u${i + 1}@${domain}.com` }));
+  const good = fileOf('good');
+  // Same size as the good file, other bytes: what a corrupted transfer looks like.
+  const bad = fileOf('badd');
+
+  /** The sandbox's job, but its file is `good` (or whatever `download` streams). */
+  function clientServing(download: (call: number) => Readable) {
+    let calls = 0;
+    const client = wrapClient(fx.client, (inner) => ({
+      getExportJobStatus: async (entity, id) => {
+        const status = await inner.getExportJobStatus(entity, id);
+        return status.status === 'Completed'
+          ? {
+              ...status,
+              fileSize: Buffer.byteLength(good),
+              fileChecksum: `sha256:${createHash('sha256').update(good).digest('hex')}`,
+              numberOfRecords: ROWS,
+            }
+          : status;
+      },
+      downloadExportFile: () => download(calls++),
+    }));
+    return { client, calls: () => calls };
+  }
+
+  async function createJob(manager: typeof fx.manager) {
+    const epoch = dataEpoch(fx.sandbox);
+    return manager.create({
+      entity: 'leads',
+      fields: ['id', 'email'],
+      filter: { createdAt: { startAt: iso(epoch - 3 * DAY), endAt: iso(epoch - DAY) } },
+    });
+  }
+
+  it('serves rows during DOWNLOADING, before the rest of the file has arrived', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const half = Buffer.byteLength(good) >> 1;
+    const { client } = clientServing(() =>
+      Readable.from(
+        (async function* () {
+          yield Buffer.from(good).subarray(0, half);
+          await gate;
+          yield Buffer.from(good).subarray(half);
+        })(),
+      ),
+    );
+    const manager = await fx.restart({ client });
+    const job = await createJob(manager);
+    let early: Awaited<ReturnType<typeof manager.rows>> | undefined;
+    const events: Array<{ status: string }> = [];
+    for await (const event of await manager.watch(job.id, 'leads')) {
+      events.push(event);
+      if (!early && event.status === 'DOWNLOADING' && event.rowsEnd.rows > 0) {
+        early = await manager.rows(event, { first: 5 });
+        release();
+      }
+    }
+    expect(early).toBeDefined();
+    expect(early!.rows).toEqual(rowsOf('good').slice(0, 5));
+    expect(early!.totalCount).toBeLessThan(ROWS);
+    expect(statusesOf(events).slice(-3)).toEqual(['DOWNLOADING', 'PARSING', 'READY']);
+    const ready = (await manager.get(job.id, 'leads'))!;
+    expect(ready.rowsEnd.rows).toBe(ROWS);
+    expect(await readAllRows(manager, ready, 1000)).toEqual(rowsOf('good'));
+  });
+
+  it('drops the rows of a file that fails its checksum and parses the one fetched again', async () => {
+    const { client, calls } = clientServing((call) =>
+      Readable.from([Buffer.from(call === 0 ? bad : good)]),
+    );
+    const manager = await fx.restart({ client });
+    const job = await createJob(manager);
+    const events = await collect(await manager.watch(job.id, 'leads'));
+    const ready = events.at(-1)!;
+    expect(ready.status).toBe('READY');
+    expect(calls()).toBe(2);
+    // Never READY on the bad bytes, and none of their rows left behind.
+    expect(events.filter((e) => e.status === 'READY')).toHaveLength(1);
+    expect(ready.rowsEnd.rows).toBe(ROWS);
+    expect(await readAllRows(manager, ready, 1000)).toEqual(rowsOf('good'));
+  });
+
+  it('fails with CHECKSUM_MISMATCH, no rows of the unverified file kept, when it never matches', async () => {
+    const { client, calls } = clientServing(() => Readable.from([Buffer.from(bad)]));
+    const manager = await fx.restart({ client });
+    const job = await createJob(manager);
+    const events = await collect(await manager.watch(job.id, 'leads'));
+    const last = events.at(-1)!;
+    expect(last.status).toBe('FAILED');
+    expect(last.error?.code).toBe('CHECKSUM_MISMATCH');
+    expect(calls()).toBe(2);
+    expect(events.some((e) => e.status === 'READY')).toBe(false);
+    expect((await manager.rows(last)).totalCount).toBe(0);
+  });
+});

@@ -50,7 +50,7 @@ export type ExportFormat =
   | 'SSV'
   | 'TSV';
 
-/** Marketo's states (CREATED, QUEUED, PROCESSING, COMPLETED, FAILED, CANCELLED), then the gateway's: DOWNLOADING the file, PARSING it, READY (rows readable). WAITING: held in the gateway's queue because Marketo's export queue is full or the daily export quota is spent. */
+/** Marketo's states (CREATED, QUEUED, PROCESSING, COMPLETED, FAILED, CANCELLED), then the gateway's: DOWNLOADING the file (parsed as it arrives: rows already readable), PARSING the last rows once the file's checksum is verified, READY (all rows readable). WAITING: held in the gateway's queue because Marketo's export queue is full or the daily export quota is spent. */
 export type ExportJobState =
   | 'CANCELLED'
   | 'COMPLETED'
