@@ -149,6 +149,22 @@ describe('bulk lead import', () => {
     }
   });
 
+  it('waits out 1019 Import in progress (list busy) and submits again, never failing the job', async () => {
+    await gw.fault({ error: '1019', next: 2, endpoint: 'POST /bulk/v1/leads.json' });
+    const started = await gw.execute(StartImport, {
+      input: { data: 'email,firstName\nbusy.list@example.com,Ada', listId: 1007 },
+    });
+    expect(started.errors).toBeUndefined();
+    const job = await waitForImportJob(gw, started.data?.importLeads.id ?? '');
+    expect(job).toMatchObject({ status: 'COMPLETE', rowsProcessed: 1, rowsFailed: 0 });
+    const stats = await gw.stats();
+    expect(stats.errors['1019']).toBe(2);
+    expect(stats.calls.byEndpoint['POST /bulk/v1/leads.json']).toBe(3);
+    const ids = gw.store.leadIdsBy(gw.store.field('email')!, 'busy.list@example.com');
+    const members = await gw.control<{ leadIds: number[] }>('/__sandbox/lists/1007/members');
+    expect(members.leadIds).toContain(ids[0]);
+  });
+
   it('imports JSON rows (written as CSV with quoting)', async () => {
     const started = await gw.execute(ImportLeads, {
       input: {
