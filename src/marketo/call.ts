@@ -84,9 +84,22 @@ export interface RetryPolicy {
   /** Backoff for 5xx/604/608/611/transport: full jitter between 0 and base·2^n, capped. */
   baseMs: number;
   maxMs: number;
-  /** Backoff for 606 (rate) and 615 (concurrency): Marketo time, divided by timeScale. */
+  /** Backoff for 606 (rate window): Marketo time, divided by timeScale. */
   rateBaseMs: number;
   rateMaxMs: number;
+  /**
+   * Backoff for 615 (10 calls already in flight on the instance, some of them not ours): a slot
+   * frees as soon as any call completes, so a short wait in real time, not the rate window's.
+   */
+  concurrencyBaseMs: number;
+  concurrencyMaxMs: number;
+}
+
+/** The backoff ceilings for a retry after `code`. */
+function backoffFor(code: string, retry: RetryPolicy): { baseMs: number; maxMs: number } {
+  if (code === '606') return { baseMs: retry.rateBaseMs, maxMs: retry.rateMaxMs };
+  if (code === '615') return { baseMs: retry.concurrencyBaseMs, maxMs: retry.concurrencyMaxMs };
+  return { baseMs: retry.baseMs, maxMs: retry.maxMs };
 }
 
 export interface CoreOptions {
@@ -236,12 +249,7 @@ export function createCore(options: CoreOptions): Core {
       if (!spec.idempotent && !c.rejectedBeforeWork) return false;
       if (spec.replayable === false || retries >= retry.maxRetries) return false;
       retries++;
-      const rate = code === '606' || code === '615';
-      const delay = backoffDelay(retries, {
-        baseMs: rate ? retry.rateBaseMs : retry.baseMs,
-        maxMs: rate ? retry.rateMaxMs : retry.maxMs,
-        random,
-      });
+      const delay = backoffDelay(retries, { ...backoffFor(code, retry), random });
       if (performance.now() + delay >= deadlineAt) return false;
       log.warn('marketo call retrying', {
         endpoint: spec.endpoint,

@@ -894,6 +894,8 @@ export function createMarketoClient(options: MarketoClientOptions): MarketoClien
     maxMs: 30_000,
     rateBaseMs: 4_000 / timeScale,
     rateMaxMs: MARKETO_DEFAULTS.rateWindowMs / timeScale,
+    concurrencyBaseMs: 100,
+    concurrencyMaxMs: 1_000,
     ...options.retry,
   };
 

@@ -185,7 +185,6 @@ export function seededLead(shape: SeedShape, id: number): LeadRow {
     isAnonymous: false,
     marketingSuspended: false,
     emailSuspended: false,
-    acquiredBy: false,
     mktoName: '',
   };
   // Some leads have no last name (explicit null on reads).

@@ -30,7 +30,7 @@ import type {
   Reason,
   SandboxStore,
   StaticListRow,
-  SyncAction,
+  SyncOptions,
   SyncOutcome,
 } from './types.js';
 import { coerceValue, displayValue, formatDateTime, lookupKey } from './values.js';
@@ -226,10 +226,7 @@ export class Store implements SandboxStore {
   }
 
   /** One record of Sync Leads (§5.3); also used by bulk import. */
-  syncLead(
-    input: Record<string, unknown>,
-    options: { action: SyncAction; lookupField: string; partitionName?: string },
-  ): SyncOutcome {
+  syncLead(input: Record<string, unknown>, options: SyncOptions): SyncOutcome {
     const { action, lookupField } = options;
     const lookup = this.field(lookupField);
     if (!lookup?.searchable) return skip('1011', `Lookup field '${lookupField}' not supported`);
@@ -247,15 +244,31 @@ export class Store implements SandboxStore {
     for (const [name, raw] of Object.entries(input)) {
       const f = this.field(name);
       if (!f) return skip('1006', `Field '${name}' not found`);
-      if (f.readOnly && !(name === 'id' && lookupField === 'id')) {
+      // `id` is writable in describe, but only as the key of an update by id.
+      if (name === 'id' ? lookupField !== 'id' : f.readOnly) {
         return skip('1003', `Field '${name}' is not updateable`);
       }
       const coerced = coerceValue(f, raw);
+      if (!coerced.ok && f === lookup && f.dataType === 'email' && options.keepInvalidLookupEmail) {
+        if (typeof raw === 'string' && raw.trim() !== '') {
+          values[name] = raw.trim();
+          continue;
+        }
+      }
       if (!coerced.ok) {
         return skip('1003', `Invalid value for field '${name}' and value '${displayValue(raw)}'`);
       }
       values[name] = coerced.value;
     }
+    if (values.leadPartitionId !== undefined && values.leadPartitionId !== null) {
+      const wanted = this.partitions.find((p) => p.id === values.leadPartitionId);
+      if (!wanted) {
+        return skip(
+          '1003',
+          `Invalid value for field 'leadPartitionId' and value '${displayValue(input.leadPartitionId)}'`,
+        );
+      }
+    } else delete values.leadPartitionId; // a lead is always in a partition
 
     if (action === 'createDuplicate') return this.create(values, partitionId);
     const key = lookupKey(lookup, values[lookupField]);
@@ -290,7 +303,7 @@ export class Store implements SandboxStore {
       id,
       createdAt: now,
       updatedAt: now,
-      leadPartitionId: partitionId ?? 1,
+      leadPartitionId: partitionId ?? values.leadPartitionId ?? 1,
     });
     row.mktoName = fullName(row);
     this.write(id, row);

@@ -25,6 +25,17 @@ export type DataType =
   | 'reference'
   | 'formula';
 
+export interface SyncOptions {
+  action: SyncAction;
+  lookupField: string;
+  partitionName?: string;
+  /**
+   * Bulk import only: an invalid address in an email lookup field is stored as given (Marketo
+   * imports the row and warns, §9.3) instead of skipping the record.
+   */
+  keepInvalidLookupEmail?: boolean;
+}
+
 export interface FieldDef {
   id: number;
   /** REST API name (case-sensitive). */
@@ -91,10 +102,7 @@ export interface SandboxStore {
   readonly fields: readonly FieldDef[];
   field(name: string): FieldDef | undefined;
   /** Same rules and skip reasons as `POST /rest/v1/leads.json` for one record. */
-  syncLead(
-    input: Record<string, unknown>,
-    options: { action: SyncAction; lookupField: string; partitionName?: string },
-  ): SyncOutcome;
+  syncLead(input: Record<string, unknown>, options: SyncOptions): SyncOutcome;
   /** Every lead in ascending id order (lazily; the store may hold millions). */
   leads(): Iterable<LeadRow>;
   lead(id: number): LeadRow | undefined;

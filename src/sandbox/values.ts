@@ -133,8 +133,13 @@ export function coerceValue(field: FieldDef, value: unknown): Coerced {
     }
     case 'formula':
       return bad;
+    case 'reference': {
+      // Lookups (partition, program, revenue model …) are integer ids.
+      const n = asNumber(value, true);
+      return n === undefined || !Number.isSafeInteger(n) || n < 0 ? bad : ok(n);
+    }
     default: {
-      // string, phone, url, reference: over-length values are rejected, never truncated.
+      // string, phone, url: over-length values are rejected, never truncated.
       const t = asText(value);
       return t === undefined || t.length > (field.length ?? 255) ? bad : ok(t);
     }

@@ -8,6 +8,7 @@ import {
   startTestGateway,
   type TestGateway,
 } from '../helpers/gateway.js';
+import { StartImport, waitForImport as waitForImportJob } from '../helpers/imports.js';
 
 const ImportLeads = graphql(`
   mutation ImportLeads($input: ImportLeadsInput!) {
@@ -113,6 +114,55 @@ describe('bulk lead import', () => {
     expect(leads.data?.leadsBy.map((lead) => lead.firstName)).toEqual(['Ada']);
     const members = await gw.control<{ leadIds: number[] }>('/__sandbox/lists/1007/members');
     expect(members.leadIds).toContain(leads.data?.leadsBy[0]?.id);
+  });
+
+  it('imports rows whose lookup email is invalid, reporting each as a warning with its row number (§9.3)', async () => {
+    const data = [
+      'email,firstName',
+      'ok.1@example.com,Ada',
+      'INVALID_EMAIL,Bob',
+      'ok.2@example.com,Cy',
+      'no-at-sign.example.com,Dee',
+    ].join('\n');
+    const started = await gw.execute(StartImport, { input: { data } });
+    expect(started.errors).toBeUndefined();
+    const job = await waitForImportJob(gw, started.data?.importLeads.id ?? '');
+    expect(job).toMatchObject({
+      status: 'COMPLETE',
+      rowsProcessed: 4,
+      rowsFailed: 0,
+      rowsWithWarning: 2,
+    });
+    expect(job.warnings.map((w) => [w.rowNumber, w.row, w.reason])).toEqual([
+      [2, { email: 'INVALID_EMAIL', firstName: 'Bob' }, 'Invalid email address'],
+      [4, { email: 'no-at-sign.example.com', firstName: 'Dee' }, 'Invalid email address'],
+    ]);
+    // Imported, the address kept as given: Marketo stores the row and only warns.
+    const imported: Array<[string, string]> = [
+      ['INVALID_EMAIL', 'Bob'],
+      ['no-at-sign.example.com', 'Dee'],
+    ];
+    for (const [email, firstName] of imported) {
+      const ids = gw.store.leadIdsBy(gw.store.field('email')!, email.toLowerCase());
+      expect(ids).toHaveLength(1);
+      expect(gw.store.lead(ids[0]!)).toMatchObject({ email, firstName });
+    }
+  });
+
+  it('waits out 1019 Import in progress (list busy) and submits again, never failing the job', async () => {
+    await gw.fault({ error: '1019', next: 2, endpoint: 'POST /bulk/v1/leads.json' });
+    const started = await gw.execute(StartImport, {
+      input: { data: 'email,firstName\nbusy.list@example.com,Ada', listId: 1007 },
+    });
+    expect(started.errors).toBeUndefined();
+    const job = await waitForImportJob(gw, started.data?.importLeads.id ?? '');
+    expect(job).toMatchObject({ status: 'COMPLETE', rowsProcessed: 1, rowsFailed: 0 });
+    const stats = await gw.stats();
+    expect(stats.errors['1019']).toBe(2);
+    expect(stats.calls.byEndpoint['POST /bulk/v1/leads.json']).toBe(3);
+    const ids = gw.store.leadIdsBy(gw.store.field('email')!, 'busy.list@example.com');
+    const members = await gw.control<{ leadIds: number[] }>('/__sandbox/lists/1007/members');
+    expect(members.leadIds).toContain(ids[0]);
   });
 
   it('imports JSON rows (written as CSV with quoting)', async () => {

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/marketo/api.js';
+import { createLogger } from '../../src/logger.js';
 import { MarketoError } from '../../src/marketo/errors.js';
 import { type Harness, startHarness } from './support.js';
 
@@ -85,6 +86,28 @@ describe('606 and 615 storms', () => {
     expect(stats.campaignTriggers).toBe(1);
     expect(stats.calls.byEndpoint[TRIGGER]).toBe(4);
     expect((await h.campaignRuns(triggerable)).triggers).toHaveLength(1);
+  });
+
+  it('615 waits a short real-time backoff for a slot, not the 606 rate-window backoff', async () => {
+    const lines: string[] = [];
+    const client = h.newClient({
+      random: () => 1, // every backoff at its ceiling
+      logger: createLogger({ level: 'debug', write: (line) => lines.push(line) }),
+      retry: { baseMs: 5, maxMs: 50, rateBaseMs: 4_000, rateMaxMs: 20_000 },
+    });
+    await client.getList(1001);
+    await h.faults({ error: '615', next: 3, endpoint: 'GET /rest/v1/leads.json' });
+    expect(await client.getLeadsByIds([1, 2])).toHaveLength(2);
+    const delays = lines
+      .map((line) => JSON.parse(line) as { msg: string; code?: string; delay?: number })
+      .filter((line) => line.msg === 'marketo call retrying')
+      .map((line) => [line.code, line.delay]);
+    // A slot frees as soon as any call in flight completes: 100, 200, 400 ms, whatever the clock.
+    expect(delays).toEqual([
+      ['615', 100],
+      ['615', 200],
+      ['615', 400],
+    ]);
   });
 
   it('gives up after its retry budget with the last Marketo code, marked retryable', async () => {

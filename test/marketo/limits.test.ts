@@ -102,6 +102,43 @@ describe('fewest calls', () => {
   });
 });
 
+describe("300 records per call, Marketo's maximum (§4)", () => {
+  const ids = (n: number, from = 1) => Array.from({ length: n }, (_, i) => i + from);
+  const byEndpoint = async (key: string) => (await h.stats()).calls.byEndpoint[key] ?? 0;
+
+  it.each([
+    [300, 1],
+    [301, 2],
+    [600, 2],
+  ])('reads %i leads by id in %i call(s)', async (count, calls) => {
+    const leads = await h.newClient().getLeadsByIds(ids(count));
+    expect(leads).toHaveLength(count);
+    expect(leadCalls(await h.stats())).toBe(calls);
+  });
+
+  it('reads 300 leads by email in one call', async () => {
+    const emails = (await h.storedLeads({ id: ids(300, 2001) })).map((l) => String(l.email));
+    await h.reset();
+    await h.newClient().getLeadsByFilter('email', emails, ['email']);
+    expect(leadCalls(await h.stats())).toBe(1);
+  });
+
+  it('writes, adds to a list, checks and removes 300 leads in one call each', async () => {
+    const client = h.newClient();
+    const input = ids(300).map((i) => ({ email: `per.call.${i}@example.com` }));
+    const written = await client.syncLeads(input);
+    expect(await byEndpoint('POST /rest/v1/leads.json')).toBe(1);
+    const leadIds = written.map((r) => r.id ?? 0);
+    await client.addLeadsToList(1001, leadIds);
+    await client.isMemberOfList(1001, leadIds);
+    await client.removeLeadsFromList(1001, leadIds);
+    const stats = await h.stats();
+    expect(stats.calls.byEndpoint['POST /rest/v1/lists/{id}/leads.json']).toBe(1);
+    expect(stats.calls.byEndpoint['GET /rest/v1/lists/{id}/leads/ismember.json']).toBe(1);
+    expect(stats.calls.byEndpoint['DELETE /rest/v1/lists/{id}/leads.json']).toBe(1);
+  });
+});
+
 describe('tokens', () => {
   it('50 concurrent callers on a token Marketo has expired cause one token call and one replay each', async () => {
     const client = h.newClient();
@@ -139,6 +176,17 @@ describe('tokens', () => {
     } finally {
       await short.close();
     }
+  });
+
+  it('a token Marketo calls invalid (601) is renewed once and the call replayed', async () => {
+    const client = h.newClient();
+    await client.getLeadsByIds([1]);
+    await h.faults({ error: '601', next: 1, endpoint: 'GET /rest/v1/leads.json' });
+    expect(await client.getLeadsByIds([2])).toHaveLength(1);
+    const stats = await h.stats();
+    expect(stats.errors['601']).toBe(1);
+    expect(stats.calls.byEndpoint['POST /identity/oauth/token']).toBe(2);
+    expect(stats.calls.byEndpoint['GET /rest/v1/leads.json']).toBe(3);
   });
 
   it('sends the token only in the Authorization header', async () => {

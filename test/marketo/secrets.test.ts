@@ -118,3 +118,60 @@ describe('secrets in logs and errors', () => {
     ).toBe(true);
   }, 30_000);
 });
+
+describe('log scrubbing', () => {
+  it('the logger replaces every registered secret, in messages, values, nested data and errors', () => {
+    const lines: string[] = [];
+    const token = 'cdf01657-110d-4155-99a7-f986b2ff13a0:sj';
+    const logger = createLogger({
+      level: 'debug',
+      write: (line) => lines.push(line),
+      secrets: () => [SECRET, token],
+    });
+    logger
+      .child({ url: `https://x.example/?client_secret=${SECRET}` })
+      .warn(`failed with ${token}`, {
+        detail: { nested: [`Bearer ${token}`] },
+        error: new Error(`identity said ${SECRET}`),
+        accessToken: 'not-registered-but-a-secret-key',
+        maxTokens: 2000,
+      });
+    expect(lines).toHaveLength(1);
+    const line = lines[0] ?? '';
+    expect(line).not.toContain(SECRET);
+    expect(line).not.toContain(token);
+    expect(line).not.toContain('not-registered-but-a-secret-key');
+    expect(JSON.parse(line)).toMatchObject({
+      msg: 'failed with [REDACTED]',
+      url: 'https://x.example/?client_secret=[REDACTED]',
+      detail: { nested: ['Bearer [REDACTED]'] },
+      error: { message: 'identity said [REDACTED]' },
+      accessToken: '[REDACTED]',
+      maxTokens: 2000, // a setting, not a credential
+    });
+  });
+
+  it("Marketo's own error text quoting the secret or the token reaches no error or log line", async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', write: (line) => lines.push(line) });
+    const client = h.newClient({ logger });
+    await client.getLeadsByIds([1]);
+    const token = await h.sandbox.token(); // the client's token: one live token per client id
+    await h.faults({
+      error: '603',
+      next: 1,
+      endpoint: 'GET /rest/v1/leads.json',
+      message: `Access denied for ${token} (secret ${SECRET})`,
+    });
+    const error = await client.getLeadsByIds([2]).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error).toMatchObject({ code: '603' });
+    expect(error?.message).toContain('[REDACTED]');
+    for (const text of [...lines, String(error), JSON.stringify(error), inspect(error)]) {
+      expect(text).not.toContain(token);
+      expect(text).not.toContain(SECRET);
+    }
+  });
+});

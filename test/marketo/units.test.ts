@@ -376,6 +376,41 @@ describe('token manager', () => {
     expect(calls).toBe(2);
   });
 
+  it("renews once per lifetime against Marketo's reuse (same token, decreasing expires_in)", async () => {
+    // Marketo's identity: one live token, handed out again with its remaining whole seconds
+    // (rounded down, as a fresh 3600 s token says 3599) until it expires (§1.2).
+    const lifetimeMs = 4_000;
+    let now = 0;
+    let minted = 0;
+    let live: { token: string; expiresAt: number } | undefined;
+    let fetches = 0;
+    const manager = createTokenManager({
+      store: createMemoryTokenStore(),
+      timeScale: 1,
+      now: () => now,
+      fetchToken: async () => {
+        fetches++;
+        if (!live || live.expiresAt <= now) {
+          live = { token: `tok-${++minted}`, expiresAt: now + lifetimeMs };
+        }
+        const expiresInSec = Math.max(0, Math.ceil((live.expiresAt - now) / 1000) - 1);
+        return { accessToken: live.token, expiresInSec };
+      },
+    });
+    // 100 reads, one every 140 ms: 14 s, three and a half lifetimes.
+    let expiredSends = 0;
+    for (let i = 0; i < 100; i++) {
+      now = i * 140;
+      const token = await manager.getToken();
+      await new Promise((r) => setImmediate(r)); // let a background renewal land
+      if (token !== live?.token || (live?.expiresAt ?? 0) <= now) expiredSends++;
+    }
+    // Four tokens are needed; one early renewal (before the manager has seen the reuse) is spent.
+    expect(minted).toBe(4);
+    expect(fetches).toBeLessThanOrEqual(5);
+    expect(expiredSends).toBeLessThanOrEqual(4); // at most one read per lifetime meets a 602
+  });
+
   it('forgets a rejected token only if it is still the current one', async () => {
     let calls = 0;
     const manager = createTokenManager({

@@ -296,6 +296,31 @@ describe('bulk import: failures and warnings files', () => {
     expect(byEmail(h, 'aerys@targaryen.com')).toEqual([]);
   });
 
+  it("imports a row whose lookup email is invalid, keeping the address, and warns (Adobe's example)", async () => {
+    const h = await start();
+    const { batchId, job } = await importAndWait(
+      h,
+      'firstName,lastName,email,title,company,leadScore\n' +
+        'Aerys,Targaryen,INVALID_EMAIL,Targaryen,House Targaryen,0\n' +
+        "Jon,Snow,jon@winterfell.com,Lord,Night's Watch,42\n",
+    );
+    expect(job).toMatchObject({
+      status: 'Complete',
+      numOfLeadsProcessed: 2,
+      numOfRowsFailed: 0,
+      numOfRowsWithWarning: 1,
+      message: 'Import succeeded, 2 records imported (2 members), 1 warning.',
+    });
+    expect((await resultFile(h, batchId, 'warnings')).body.toString()).toBe(
+      'firstName,lastName,email,title,company,leadScore,Import Warning Reason\n' +
+        'Aerys,Targaryen,INVALID_EMAIL,Targaryen,House Targaryen,0,Invalid email address\n',
+    );
+    expect((await resultFile(h, batchId, 'failures')).status).toBe(404);
+    expect(byEmail(h, 'INVALID_EMAIL')).toEqual([
+      expect.objectContaining({ email: 'INVALID_EMAIL', firstName: 'Aerys', leadScore: 0 }),
+    ]);
+  });
+
   it('answers 404 when a job has no failures or no warnings', async () => {
     const h = await start();
     const { batchId, job } = await importAndWait(h, 'email,firstName\nclean@example.com,Clean\n');

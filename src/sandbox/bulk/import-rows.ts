@@ -1,14 +1,17 @@
 /**
  * Applies one row of an import file through the store's sync rules and words the outcome like
- * Marketo's import: a type error fails the row as `Invalid data type in field <Display Name>`; an
- * invalid address in an email field (other than the lookup field) imports the row without that
- * value and records the warning `Invalid email address`; other skips keep the store's reason text.
+ * Marketo's import (§9.3): a type error fails the row as `Invalid data type in field <Display Name>`;
+ * an invalid address in an email field imports the row and records the warning `Invalid email
+ * address`. In the lookup column the address is kept as given (it is the row's dedupe key, and
+ * Adobe's example imports such a row); in any other email column the invalid value is left out.
+ * Other skips keep the store's reason text.
  *
  * Decisions where Marketo is silent: empty cells are not sent (they never clear a value); a header
  * column that is not a lead field fails every row with `Field '<name>' not found`; a row whose
  * cell count differs from the header fails with a message giving both counts.
  */
-import type { SandboxStore, SyncAction } from '../types.js';
+import type { SandboxStore, SyncAction, SyncOptions } from '../types.js';
+import { coerceValue } from '../values.js';
 
 export type RowResult =
   { kind: 'imported'; leadId: number; warnings: string[] } | { kind: 'failed'; reason: string };
@@ -43,9 +46,13 @@ export function importRow(target: ImportTarget, values: readonly string[]): RowR
   });
   // Marketo's import is insert-or-update; by `id` it can only update.
   const action: SyncAction = lookupField === 'id' ? 'updateOnly' : 'createOrUpdate';
-  const options =
-    partitionName === undefined ? { action, lookupField } : { action, lookupField, partitionName };
+  const options: SyncOptions = { action, lookupField, keepInvalidLookupEmail: true };
+  if (partitionName !== undefined) options.partitionName = partitionName;
   const warnings: string[] = [];
+  const lookup = store.field(lookupField);
+  if (lookup?.dataType === 'email' && lookupField in input) {
+    if (!coerceValue(lookup, input[lookupField]).ok) warnings.push('Invalid email address');
+  }
   for (;;) {
     const outcome = store.syncLead(input, options);
     if (outcome.status !== 'skipped' && outcome.id !== undefined) {
