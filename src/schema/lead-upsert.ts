@@ -540,6 +540,8 @@ builder.mutationField('upsertLeads', (t) =>
     description:
       'Creates/updates leads by a lookup field (any number of rows; 300 per Marketo call), then optionally adds/removes them to a list or requests a campaign for them.',
     args: { input: t.arg({ type: UpsertLeadsInput, required: true }) },
+    // What any upsert needs: checked before an upload's files are stored (operation-scopes.ts).
+    extensions: { baseScopes: { 'leads:write': true } },
     // The follow-up step needs its own scope as well.
     authScopes: (_root, { input }, ctx) => ({
       $all: {
