@@ -27,7 +27,8 @@ import { createScaleOut, type ScaleOut, type ScaleOutTuning } from './redis/scal
 import { startSandbox } from './sandbox/server.js';
 import { schema } from './schema/index.js';
 import { limitRequestBody } from './security/body-limit.js';
-import { acceptedApiKeys, DEFAULT_LIMITS } from './security/settings.js';
+import { authenticateBeforeBody } from './security/early-auth.js';
+import { acceptedApiKeys, DEFAULT_LIMITS, type OperationLimits } from './security/settings.js';
 import { maxMultipartBytes } from './uploads/multipart.js';
 import { type UploadStoreOptions, uploadSettingsFromEnv } from './uploads/store.js';
 import { attachWebSocket, type WebSocketHandle } from './ws.js';
@@ -62,6 +63,12 @@ export interface GatewayOptions {
   uploads?: UploadStoreOptions;
   /** Redis timings (REDIS_URL set); production defaults otherwise. */
   redis?: ScaleOutTuning;
+}
+
+/** How often node:http looks for timed-out requests: a tenth of the shorter timeout, ≤ 30 s. */
+function checkingInterval(limits: OperationLimits): number {
+  const shorter = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
+  return Math.max(10, Math.min(30_000, Math.floor(shorter / 10)));
 }
 
 export async function createGateway(
@@ -204,14 +211,26 @@ export async function createGateway(
   });
   const bodyLimits = config.security?.limits ?? DEFAULT_LIMITS;
   const server: Server = createServer(
-    limitRequestBody(
-      bodyLimits.maxBodyBytes,
-      yoga,
-      maxMultipartBytes({
-        maxUploadBytes: bodyLimits.maxUploadBytes,
-        maxUploadFiles: bodyLimits.maxUploadFiles,
-        maxFieldBytes: bodyLimits.maxBodyBytes,
-      }),
+    {
+      // A stalled request (headers, or a body shorter than its Content-Length) is cut, not held.
+      // node:http wants headersTimeout ≤ requestTimeout.
+      headersTimeout: Math.min(bodyLimits.headersTimeoutMs, bodyLimits.requestTimeoutMs),
+      requestTimeout: bodyLimits.requestTimeoutMs,
+      connectionsCheckingInterval: checkingInterval(bodyLimits),
+    },
+    // The key is checked from the headers before the body's size, let alone its bytes.
+    authenticateBeforeBody(
+      access,
+      yoga.graphqlEndpoint,
+      limitRequestBody(
+        bodyLimits.maxBodyBytes,
+        yoga,
+        maxMultipartBytes({
+          maxUploadBytes: bodyLimits.maxUploadBytes,
+          maxUploadFiles: bodyLimits.maxUploadFiles,
+          maxFieldBytes: bodyLimits.maxBodyBytes,
+        }),
+      ),
     ),
   );
   // While stopping, each connection closes once its response is done: the server closes when

@@ -25,9 +25,13 @@ import {
   useRequestId,
   useUnexpectedErrors,
 } from './request-id.js';
+import { useCodedRefusals } from './security/coded-refusals.js';
+import { useJsonDepthLimit } from './security/json-depth.js';
 import { useOperationLimits } from './security/operation-limits.js';
+import { scopeRefusal } from './security/operation-scopes.js';
 import { DEFAULT_LIMITS, type SecuritySettings } from './security/settings.js';
 import { useSharedSubscriptionResults } from './shared-subscriptions.js';
+import { uploadError } from './uploads/multipart.js';
 import { useStreamedUploads } from './uploads/plugin.js';
 import { UploadStore, type UploadStoreOptions } from './uploads/store.js';
 
@@ -93,6 +97,7 @@ export function createGatewayYoga(options: {
     maxUploadBytes: security.limits.maxUploadBytes,
     maxUploadFiles: security.limits.maxUploadFiles,
     maxFieldBytes: security.limits.maxBodyBytes,
+    maxRowBytes: security.limits.maxRowBytes,
   };
   /** Errors `maskError` has seen (and, when unexpected, logged). */
   const masked = new WeakSet<object>();
@@ -185,6 +190,8 @@ export function createGatewayYoga(options: {
     },
     plugins: [
       useRequestId(),
+      useCodedRefusals(),
+      useJsonDepthLimit(),
       useUnexpectedErrors(),
       ...useOperationLimits(security.limits, security.production),
       useMarketoCost(),
@@ -195,6 +202,19 @@ export function createGatewayYoga(options: {
         store: new UploadStore(options.uploads),
         limits: uploadLimits,
         logger,
+        authorize: (request) => {
+          const principal = access.principalFor(request.headers.get('authorization'));
+          if (!principal) return undefined; // refused before the body (early-auth.ts)
+          return (operations) => {
+            const refusal = scopeRefusal(
+              options.schema,
+              principal,
+              operations,
+              security.limits.maxTokens,
+            );
+            return refusal && uploadError(403, refusal.code, refusal.message);
+          };
+        },
       }),
       ...(options.metrics?.plugins({ access, mode: security.metrics ?? 'admin' }) ?? []),
     ],

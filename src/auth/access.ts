@@ -20,9 +20,12 @@ export function createAccess(keys: readonly ApiKey[] = []): Access {
   return { open: false, principalFor: (value) => authenticator.authenticateHeader(value) };
 }
 
+export const UNAUTHENTICATED_MESSAGE =
+  'Unauthorized: send a valid API key as "Authorization: Bearer <key>"';
+
 /** 401 for a missing or wrong key alike: nothing says whether a key exists. */
 export function unauthenticatedError() {
-  return createGraphQLError('Unauthorized: send a valid API key as "Authorization: Bearer <key>"', {
+  return createGraphQLError(UNAUTHENTICATED_MESSAGE, {
     extensions: {
       code: 'UNAUTHENTICATED',
       http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } },

@@ -87,10 +87,13 @@ export class ApiKeyAuthenticator {
     return match;
   }
 
-  /** `Authorization: Bearer <key>` (or a bare key in graphql-ws connectionParams). */
+  /**
+   * Exactly `Bearer <key>` (the scheme in any case), on HTTP and in graphql-ws connectionParams
+   * alike: a bare key is refused, so there is one documented form and nothing to guess.
+   */
   authenticateHeader(value: unknown): Principal | undefined {
     if (typeof value !== 'string') return undefined;
-    const match = /^\s*Bearer\s+(\S+)\s*$/i.exec(value);
-    return this.authenticate(match ? match[1]! : value.trim());
+    const match = /^Bearer (\S+)$/i.exec(value.trim());
+    return match ? this.authenticate(match[1]!) : undefined;
   }
 }

@@ -6,10 +6,11 @@
 import type { GraphQLContext } from '../context.js';
 import { InputError } from '../errors.js';
 import { parseMarketoDateTime } from '../lead-values.js';
-import type { Campaign, CampaignToken } from '../marketo/api.js';
+import type { Campaign, CampaignToken, RecordResult } from '../marketo/api.js';
 import { positiveId, positiveIds } from './args.js';
 import { builder } from './builder.js';
 import { resolveMarketoConnection } from './pagination.js';
+import { ReasonRef, type ReasonShape } from './reason.js';
 
 /** Marketo: at most 100 leads per trigger call (the client chunks); we bound the whole request. */
 export const MAX_TRIGGER_LEADS = 100_000;
@@ -99,25 +100,85 @@ export async function assertTriggerable(
   );
 }
 
+const TRIGGER_STATUSES = ['TRIGGERED', 'NOT_ATTEMPTED', 'OUTCOME_UNKNOWN'] as const;
+type TriggerStatus = (typeof TRIGGER_STATUSES)[number];
+
+const TriggerStatusEnum = builder.enumType('CampaignLeadStatus', {
+  description:
+    'TRIGGERED: Marketo accepted the request for the lead. NOT_ATTEMPTED: it did not run for the lead (refused before sending, e.g. the quota, or by Marketo; `reasons` say which). OUTCOME_UNKNOWN: the call was sent but its answer was lost (timeout, reset, 5xx): it may have run, so it is not retried.',
+  values: TRIGGER_STATUSES,
+});
+
+interface CampaignLeadResult {
+  index: number;
+  leadId: number;
+  status: TriggerStatus;
+  reasons: ReasonShape[];
+}
+
 interface CampaignRun {
   campaignId: number;
   leadCount: number;
   calls: number;
   runAt: Date | null;
+  /** Per distinct lead, in input order (empty for a schedule). */
+  results: CampaignLeadResult[];
 }
 
+const CampaignLeadResultRef = builder
+  .objectRef<CampaignLeadResult>('CampaignLeadResult')
+  .implement({
+    description: 'What happened to one lead of a campaign request.',
+    fields: (t) => ({
+      index: t.exposeInt('index', {
+        nullable: false,
+        description: 'Position among the distinct `leadIds`.',
+      }),
+      leadId: t.exposeInt('leadId', { nullable: false }),
+      status: t.field({ type: TriggerStatusEnum, nullable: false, resolve: (r) => r.status }),
+      reasons: t.field({
+        type: [ReasonRef],
+        nullable: { list: false, items: false },
+        resolve: (r) => r.reasons,
+      }),
+    }),
+  });
+
+const countOf = (run: CampaignRun, status: TriggerStatus) =>
+  run.results.filter((result) => result.status === status).length;
+
 const CampaignRunRef = builder.objectRef<CampaignRun>('CampaignRun').implement({
-  description: 'A campaign request or schedule Marketo accepted.',
+  description:
+    'A campaign request or schedule Marketo accepted, in whole or (a request in several calls) in part.',
   fields: (t) => ({
     campaignId: t.exposeInt('campaignId', { nullable: false }),
     leadCount: t.exposeInt('leadCount', {
       nullable: false,
-      description: 'Distinct leads sent (Marketo reports no per-lead outcome).',
+      description: 'Distinct leads given.',
     }),
     calls: t.exposeInt('calls', { nullable: false, description: 'Marketo calls made.' }),
     runAt: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.runAt }),
+    triggered: t.int({ nullable: false, resolve: (r) => countOf(r, 'TRIGGERED') }),
+    notAttempted: t.int({ nullable: false, resolve: (r) => countOf(r, 'NOT_ATTEMPTED') }),
+    outcomeUnknown: t.int({ nullable: false, resolve: (r) => countOf(r, 'OUTCOME_UNKNOWN') }),
+    results: t.field({
+      type: [CampaignLeadResultRef],
+      nullable: { list: false, items: false },
+      description: 'One entry per distinct lead, in input order; filter with `status`.',
+      args: { status: t.arg({ type: [TriggerStatusEnum], required: false }) },
+      resolve: (r, args) =>
+        args.status ? r.results.filter((x) => args.status?.includes(x.status)) : r.results,
+    }),
   }),
 });
+
+/** A lead's outcome from the client's per-lead trigger result. */
+function triggerOutcome(result: RecordResult, index: number, leadId: number): CampaignLeadResult {
+  if (result.status === 'triggered') return { index, leadId, status: 'TRIGGERED', reasons: [] };
+  const reasons = (result.reasons ?? []).map((r) => ({ code: r.code, message: r.message }));
+  const unknown = reasons.some((r) => r.code === 'OUTCOME_UNKNOWN');
+  return { index, leadId, status: unknown ? 'OUTCOME_UNKNOWN' : 'NOT_ATTEMPTED', reasons };
+}
 
 builder.queryFields((t) => ({
   campaign: t.field({
@@ -166,7 +227,8 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   triggerCampaign: t.field({
     type: CampaignRunRef,
-    nullable: false,
+    // Nullable: a refused mutation nulls itself, never the results of the others.
+    nullable: true,
     description: 'Requests an active trigger campaign for leads (100 leads per Marketo call).',
     args: {
       campaignId: t.arg.int({ required: true }),
@@ -179,13 +241,28 @@ builder.mutationFields((t) => ({
       const tokens = validateTokens('tokens', args.tokens);
       await assertTriggerable(ctx, 'campaignId', args.campaignId);
       const leadIds = [...new Set(args.leadIds)];
-      const { calls } = await ctx.marketo.triggerCampaign(args.campaignId, leadIds, tokens);
-      return { campaignId: args.campaignId, leadCount: leadIds.length, calls, runAt: null };
+      // Per lead: a run of several calls where some failed says exactly which leads ran.
+      const { calls, results } = await ctx.marketo.triggerCampaignLeads(
+        args.campaignId,
+        leadIds,
+        tokens,
+      );
+      const byId = new Map(results.map((result) => [result.id, result]));
+      return {
+        campaignId: args.campaignId,
+        leadCount: leadIds.length,
+        calls,
+        runAt: null,
+        results: leadIds.map((leadId, index) =>
+          triggerOutcome(byId.get(leadId) ?? { status: 'failed' }, index, leadId),
+        ),
+      };
     },
   }),
   scheduleCampaign: t.field({
     type: CampaignRunRef,
-    nullable: false,
+    // Nullable: a refused mutation nulls itself, never the results of the others.
+    nullable: true,
     description: 'Schedules a batch campaign (default: Marketo runs it 5 minutes from now).',
     args: {
       campaignId: t.arg.int({ required: true }),
@@ -208,7 +285,13 @@ builder.mutationFields((t) => ({
         ...(tokens && { tokens }),
         ...(args.cloneToProgramName && { cloneToProgramName: args.cloneToProgramName }),
       });
-      return { campaignId: args.campaignId, leadCount: 0, calls: 1, runAt: args.runAt ?? null };
+      return {
+        campaignId: args.campaignId,
+        leadCount: 0,
+        calls: 1,
+        runAt: args.runAt ?? null,
+        results: [],
+      };
     },
   }),
 }));

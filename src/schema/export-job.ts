@@ -396,7 +396,8 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createExportJob: t.field({
     type: ExportJobRef,
-    nullable: false,
+    // Nullable: a refused mutation nulls itself, never the results of the others.
+    nullable: true,
     description:
       "Validates against describe, creates and enqueues the Marketo job(s). When Marketo's queue is full the job waits (WAITING) in the gateway's queue instead of failing.",
     args: { input: t.arg({ type: CreateExportJobInput, required: true }) },
@@ -416,7 +417,8 @@ builder.mutationFields((t) => ({
   }),
   cancelExportJob: t.field({
     type: ExportJobRef,
-    nullable: false,
+    // Nullable: a refused mutation nulls itself, never the results of the others.
+    nullable: true,
     description: 'Cancels the job and its Marketo jobs; a finished job is returned unchanged.',
     args: {
       id: t.arg.id({ required: true }),

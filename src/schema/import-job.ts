@@ -315,7 +315,8 @@ builder.queryField('importJob', (t) =>
 builder.mutationField('importLeads', (t) =>
   t.field({
     type: ImportJobRef,
-    nullable: false,
+    // Nullable: a refused mutation nulls itself, never the results of the others.
+    nullable: true,
     description:
       "Validates the header against describe, then starts the Marketo bulk import(s) (insert or update by lookup field). When Marketo's import queue is full the files wait in the gateway's queue. Follow with `importJob` or `importJobStatus`.",
     args: { input: t.arg({ type: ImportLeadsInput, required: true }) },

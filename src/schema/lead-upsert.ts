@@ -475,25 +475,35 @@ async function runCampaignStep(
     results: [],
     error: null,
   };
-  let failure: ReasonShape | null = null;
+  // Per lead: when some of several trigger calls failed, each row says whether its lead ran.
+  const byId = new Map<number, ReasonShape | null>();
   if (ids.length > 0) {
     try {
-      await ctx.marketo.triggerCampaign(campaignId, ids, tokens);
+      const { results } = await ctx.marketo.triggerCampaignLeads(campaignId, ids, tokens);
+      for (const result of results) {
+        const reason = result.reasons?.[0];
+        byId.set(
+          result.id ?? 0,
+          result.status === 'triggered'
+            ? null
+            : { code: reason?.code ?? 'UNKNOWN', message: reason?.message ?? 'not triggered' },
+        );
+      }
     } catch (error) {
-      failure = errorReason(error);
+      step.error = errorReason(error);
     }
   }
-  step.error = failure;
-  step.results = rows.map((row) =>
-    done(row)
-      ? {
-          index: row.index,
-          id: row.id,
-          status: failure ? 'FAILED' : 'TRIGGERED',
-          reasons: failure ? [failure] : [],
-        }
-      : notAttempted(row),
-  );
+  step.results = rows.map((row) => {
+    if (!done(row)) return notAttempted(row);
+    const failure = step.error ?? byId.get(row.id as number) ?? null;
+    return {
+      index: row.index,
+      id: row.id,
+      status: failure ? 'FAILED' : 'TRIGGERED',
+      reasons: failure ? [failure] : [],
+    };
+  });
+  step.error ??= [...byId.values()].find((reason) => reason !== null) ?? null;
   return step;
 }
 
@@ -536,10 +546,13 @@ async function syncInChunks(
 builder.mutationField('upsertLeads', (t) =>
   t.field({
     type: UpsertLeadsResultRef,
-    nullable: false,
+    // Nullable: a refused mutation nulls itself, never the results of the others.
+    nullable: true,
     description:
       'Creates/updates leads by a lookup field (any number of rows; 300 per Marketo call), then optionally adds/removes them to a list or requests a campaign for them.',
     args: { input: t.arg({ type: UpsertLeadsInput, required: true }) },
+    // What any upsert needs: checked before an upload's files are stored (operation-scopes.ts).
+    extensions: { baseScopes: { 'leads:write': true } },
     // The follow-up step needs its own scope as well.
     authScopes: (_root, { input }, ctx) => ({
       $all: {

@@ -207,7 +207,8 @@ async function membershipMutation(
 builder.mutationFields((t) => ({
   addLeadsToList: t.field({
     type: ListMembershipChangeRef,
-    nullable: false,
+    // Nullable: a refused mutation nulls itself, never the results of the others.
+    nullable: true,
     args: {
       listId: t.arg.int({ required: true }),
       leadIds: t.arg.intList({ required: true }),
@@ -218,7 +219,8 @@ builder.mutationFields((t) => ({
   }),
   removeLeadsFromList: t.field({
     type: ListMembershipChangeRef,
-    nullable: false,
+    // Nullable: a refused mutation nulls itself, never the results of the others.
+    nullable: true,
     args: {
       listId: t.arg.int({ required: true }),
       leadIds: t.arg.intList({ required: true }),

@@ -26,6 +26,16 @@ export interface OperationLimits {
   maxUploadBytes: number;
   /** Files per multipart request. */
   maxUploadFiles: number;
+  /** Bytes per row (record) of an uploaded or inline delimited file. */
+  maxRowBytes: number;
+  /** Time to receive a request's headers (node:http `headersTimeout`). */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, body included (node:http `requestTimeout`). */
+  requestTimeoutMs: number;
+  /** Subscriptions open at once on one graphql-ws socket. */
+  maxSubscriptionsPerSocket: number;
+  /** Subscriptions open at once per API key (WebSocket and SSE, this instance). */
+  maxSubscriptionsPerKey: number;
 }
 
 export const DEFAULT_LIMITS: OperationLimits = {
@@ -43,6 +53,13 @@ export const DEFAULT_LIMITS: OperationLimits = {
   // memory: 1 GiB holds a 1,000,000-row upsert (MAX_UPSERT_ROWS) of wide rows (~1 KB each).
   maxUploadBytes: 1024 * 1024 * 1024,
   maxUploadFiles: 5,
+  // Marketo's widest rows (100 fields, a few long text areas) are well under this.
+  maxRowBytes: 1024 * 1024,
+  headersTimeoutMs: 10_000,
+  // A 1 GiB upload at 10 MB/s fits; a body shorter than its Content-Length is cut at this.
+  requestTimeoutMs: 120_000,
+  maxSubscriptionsPerSocket: 20,
+  maxSubscriptionsPerKey: 100,
 };
 
 export type MetricsAccess = 'public' | 'admin';
@@ -144,6 +161,21 @@ export function securityFromEnv(env: Env): SecuritySettings {
       maxBodyBytes: intVar(env, 'GATEWAY_MAX_BODY_BYTES', d.maxBodyBytes, 1),
       maxUploadBytes: intVar(env, 'GATEWAY_MAX_UPLOAD_BYTES', d.maxUploadBytes, 1),
       maxUploadFiles: intVar(env, 'GATEWAY_MAX_UPLOAD_FILES', d.maxUploadFiles, 0),
+      maxRowBytes: intVar(env, 'GATEWAY_MAX_ROW_BYTES', d.maxRowBytes, 1),
+      headersTimeoutMs: intVar(env, 'GATEWAY_HEADERS_TIMEOUT_MS', d.headersTimeoutMs, 1),
+      requestTimeoutMs: intVar(env, 'GATEWAY_REQUEST_TIMEOUT_MS', d.requestTimeoutMs, 1),
+      maxSubscriptionsPerSocket: intVar(
+        env,
+        'GATEWAY_MAX_SUBSCRIPTIONS_PER_SOCKET',
+        d.maxSubscriptionsPerSocket,
+        1,
+      ),
+      maxSubscriptionsPerKey: intVar(
+        env,
+        'GATEWAY_MAX_SUBSCRIPTIONS_PER_KEY',
+        d.maxSubscriptionsPerKey,
+        1,
+      ),
     },
   };
 }

@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { Busboy, type BusboyFileStream } from '@fastify/busboy';
 import { GraphQLError } from 'graphql';
+import { RowLengthGuard } from './row-guard.js';
 import { DiskFile, type UploadStore } from './store.js';
 
 export interface UploadLimits {
@@ -19,7 +20,15 @@ export interface UploadLimits {
   maxUploadFiles: number;
   /** The `operations` and `map` fields, each (GATEWAY_MAX_BODY_BYTES, the JSON body limit). */
   maxFieldBytes: number;
+  /** Bytes per row of a delimited upload (GATEWAY_MAX_ROW_BYTES); unbounded when undefined. */
+  maxRowBytes?: number;
 }
+
+/**
+ * Refuses the operation before any file byte is stored (a key without the scope it needs);
+ * called once `operations` and `map` are read.
+ */
+export type AuthorizeUpload = (operations: unknown) => GraphQLError | undefined;
 
 /** `multipart/form-data` (the first of a list, as yoga reads it). */
 export function isMultipart(contentType: string | null | undefined): boolean {
@@ -54,7 +63,10 @@ export function uploadError(
       code,
       ...extra,
       // A refused upload is not read further: the connection closes after the answer.
-      http: { status, ...(status === 413 && { headers: { connection: 'close' } }) },
+      http: {
+        status,
+        ...((status === 413 || status === 403) && { headers: { connection: 'close' } }),
+      },
     },
   });
 }
@@ -166,6 +178,14 @@ const tooLarge = (paths: readonly string[], limit: number) =>
     { paths, limit },
   );
 
+const rowTooLong = (paths: readonly string[], row: number, limit: number) =>
+  uploadError(
+    413,
+    'UPLOAD_ROW_TOO_LONG',
+    `${row === 0 ? 'The header row' : `Row ${row}`} of the upload at ${paths.join(', ')} is longer than ${limit} bytes (GATEWAY_MAX_ROW_BYTES).`,
+    { paths, row, limit },
+  );
+
 /**
  * Reads a multipart request: `body` is consumed only as far as needed. On any refusal the temp
  * files written so far are removed and the error (a GraphQLError with its HTTP status) thrown.
@@ -175,6 +195,7 @@ export async function parseMultipart(
   headers: { contentType: string; contentLength: number | undefined },
   store: UploadStore,
   limits: UploadLimits,
+  authorize?: AuthorizeUpload,
 ): Promise<ParsedUpload> {
   let parser: InstanceType<typeof Busboy>;
   try {
@@ -279,7 +300,16 @@ export async function parseMultipart(
         if (failure) return;
         const out = createWriteStream(path);
         outputs.push(out);
-        stream.pipe(out);
+        if (limits.maxRowBytes === undefined) {
+          stream.pipe(out);
+        } else {
+          // A row over the limit stops the upload there: nothing holds a 30 MB line, and the
+          // refusal names the row instead of echoing it.
+          const guard = new RowLengthGuard(limits.maxRowBytes, (row) =>
+            refuse(rowTooLong(targetPaths, row, limits.maxRowBytes!)),
+          );
+          stream.pipe(guard).pipe(out);
+        }
         await orRefused(once(out, 'finish'));
         if (stream.truncated || failure) return;
         const file = await DiskFile.open(path, filename, mimeType);
@@ -324,6 +354,9 @@ export async function parseMultipart(
         }
         if (map) throw malformed('The multipart field "map" is sent twice.');
         map = readMap(operations, parseJsonField(name, value, valueTruncated), limits);
+        // The scope check comes before the first file part is read, let alone stored.
+        const refusal = authorize?.(operations);
+        if (refusal) throw refusal;
       }
       // Other text fields carry nothing for GraphQL; they are ignored, as the spec allows.
     } catch (error) {

@@ -8,7 +8,13 @@
 import { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
-import { isMultipart, parseMultipart, type UploadLimits, uploadError } from './multipart.js';
+import {
+  type AuthorizeUpload,
+  isMultipart,
+  parseMultipart,
+  type UploadLimits,
+  uploadError,
+} from './multipart.js';
 import type { DiskFile, UploadStore } from './store.js';
 
 type GraphQLParams = Parameters<NonNullable<Plugin['onParams']>>[0]['params'];
@@ -17,6 +23,8 @@ export function useStreamedUploads(options: {
   store: UploadStore;
   limits: UploadLimits;
   logger: Logger;
+  /** The early scope check for this request (its Authorization header). */
+  authorize?: (request: Request) => AuthorizeUpload | undefined;
 }): Plugin {
   const { store, limits, logger } = options;
   const filesOf = new WeakMap<Request, DiskFile[]>();
@@ -40,6 +48,7 @@ export function useStreamedUploads(options: {
           },
           store,
           limits,
+          options.authorize?.(request),
         );
         filesOf.set(request, files);
         return operations as GraphQLParams;

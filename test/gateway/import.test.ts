@@ -87,8 +87,8 @@ describe('bulk lead import', () => {
       input: { data, format: 'SSV', listId: 1007 },
     });
     expect(started.errors).toBeUndefined();
-    expect(started.data?.importLeads.status).toBe('QUEUED');
-    const id = started.data?.importLeads.id ?? '';
+    expect(started.data?.importLeads?.status).toBe('QUEUED');
+    const id = started.data?.importLeads?.id ?? '';
 
     const done = await waitForImport(id);
     const job = done.data?.importJob;
@@ -175,7 +175,7 @@ describe('bulk lead import', () => {
       },
     });
     expect(started.errors).toBeUndefined();
-    const done = await waitForImport(started.data?.importLeads.id ?? '');
+    const done = await waitForImport(started.data?.importLeads?.id ?? '');
     expect(done.data?.importJob).toMatchObject({
       status: 'COMPLETE',
       rowsFailed: 0,

@@ -360,7 +360,7 @@ describe('smart campaigns', () => {
       clone: 'Webinar copy',
     });
     expect(result.errors).toBeUndefined();
-    expect(result.data?.scheduleCampaign.campaignId).toBe(1107);
+    expect(result.data?.scheduleCampaign?.campaignId).toBe(1107);
     const runs = await gw.control<Runs>('/__sandbox/campaigns/1107/runs');
     expect(runs.schedules).toHaveLength(1);
     expect(runs.schedules[0]?.cloneToProgramName).toBe('Webinar copy');

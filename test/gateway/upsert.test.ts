@@ -162,7 +162,7 @@ describe('upsertLeads: per-row results', () => {
       },
     });
     expect(result.errors).toBeUndefined();
-    expect(result.data?.upsertLeads.results[0]).toMatchObject({
+    expect(result.data?.upsertLeads?.results[0]).toMatchObject({
       status: 'SKIPPED',
       id: null,
       reasons: [expect.objectContaining({ code: '1004' })],
@@ -177,7 +177,7 @@ describe('upsertLeads: a failed Marketo call', () => {
     const result = await gw.execute(UpsertLeadsProblems, { input: { leads } });
     expect(result.errors).toBeUndefined();
     expect(result.data?.upsertLeads).toMatchObject({ total: 900, created: 600, failed: 300 });
-    const failed = result.data?.upsertLeads.results ?? [];
+    const failed = result.data?.upsertLeads?.results ?? [];
     const first = failed[0]?.index ?? -1;
     expect(first % 300).toBe(0);
     expect(failed.map((row) => row.index)).toEqual(
@@ -233,7 +233,7 @@ describe('upsertLeads: request-level validation (no Marketo call)', () => {
       await gw.execute(LeadsByEmail, { values: ['warm@example.com'] }); // describe cached
       await gw.reset();
       const result = await gw.execute(UpsertLeads, { input: testCase.input });
-      expect(result.data).toBeNull();
+      expect(result.data).toEqual({ upsertLeads: null });
       expect(result.errors?.[0]?.extensions).toMatchObject({
         code: 'BAD_USER_INPUT',
         ...testCase.expected,
@@ -270,7 +270,7 @@ describe('upsertLeads: follow-up steps', () => {
       },
     });
     expect(result.errors).toBeUndefined();
-    const step = result.data?.upsertLeads.then;
+    const step = result.data?.upsertLeads?.then;
     expect(step).toMatchObject({
       kind: 'LIST',
       targetId: 1001,
@@ -292,7 +292,7 @@ describe('upsertLeads: follow-up steps', () => {
       },
     });
     expect(result.errors).toBeUndefined();
-    const step = result.data?.upsertLeads.then;
+    const step = result.data?.upsertLeads?.then;
     expect(step).toMatchObject({
       kind: 'CAMPAIGN',
       action: 'TRIGGER',
@@ -307,7 +307,7 @@ describe('upsertLeads: follow-up steps', () => {
     const runs = await gw.control<{ triggers: Array<{ leadIds: number[] }> }>(
       '/__sandbox/campaigns/1102/runs',
     );
-    const ids = result.data?.upsertLeads.results.flatMap((row) => (row.id ? [row.id] : []));
+    const ids = result.data?.upsertLeads?.results.flatMap((row) => (row.id ? [row.id] : []));
     expect(runs.triggers.at(-1)?.leadIds.sort()).toEqual(ids?.sort());
   });
 
@@ -333,7 +333,7 @@ describe('upsertLeads at scale', () => {
         leads: [...duplicates, ...duplicates].map((email) => ({ email })),
       },
     });
-    expect(dupResult.data?.upsertLeads.created).toBe(6);
+    expect(dupResult.data?.upsertLeads?.created).toBe(6);
     const existing = (await gw.execute(LeadsByEmail, { values: ['dup0@example.com'] })).data;
     expect(existing?.leadsBy).toHaveLength(2);
     await gw.reset();

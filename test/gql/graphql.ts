@@ -178,7 +178,7 @@ export type CreateMutationVariables = Exact<{
 }>;
 
 
-export type CreateMutation = { createExportJob: { id: string, status: ExportJobState, entity: ExportEntity, parts: Array<{ exportId: string | null }> } };
+export type CreateMutation = { createExportJob: { id: string, status: ExportJobState, entity: ExportEntity, parts: Array<{ exportId: string | null }> } | null };
 
 export type WatchSubscriptionVariables = Exact<{
   id: string | number;
@@ -201,7 +201,7 @@ export type ImportLeadsMutationVariables = Exact<{
 }>;
 
 
-export type ImportLeadsMutation = { importLeads: { id: string, status: ImportJobState, marketoStatus: string } };
+export type ImportLeadsMutation = { importLeads: { id: string, status: ImportJobState, marketoStatus: string } | null };
 
 export type ImportJobQueryVariables = Exact<{
   id: string | number;
@@ -292,7 +292,7 @@ export type AddToListMutationVariables = Exact<{
 }>;
 
 
-export type AddToListMutation = { addLeadsToList: { listId: number, action: ListAction, added: number, skipped: number, results: Array<{ index: number, leadId: number, status: ListMemberStatus, reasons: Array<{ code: string, message: string }> }> } };
+export type AddToListMutation = { addLeadsToList: { listId: number, action: ListAction, added: number, skipped: number, results: Array<{ index: number, leadId: number, status: ListMemberStatus, reasons: Array<{ code: string, message: string }> }> } | null };
 
 export type RemoveFromListMutationVariables = Exact<{
   listId: number;
@@ -300,7 +300,7 @@ export type RemoveFromListMutationVariables = Exact<{
 }>;
 
 
-export type RemoveFromListMutation = { removeLeadsFromList: { removed: number, skipped: number, results: Array<{ leadId: number, reasons: Array<{ code: string }> }> } };
+export type RemoveFromListMutation = { removeLeadsFromList: { removed: number, skipped: number, results: Array<{ leadId: number, reasons: Array<{ code: string }> }> } | null };
 
 export type CampaignByIdQueryVariables = Exact<{
   id: number;
@@ -326,7 +326,7 @@ export type TriggerMutationVariables = Exact<{
 }>;
 
 
-export type TriggerMutation = { triggerCampaign: { campaignId: number, leadCount: number, calls: number } };
+export type TriggerMutation = { triggerCampaign: { campaignId: number, leadCount: number, calls: number } | null };
 
 export type ScheduleMutationVariables = Exact<{
   campaignId: number;
@@ -336,7 +336,7 @@ export type ScheduleMutationVariables = Exact<{
 }>;
 
 
-export type ScheduleMutation = { scheduleCampaign: { campaignId: number, runAt: string | null } };
+export type ScheduleMutation = { scheduleCampaign: { campaignId: number, runAt: string | null } | null };
 
 export type FirstLeadQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -365,14 +365,14 @@ export type UpsertLeadsMutationVariables = Exact<{
 }>;
 
 
-export type UpsertLeadsMutation = { upsertLeads: { total: number, created: number, updated: number, skipped: number, failed: number, results: Array<{ index: number, lookupValue: string | null, id: number | null, status: UpsertStatus, reasons: Array<{ code: string, message: string, field: string | null }> }>, then: { kind: string, targetId: number, action: string, succeeded: number, skipped: number, failed: number, notAttempted: number, error: { code: string, message: string } | null, results: Array<{ index: number, id: number | null, status: UpsertStepStatus, reasons: Array<{ code: string }> }> } | null } };
+export type UpsertLeadsMutation = { upsertLeads: { total: number, created: number, updated: number, skipped: number, failed: number, results: Array<{ index: number, lookupValue: string | null, id: number | null, status: UpsertStatus, reasons: Array<{ code: string, message: string, field: string | null }> }>, then: { kind: string, targetId: number, action: string, succeeded: number, skipped: number, failed: number, notAttempted: number, error: { code: string, message: string } | null, results: Array<{ index: number, id: number | null, status: UpsertStepStatus, reasons: Array<{ code: string }> }> } | null } | null };
 
 export type UpsertLeadsProblemsMutationVariables = Exact<{
   input: UpsertLeadsInput;
 }>;
 
 
-export type UpsertLeadsProblemsMutation = { upsertLeads: { total: number, created: number, updated: number, skipped: number, failed: number, results: Array<{ index: number, lookupValue: string | null, status: UpsertStatus, reasons: Array<{ code: string, field: string | null }> }>, then: { succeeded: number, skipped: number, failed: number, notAttempted: number, results: Array<{ index: number, status: UpsertStepStatus }> } | null } };
+export type UpsertLeadsProblemsMutation = { upsertLeads: { total: number, created: number, updated: number, skipped: number, failed: number, results: Array<{ index: number, lookupValue: string | null, status: UpsertStatus, reasons: Array<{ code: string, field: string | null }> }>, then: { succeeded: number, skipped: number, failed: number, notAttempted: number, results: Array<{ index: number, status: UpsertStepStatus }> } | null } | null };
 
 export type LeadsByEmailQueryVariables = Exact<{
   values: Array<string> | string;
@@ -386,7 +386,7 @@ export type StartImportMutationVariables = Exact<{
 }>;
 
 
-export type StartImportMutation = { importLeads: { id: string, status: ImportJobState, rowsTotal: number } };
+export type StartImportMutation = { importLeads: { id: string, status: ImportJobState, rowsTotal: number } | null };
 
 export type ImportJobDetailQueryVariables = Exact<{
   id: string | number;
@@ -400,7 +400,7 @@ export type RestartImportLeadsMutationVariables = Exact<{
 }>;
 
 
-export type RestartImportLeadsMutation = { importLeads: { id: string } };
+export type RestartImportLeadsMutation = { importLeads: { id: string } | null };
 
 export type RestartImportJobQueryVariables = Exact<{
   id: string | number;
@@ -414,28 +414,28 @@ export type UploadImportMutationVariables = Exact<{
 }>;
 
 
-export type UploadImportMutation = { importLeads: { id: string, status: ImportJobState } };
+export type UploadImportMutation = { importLeads: { id: string, status: ImportJobState } | null };
 
 export type UploadUpsertMutationVariables = Exact<{
   input: UpsertLeadsInput;
 }>;
 
 
-export type UploadUpsertMutation = { upsertLeads: { mode: UpsertMode, total: number, created: number, failed: number, results: Array<{ index: number, status: UpsertStatus }>, importJob: { id: string } | null } };
+export type UploadUpsertMutation = { upsertLeads: { mode: UpsertMode, total: number, created: number, failed: number, results: Array<{ index: number, status: UpsertStatus }>, importJob: { id: string } | null } | null };
 
 export type UpsertWithModeMutationVariables = Exact<{
   input: UpsertLeadsInput;
 }>;
 
 
-export type UpsertWithModeMutation = { upsertLeads: { mode: UpsertMode, total: number, created: number, results: Array<{ index: number, status: UpsertStatus }>, importJob: { id: string, status: ImportJobState } | null } };
+export type UpsertWithModeMutation = { upsertLeads: { mode: UpsertMode, total: number, created: number, results: Array<{ index: number, status: UpsertStatus }>, importJob: { id: string, status: ImportJobState } | null } | null };
 
 export type FleetUpsertOneMutationVariables = Exact<{
   email: string;
 }>;
 
 
-export type FleetUpsertOneMutation = { upsertLeads: { created: number, updated: number, failed: number } };
+export type FleetUpsertOneMutation = { upsertLeads: { created: number, updated: number, failed: number } | null };
 
 export type FleetStatusQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -447,7 +447,7 @@ export type FleetCreateExportMutationVariables = Exact<{
 }>;
 
 
-export type FleetCreateExportMutation = { createExportJob: { id: string, status: ExportJobState } };
+export type FleetCreateExportMutation = { createExportJob: { id: string, status: ExportJobState } | null };
 
 export type FleetWatchExportSubscriptionVariables = Exact<{
   id: string | number;
@@ -468,7 +468,7 @@ export type FleetImportLeadsMutationVariables = Exact<{
 }>;
 
 
-export type FleetImportLeadsMutation = { importLeads: { id: string, status: ImportJobState } };
+export type FleetImportLeadsMutation = { importLeads: { id: string, status: ImportJobState } | null };
 
 export type FleetWatchImportSubscriptionVariables = Exact<{
   id: string | number;

@@ -41,7 +41,7 @@ describe("files at Marketo's 10 MB limit", () => {
 
     const started = await gw.execute(StartImport, { input: { data } });
     expect(started.errors).toBeUndefined();
-    const job = await waitForImport(gw, started.data?.importLeads.id ?? '');
+    const job = await waitForImport(gw, started.data?.importLeads?.id ?? '');
 
     expect(job.error).toBeNull();
     expect(job.status).toBe('COMPLETE');

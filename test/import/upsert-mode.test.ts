@@ -54,7 +54,7 @@ describe('upsertLeads mode', () => {
       },
     });
     expect(result.data?.upsertLeads).toMatchObject({ mode: 'SYNC', created: 3, importJob: null });
-    expect(result.data?.upsertLeads.results).toHaveLength(3);
+    expect(result.data?.upsertLeads?.results).toHaveLength(3);
   });
 
   it('AUTO imports in bulk from the threshold on, every row accounted for by the import', async () => {
@@ -83,14 +83,14 @@ describe('upsertLeads mode', () => {
     const sync = await gw.execute(UpsertWithMode, {
       input: { leads: leads('forced', THRESHOLD + 1), mode: 'SYNC' },
     });
-    expect(sync.data?.upsertLeads.mode).toBe('SYNC');
-    expect(sync.data?.upsertLeads.results).toHaveLength(THRESHOLD + 1);
+    expect(sync.data?.upsertLeads?.mode).toBe('SYNC');
+    expect(sync.data?.upsertLeads?.results).toHaveLength(THRESHOLD + 1);
 
     const bulk = await gw.execute(UpsertWithMode, {
       input: { leads: [{ email: 'one@upsert.test' }], mode: 'BULK' },
     });
-    expect(bulk.data?.upsertLeads.mode).toBe('BULK');
-    expect((await waitForImport(gw, bulk.data?.upsertLeads.importJob?.id ?? '')).status).toBe(
+    expect(bulk.data?.upsertLeads?.mode).toBe('BULK');
+    expect((await waitForImport(gw, bulk.data?.upsertLeads?.importJob?.id ?? '')).status).toBe(
       'COMPLETE',
     );
 

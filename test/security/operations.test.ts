@@ -125,7 +125,9 @@ describe('graceful stop', () => {
         'graphql-transport-ws',
       );
       socket.on('open', () =>
-        socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: key } })),
+        socket.send(
+          JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${key}` } }),
+        ),
       );
       socket.on('close', (code) => resolve(code));
     });

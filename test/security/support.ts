@@ -20,6 +20,7 @@ import {
 } from '../../src/security/settings.js';
 import { createGateway, type Gateway } from '../../src/server.js';
 import type { GraphQLErrorJson } from '../helpers/gateway.js';
+import type { UploadStoreOptions } from '../../src/uploads/store.js';
 
 /** One key per scope, named after it (`leads:read` → key `test-key-leads-read-…`). */
 export const KEYS: readonly ApiKey[] = (
@@ -80,6 +81,8 @@ export interface SecuredGatewayOptions {
   sandbox?: Omit<SandboxOptions, 'timeScale'>;
   /** The gateway's own logger (level debug, secret scrubbing, stdout) instead of silence. */
   gatewayLogger?: boolean;
+  /** Where uploads are streamed to (GATEWAY_UPLOAD_DIR). */
+  uploads?: UploadStoreOptions;
 }
 
 export async function startSecuredGateway(
@@ -103,6 +106,7 @@ export async function startSecuredGateway(
     gateway = await createGateway(config, {
       ...(!options.gatewayLogger && { logger: silentLogger }),
       exportJobs: { dataDir, deleteDataOnClose: true },
+      ...(options.uploads && { uploads: options.uploads }),
     });
   } catch (error) {
     await sandbox.close();
