@@ -99,7 +99,7 @@ export interface MemoryJobRegistryOptions<T> {
   pubSub?: PubSub<Topics>;
   /** Unfinished jobs (listed by `listActive`); every job by default. */
   isActive?: (job: T) => boolean;
-  /** Where a failed write of `file` is logged (once per failure episode). */
+  /** Where a failed write of `file` is logged (once per failure episode) without `onWrite`. */
   logger?: Logger;
   /** Told about every failed and every successful write of `file` (readiness). */
   onWrite?: (error: unknown | undefined) => void;
@@ -145,12 +145,15 @@ export async function createMemoryJobRegistry<T extends VersionedRecord = Export
       // Tried again with the next change (or at close): the latest snapshot is what counts.
       dirty = true;
       await rm(tmp, { force: true }).catch(() => undefined);
-      if (!failing) logger.error('job registry could not be saved', { file: path, error });
+      // Logged here once per failure episode, unless `onWrite` reports it (readiness logs it).
+      if (!failing && !options.onWrite) {
+        logger.error('job registry could not be saved', { file: path, error });
+      }
       failing = true;
       options.onWrite?.(error);
       throw error;
     }
-    if (failing) logger.info('job registry saved again', { file: path });
+    if (failing && !options.onWrite) logger.info('job registry saved again', { file: path });
     failing = false;
     options.onWrite?.(undefined);
   };
