@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAccess } from './auth/access.js';
+import { checkDataDir, DiskHealth } from './jobs/disk.js';
 import { exportManagerSettings, originDirName } from './bulk/export-config.js';
 import { ExportJobManager, type ExportJobManagerOptions } from './bulk/export-jobs.js';
 import {
@@ -69,6 +70,14 @@ export interface GatewayOptions {
 function checkingInterval(limits: OperationLimits): number {
   const shorter = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
   return Math.max(10, Math.min(30_000, Math.floor(shorter / 10)));
+}
+
+/** `/ready`'s 503 with why, as JSON. */
+function notReady(body: Record<string, unknown>): Response {
+  return new Response(JSON.stringify({ ready: false, ...body }), {
+    status: 503,
+    headers: { 'content-type': 'application/json' },
+  });
 }
 
 export async function createGateway(
@@ -150,16 +159,43 @@ export async function createGateway(
     instance = { mode: 'MARKETO', origin: marketoConfig.baseUrl };
   }
 
-  const fieldCatalog = new FieldCatalog({ ttlMs: config.fieldCacheTtlMs });
-  const exportJobs = new ExportJobManager({
+  const diskHealth = new DiskHealth(logger.child({ component: 'disk' }));
+  const exportSettings = {
     ...exportManagerSettings({
       embeddedSandbox: sandbox !== undefined,
       timeScale: sandbox ? config.sandbox.timeScale : config.marketoTimeScale,
       origin: instance.origin,
       ...(sandbox && { clock: sandbox.clock }),
     }),
+    ...options.exportJobs,
+  };
+  const importSettings = {
+    ...importManagerSettings({
+      embeddedSandbox: sandbox !== undefined,
+      timeScale: sandbox ? config.sandbox.timeScale : config.marketoTimeScale,
+      origin: instance.origin,
+    }),
+    ...options.importJobs,
+  };
+  const uploads = { ...uploadSettingsFromEnv(process.env), ...options.uploads };
+  try {
+    // A directory the gateway cannot write would fail every job later: refuse to start instead.
+    await checkDataDir('EXPORT_DATA_DIR', exportSettings.dataDir);
+    if (importSettings.dataDir) await checkDataDir('IMPORT_DATA_DIR', importSettings.dataDir);
+    if (uploads.dir) await checkDataDir('GATEWAY_UPLOAD_DIR', uploads.dir);
+  } catch (error) {
+    await marketo.close().catch(() => undefined);
+    await scaleOut?.close().catch(() => undefined);
+    await sandbox?.close().catch(() => undefined);
+    throw error;
+  }
+
+  const fieldCatalog = new FieldCatalog({ ttlMs: config.fieldCacheTtlMs });
+  const exportJobs = new ExportJobManager({
+    ...exportSettings,
     client: marketo,
     logger,
+    diskHealth,
     describeLeads: async (api) => (await fieldCatalog.get(api)).fields,
     ...(scaleOut && {
       registry: scaleOut.exportRegistry(originDirName(instance.origin)),
@@ -171,13 +207,10 @@ export async function createGateway(
   // Picks up the export jobs a previous run was watching.
   await exportJobs.start();
   const importJobs = new ImportJobManager({
-    ...importManagerSettings({
-      embeddedSandbox: sandbox !== undefined,
-      timeScale: sandbox ? config.sandbox.timeScale : config.marketoTimeScale,
-      origin: instance.origin,
-    }),
+    ...importSettings,
     client: marketo,
     logger,
+    diskHealth,
     // With REDIS_URL, import jobs are the fleet's too (one follower each, orphans adopted).
     ...(scaleOut && {
       registry: scaleOut.importRegistry(originDirName(instance.origin)),
@@ -202,11 +235,16 @@ export async function createGateway(
     schema,
     services,
     logger,
-    // Ready: Marketo gives a token (and Redis answers, when configured).
-    ready: async () => (await marketo.canAuthenticate()) && (scaleOut ? scaleOut.ready() : true),
+    // Ready: every data directory takes writes, Marketo gives a token (and Redis answers, when
+    // configured). A failing directory is named in the 503's body until a write there succeeds.
+    ready: async () => {
+      const disk = diskHealth.problems();
+      if (disk.length > 0) return notReady({ disk });
+      return (await marketo.canAuthenticate()) && (scaleOut ? scaleOut.ready() : true);
+    },
     access,
     ...(config.security && { security: config.security }),
-    uploads: { ...uploadSettingsFromEnv(process.env), ...options.uploads },
+    uploads,
     metrics,
   });
   const bodyLimits = config.security?.limits ?? DEFAULT_LIMITS;

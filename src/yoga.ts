@@ -79,8 +79,11 @@ export function createGatewayYoga(options: {
   schema: GraphQLSchema;
   services: GatewayServices;
   logger: Logger;
-  /** `/ready` answers 503 while this is false (Marketo or Redis away); always 200 without it. */
-  ready?: () => Promise<boolean>;
+  /**
+   * `/ready` answers 503 while this is false (Marketo or Redis away), or with the Response it
+   * gives (a failing data directory); always 200 without it.
+   */
+  ready?: () => Promise<boolean | Response>;
   /** Who may call; open (everyone `anonymous`) without it. */
   access?: Access;
   /** Operation limits, CORS, production mode; default limits without it. */

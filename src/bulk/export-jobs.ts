@@ -9,6 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
+import { asDiskError, type DiskHealth, DiskWriteError } from '../jobs/disk.js';
+import { JobEngine } from '../jobs/engine.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { ExportJobStatus, FieldDescription, MarketoApi } from '../marketo/api.js';
 import { MarketoError } from '../marketo/errors.js';
@@ -23,9 +25,7 @@ import {
   startIngest,
 } from './ingest.js';
 import {
-  createFanOut,
   createMemoryJobRegistry,
-  type FanOut,
   type JobRegistry,
   RegistryUnavailableError,
 } from './job-registry.js';
@@ -87,6 +87,8 @@ export interface ExportJobManagerOptions {
   adoptIntervalMs?: number;
   /** Remove `dataDir` on close (a Marketo that forgets its jobs, like the embedded sandbox). */
   deleteDataOnClose?: boolean;
+  /** Told about failed (and again successful) writes under `dataDir`; `/ready` reports them. */
+  diskHealth?: DiskHealth;
 }
 
 export interface RowsPage {
@@ -112,12 +114,6 @@ const MAX_ROW_ERRORS = 100;
 /** How long finished jobs (and their rows) are kept: Marketo's export file retention. */
 const RETENTION_MS = 7 * 86_400_000;
 
-interface Runner {
-  abort: AbortController;
-  done: Promise<void>;
-  wake: () => void;
-}
-
 class Cancelled extends Error {}
 
 const normalizeStatus = (status: string | undefined): string =>
@@ -142,13 +138,23 @@ function partPhase(part: ExportPart): ExportJobState {
   return 'CREATED';
 }
 
-/** The job's state: the least advanced of its parts (so it only ever moves forward). */
+/**
+ * The job's state: the most advanced truthful state of its parts. An export split into date
+ * windows is as far as its furthest part (DOWNLOADING while the first window's file arrives and
+ * the next is still QUEUED at Marketo), READY only once every part is: a part already ingested
+ * counts as PARSING (its rows are readable, more are to come). Parts only move forward, so the
+ * job does too.
+ */
 function overallState(job: ExportJobRecord): ExportJobState {
   if (job.error) return 'FAILED';
   if (job.status === 'CANCELLED' || job.status === 'FAILED') return job.status;
-  let min = STATE_ORDER.length - 1;
-  for (const part of job.parts) min = Math.min(min, STATE_ORDER.indexOf(partPhase(part)));
-  return STATE_ORDER[min]!;
+  const phases = job.parts.map(partPhase);
+  if (phases.every((phase) => phase === 'READY')) return 'READY';
+  let max = 0;
+  for (const phase of phases) {
+    max = Math.max(max, STATE_ORDER.indexOf(phase === 'READY' ? 'PARSING' : phase));
+  }
+  return STATE_ORDER[max] ?? 'CREATED';
 }
 
 const encodeCursor = (index: number): string => Buffer.from(`row:${index}`).toString('base64url');
@@ -174,25 +180,16 @@ export class ExportJobManager {
   private readonly describeLeads: (api: MarketoApi) => Promise<readonly FieldDescription[]>;
   private readonly maxWindowDays: number;
   private readonly maxPollFailures: number;
-  private readonly adoptIntervalMs: number | undefined;
   private readonly deleteDataOnClose: boolean;
-  private registry: JobRegistry | undefined;
-  /** Every watcher of a job in this process shares one registry subscription. */
-  private fanOut: FanOut<ExportJobRecord> | undefined;
-  private readonly injectedRegistry: JobRegistry | undefined;
-
-  private readonly runners = new Map<string, Runner>();
+  private readonly engine: JobEngine<ExportJobRecord>;
+  private readonly disk: DiskHealth | undefined;
   /** The gateway's own export queue: parts not yet accepted by Marketo, first come first served. */
   private readonly queue: Array<{ key: string; index: number }> = [];
   private pumping: Promise<void> | undefined;
   private pumpAgain = false;
   private pumpTimer: NodeJS.Timeout | undefined;
-  private adoptTimer: NodeJS.Timeout | undefined;
-  private readonly locks = new Map<string, Promise<unknown>>();
   private describeCache: { at: number; fields: Promise<readonly FieldDescription[]> } | undefined;
   private readonly quotaTracker: ExportQuotaTracker;
-  private closed = false;
-  private started: Promise<void> | undefined;
 
   constructor(options: ExportJobManagerOptions) {
     this.client = options.client;
@@ -209,9 +206,36 @@ export class ExportJobManager {
     this.describeLeads = options.describeLeads ?? ((api) => this.cachedDescribe(api));
     this.maxWindowDays = options.maxWindowDays ?? 31;
     this.maxPollFailures = options.maxPollFailures ?? 10;
-    this.adoptIntervalMs = options.adoptIntervalMs;
     this.deleteDataOnClose = options.deleteDataOnClose ?? false;
-    this.injectedRegistry = options.registry;
+    this.disk = options.diskHealth;
+    const injected = options.registry;
+    this.engine = new JobEngine<ExportJobRecord>({
+      kind: {
+        name: 'export',
+        keyOf: (job) => jobKey(job.entity, job.id),
+        isTerminal: (job) => isTerminal(job.status),
+        settle: (job) => {
+          if (job.status !== 'CANCELLED') job.status = overallState(job);
+        },
+        describe: (job) => ({ jobId: job.id, entity: job.entity }),
+      },
+      openRegistry: async () =>
+        injected ??
+        createMemoryJobRegistry<ExportJobRecord>({
+          file: join(this.dataDir, 'export-jobs.json'),
+          isActive: (job) => !isTerminal(job.status),
+          logger: this.logger,
+          onWrite: (error) => this.wrote(error),
+        }),
+      logger: this.logger,
+      retryMs: this.pollIntervalMs,
+      // Finished jobs are kept as long as Marketo keeps export files (7 days), then forgotten.
+      retentionMs: RETENTION_MS,
+      removeFiles: (job) => rm(this.jobDir(job), { recursive: true, force: true }),
+      adopt: (job) => this.adopt(job),
+      adoptable: (job) => !job.cancelRequested,
+      ...(options.adoptIntervalMs !== undefined && { adoptIntervalMs: options.adoptIntervalMs }),
+    });
     this.quotaTracker = new ExportQuotaTracker({
       registry: () => this.reg(),
       clock: this.clock,
@@ -221,33 +245,14 @@ export class ExportJobManager {
   }
 
   /** Loads persisted jobs and picks up every unfinished one. Idempotent. */
-  start(): Promise<void> {
-    this.started ??= this.resume();
-    return this.started;
+  async start(): Promise<void> {
+    await this.engine.start();
   }
 
-  private async resume(): Promise<void> {
-    this.registry =
-      this.injectedRegistry ??
-      (await createMemoryJobRegistry({ file: join(this.dataDir, 'export-jobs.json') }));
-    const all = await this.registry.list();
-    // Finished jobs are kept as long as Marketo keeps export files (7 days), then forgotten.
-    const expired = all.filter(
-      (job) => isTerminal(job.status) && Date.now() - Date.parse(job.updatedAt) > RETENTION_MS,
-    );
-    for (const job of expired) {
-      await this.registry.delete(jobKey(job.entity, job.id));
-      await rm(this.jobDir(job), { recursive: true, force: true });
-    }
-    const jobs = all
-      .filter((job) => !isTerminal(job.status))
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-    for (const job of jobs) this.adopt(job);
-    const every = this.adoptIntervalMs;
-    if (every !== undefined && !this.closed) {
-      this.adoptTimer = setInterval(() => void this.adoptOrphans().catch(() => {}), every);
-      this.adoptTimer.unref();
-    }
+  /** A write under the data dir went well (undefined) or failed: readiness hears of it. */
+  private wrote(error: unknown): void {
+    if (error === undefined) this.disk?.succeeded(this.dataDir);
+    else this.disk?.failed(this.dataDir, error);
   }
 
   /**
@@ -257,7 +262,7 @@ export class ExportJobManager {
   private adopt(job: ExportJobRecord): void {
     const key = jobKey(job.entity, job.id);
     this.ensureRunner(key, async () => {
-      const latest = (await this.registry!.get(key)) ?? job;
+      const latest = (await this.engine.get(key)) ?? job;
       this.logger.info('resuming export job', {
         jobId: latest.id,
         entity: latest.entity,
@@ -271,18 +276,8 @@ export class ExportJobManager {
     });
   }
 
-  /** Takes over the unfinished jobs nobody polls (a shared registry whose owner instance died). */
-  private async adoptOrphans(): Promise<void> {
-    for (const job of await this.registry!.listActive()) {
-      if (this.closed) return;
-      if (isTerminal(job.status) || job.cancelRequested) continue;
-      if (!this.runners.has(jobKey(job.entity, job.id))) this.adopt(job);
-    }
-  }
-
-  private async reg(): Promise<JobRegistry> {
-    await this.start();
-    return this.registry!;
+  private reg(): Promise<JobRegistry> {
+    return this.engine.registry();
   }
 
   // ---------------------------------------------------------------- public API
@@ -408,14 +403,10 @@ export class ExportJobManager {
       job.error = { code: 'MARKETO_FAILED', message: status.errorMsg ?? 'Marketo export failed' };
     }
     job.status = overallState(job);
-    const key = jobKey(entity, job.id);
-    const registry = await this.reg();
-    await this.withLock(key, async () => {
-      if (!(await registry.get(key))) await registry.save(key, job);
-    });
+    const saved = await this.engine.saveNew(job);
     this.logger.info('adopted Marketo export job', { jobId: job.id, entity });
-    this.ensureRunner(key);
-    return registry.get(key);
+    this.ensureRunner(jobKey(entity, job.id));
+    return saved;
   }
 
   async list(options: ListExportJobsOptions = {}): Promise<ExportJobRecord[]> {
@@ -435,7 +426,7 @@ export class ExportJobManager {
     await this.update(key, (j) => {
       j.cancelRequested = true;
     });
-    const runner = this.runners.get(key);
+    const runner = this.engine.runner(key);
     runner?.abort.abort(new Cancelled('cancelled'));
     await runner?.done;
     const latest = (await (await this.reg()).get(key)) ?? job;
@@ -474,10 +465,7 @@ export class ExportJobManager {
   ): Promise<AsyncIterableIterator<ExportJobRecord>> {
     const job = await this.find(id, entity);
     if (!job) throw new NotFoundError(`Export job (${entity})`, id);
-    const key = jobKey(job.entity, job.id);
-    const registry = await this.reg();
-    this.fanOut ??= createFanOut(registry);
-    return watchJob(registry, this.fanOut, key, job);
+    return this.engine.watch(jobKey(job.entity, job.id), job);
   }
 
   /** A page of parsed rows: `first` rows after the `after` cursor (index seek, no scan). */
@@ -522,14 +510,14 @@ export class ExportJobManager {
 
   /** Stops runners (jobs stay persisted in their current state and resume on next start). */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.engine.isClosed) return;
     clearTimeout(this.pumpTimer);
-    clearInterval(this.adoptTimer);
-    for (const runner of this.runners.values()) runner.abort.abort(new Error('closing'));
-    await Promise.allSettled([...this.runners.values()].map((r) => r.done));
-    await this.pumping?.catch(() => {});
-    await this.registry?.close();
+    await this.engine.close(async () => {
+      // The queue pump stops with the engine closed; its last step may still be saving.
+      await this.pumping?.catch((error: unknown) =>
+        this.logger.warn('export queue stopped with an error', { error }),
+      );
+    });
     if (this.deleteDataOnClose) await rm(this.dataDir, { recursive: true, force: true });
   }
 
@@ -537,17 +525,6 @@ export class ExportJobManager {
 
   private jobDir(job: Pick<ExportJobRecord, 'entity' | 'id'>): string {
     return join(this.dataDir, 'exports', `${job.entity}-${job.id}`);
-  }
-
-  private withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(key) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => {});
-    this.locks.set(key, tail);
-    void tail.then(() => {
-      if (this.locks.get(key) === tail) this.locks.delete(key);
-    });
-    return run;
   }
 
   /**
@@ -558,27 +535,7 @@ export class ExportJobManager {
     key: string,
     mutate: (job: ExportJobRecord) => void,
   ): Promise<ExportJobRecord | undefined> {
-    return this.withLock(key, async () => {
-      const registry = await this.reg();
-      const current = await registry.get(key);
-      if (!current || isTerminal(current.status)) return current;
-      const job = structuredClone(current);
-      mutate(job);
-      if (job.status !== 'CANCELLED') job.status = overallState(job);
-      job.version = current.version + 1;
-      job.updatedAt = new Date().toISOString();
-      await registry.save(key, job);
-      if (job.status !== current.status) {
-        this.logger.info('export job status', {
-          jobId: job.id,
-          entity: job.entity,
-          from: current.status,
-          to: job.status,
-          ...(job.error && { error: job.error }),
-        });
-      }
-      return job;
-    });
+    return this.engine.update(key, mutate);
   }
 
   private async fail(key: string, error: JobError): Promise<void> {
@@ -635,7 +592,7 @@ export class ExportJobManager {
         do {
           this.pumpAgain = false;
           await this.pumpOnce();
-        } while (this.pumpAgain && !this.closed);
+        } while (this.pumpAgain && !this.engine.isClosed);
       } catch (error) {
         // The shared registry is away: the queue stays as it is; try again later.
         if (!(error instanceof RegistryUnavailableError)) throw error;
@@ -648,7 +605,7 @@ export class ExportJobManager {
   }
 
   private schedulePump(realMs: number): void {
-    if (this.closed) return;
+    if (this.engine.isClosed) return;
     clearTimeout(this.pumpTimer);
     this.pumpTimer = setTimeout(() => void this.pump(), Math.max(10, realMs));
     this.pumpTimer.unref();
@@ -656,7 +613,7 @@ export class ExportJobManager {
 
   private async pumpOnce(): Promise<void> {
     const registry = await this.reg();
-    while (this.queue.length > 0 && !this.closed) {
+    while (this.queue.length > 0 && !this.engine.isClosed) {
       const { key, index } = this.queue[0]!;
       const job = await registry.get(key);
       const part = job?.parts[index];
@@ -697,7 +654,7 @@ export class ExportJobManager {
           });
         }
         this.queue.shift();
-        this.runners.get(key)?.wake();
+        this.engine.runner(key)?.alarm.wake();
       } catch (error) {
         if (error instanceof MarketoError && error.code === '1029') {
           const info = this.waitInfo(error);
@@ -725,7 +682,6 @@ export class ExportJobManager {
 
   /** Marks every part still in the gateway's queue as waiting (visible as WAITING). */
   private async block(info: WaitInfo): Promise<void> {
-    const seen = new Set<string>();
     for (const { key, index } of this.queue) {
       await this.update(key, (job) => {
         const part = job.parts[index];
@@ -734,77 +690,33 @@ export class ExportJobManager {
         part.waiting =
           before && before.reason === info.reason ? { ...info, since: before.since } : info;
       });
-      seen.add(key);
     }
   }
 
   // ---------------------------------------------------------------- the runner (one per job)
 
-  /** Starts this job's runner unless one runs here; `onClaimed` once the claim is held. */
+  /**
+   * Starts this job's runner unless one runs here; `onClaimed` once the claim is held. A step the
+   * shared registry refused is retried where the job stands; a crash fails the job (a disk fault
+   * as DISK_WRITE_FAILED, naming the directory, with `/ready` told).
+   */
   private ensureRunner(key: string, onClaimed?: () => Promise<void>): void {
-    if (this.closed || this.runners.has(key)) return;
-    const abort = new AbortController();
-    let wakeFn = () => {};
-    const runner: Runner = {
-      abort,
-      wake: () => wakeFn(),
-      done: Promise.resolve(),
-    };
-    this.runners.set(key, runner);
-    const sleep = (realMs: number): Promise<void> =>
-      new Promise((resolve) => {
-        const timer = setTimeout(done, realMs);
-        timer.unref();
-        function done() {
-          clearTimeout(timer);
-          abort.signal.removeEventListener('abort', done);
-          wakeFn = () => {};
-          resolve();
-        }
-        wakeFn = done;
-        abort.signal.addEventListener('abort', done, { once: true });
-      });
-    runner.done = (async () => {
-      const registry = await this.reg();
-      const lost = () => abort.abort(new Error('poller claim lost'));
-      if (!(await registry.claim(key, lost).catch(() => false))) return;
-      try {
+    this.engine.follow(
+      key,
+      async (runner) => {
         await onClaimed?.();
-        await this.runUntilDone(key, abort.signal, sleep);
-      } catch (error) {
-        if (!abort.signal.aborted) {
-          this.logger.error('export runner crashed', { key, error });
-          await this.fail(key, {
-            code: 'INTERNAL',
-            message: error instanceof Error ? error.message : String(error),
-          }).catch(() => {});
-        }
-      } finally {
-        await registry.release(key);
-      }
-    })().finally(() => {
-      if (this.runners.get(key) === runner) this.runners.delete(key);
-    });
-  }
-
-  /** `run`, resumed where the job stands whenever the shared registry was briefly away. */
-  private async runUntilDone(
-    key: string,
-    signal: AbortSignal,
-    sleep: (realMs: number) => Promise<void>,
-  ): Promise<void> {
-    let warned = false;
-    for (;;) {
-      try {
-        await this.run(key, signal, sleep);
-        return;
-      } catch (error) {
-        if (!(error instanceof RegistryUnavailableError) || signal.aborted) throw error;
-        if (!warned) this.logger.warn('export runner waiting for the job registry', { key });
-        warned = true;
-        await sleep(this.pollIntervalMs);
-      }
-    }
+        const sleep = (realMs: number) => runner.alarm.sleep(realMs);
+        await this.engine.retrying(runner.signal, () => this.run(key, runner.signal, sleep));
+      },
+      async (error) => {
+        const cause = asDiskError(this.dataDir, error);
+        if (cause instanceof DiskWriteError) this.disk?.failed(this.dataDir, cause, { key });
+        await this.fail(key, {
+          code: cause instanceof DiskWriteError ? cause.code : 'INTERNAL',
+          message: cause instanceof Error ? cause.message : String(cause),
+        });
+      },
+    );
   }
 
   private async run(
@@ -1150,96 +1062,4 @@ function applyStatus(part: ExportPart, status: ExportJobStatus): void {
   }
   const s = normalizeStatus(status.status);
   if (s !== 'created') part.enqueued = true;
-}
-
-/**
- * `watch`'s stream as a plain iterator over a queue filled by the fan-out: the job now, then every
- * newer version in order, done after a terminal one. Per change a watcher costs one queue push
- * (or one resolved promise when its consumer waits), not an async generator's await chain.
- */
-function watchJob(
-  registry: JobRegistry,
-  fanOut: FanOut<ExportJobRecord>,
-  key: string,
-  found: ExportJobRecord,
-): AsyncIterableIterator<ExportJobRecord> {
-  type Step = IteratorResult<ExportJobRecord, undefined>;
-  const DONE: Step = { done: true, value: undefined };
-  const queue: ExportJobRecord[] = [];
-  let waiting: { resolve: (step: Step) => void; reject: (error: unknown) => void } | undefined;
-  let failure: { error: unknown } | undefined;
-  /** The version last handed out; undefined until the current state was read. */
-  let last: number | undefined;
-  let ended = false;
-  // Listening starts here, before the current state is read, so no change falls between the two.
-  let unlisten: (() => void) | undefined = fanOut.listen(key, {
-    change(job) {
-      if (ended) return;
-      if (waiting && last !== undefined) {
-        if (job.version <= last) return;
-        const { resolve } = waiting;
-        waiting = undefined;
-        resolve(take(job));
-      } else queue.push(job);
-    },
-    fail(error) {
-      unlisten = undefined;
-      if (ended) return;
-      if (waiting) {
-        const { reject } = waiting;
-        waiting = undefined;
-        end();
-        reject(error);
-      } else failure = { error };
-    },
-  });
-  const end = () => {
-    ended = true;
-    queue.length = 0;
-    unlisten?.();
-    unlisten = undefined;
-  };
-  /** Hands out `job` (newer than `last`); the stream ends after a terminal state. */
-  const take = (job: ExportJobRecord): Step => {
-    last = job.version;
-    if (isTerminal(job.status)) end();
-    return { done: false, value: job };
-  };
-  let started = false;
-  const iterator: AsyncIterableIterator<ExportJobRecord> = {
-    [Symbol.asyncIterator]: () => iterator,
-    async next() {
-      if (!started) {
-        started = true;
-        try {
-          return take((await registry.get(key)) ?? found);
-        } catch (error) {
-          end();
-          throw error;
-        }
-      }
-      if (ended) return DONE;
-      while (queue.length > 0) {
-        const job = queue.shift()!;
-        if (job.version > last!) return take(job);
-      }
-      if (failure) {
-        end();
-        throw failure.error;
-      }
-      return new Promise<Step>((resolve, reject) => {
-        waiting = { resolve, reject };
-      });
-    },
-    async return() {
-      end();
-      if (waiting) {
-        const { resolve } = waiting;
-        waiting = undefined;
-        resolve(DONE);
-      }
-      return DONE;
-    },
-  };
-  return iterator;
 }

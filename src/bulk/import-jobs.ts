@@ -16,13 +16,15 @@
  * adopter on the same (shared) directory still numbers failed rows.
  */
 import { randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
-import { GatewayError, InputError, NotFoundError } from '../errors.js';
+import { InputError, NotFoundError } from '../errors.js';
+import { asDiskError, type DiskHealth, DiskWriteError } from '../jobs/disk.js';
+import { Aborted, JobEngine } from '../jobs/engine.js';
+import { sleep } from '../jobs/sleep.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { ImportJobStatus, ImportRequest, MarketoApi } from '../marketo/api.js';
 import { ConfigError, MarketoError } from '../marketo/errors.js';
@@ -38,77 +40,31 @@ import {
 } from './import-issues.js';
 import { openRows, type SplitPart } from './import-split.js';
 import {
-  createMemoryJobRegistry,
-  type JobRegistry,
-  RegistryUnavailableError,
-} from './job-registry.js';
+  applyStatus,
+  errorOf,
+  failPart,
+  hasOrphanRows,
+  type ImportJobError,
+  type ImportJobRecord,
+  type ImportPartRecord,
+  isImportTerminal,
+  markOwnerLost,
+  marketoDone,
+  mustWait,
+  newPart,
+  normalize,
+  overallState,
+} from './import-record.js';
+import { createMemoryJobRegistry, type JobRegistry } from './job-registry.js';
 
 export type { ImportRowIssue } from './import-issues.js';
-
-/**
- * Marketo's states, plus the gateway's: SPLITTING while the input is still being cut into files,
- * PARTIAL when some of a split job's Marketo jobs completed and others failed (or the input broke
- * off after some parts were sent).
- */
-export type ImportJobState =
-  'SPLITTING' | 'QUEUED' | 'IMPORTING' | 'COMPLETE' | 'PARTIAL' | 'FAILED';
-
-const TERMINAL: ReadonlySet<ImportJobState> = new Set(['COMPLETE', 'PARTIAL', 'FAILED']);
-export const isImportTerminal = (state: ImportJobState): boolean => TERMINAL.has(state);
-
-export interface ImportJobError {
-  /**
-   * Marketo's code, or BAD_USER_INPUT (the input broke off), POLL_FAILED, SUBMIT_FAILED,
-   * OWNER_LOST (the instance holding the input stopped before sending these rows).
-   */
-  code: string;
-  message: string;
-  batchId?: number;
-}
-
-/** One Marketo import job behind a gateway job. */
-export interface ImportPartRecord {
-  index: number;
-  /** 1-based original number of its first row, and how many rows it holds. */
-  firstRow: number;
-  rows: number;
-  bytes: number;
-  /** Its file as sent, relative to the import data dir (removed once the part is finished). */
-  file?: string;
-  batchId?: number;
-  /** Queued | Importing | Complete | Failed as Marketo spells it; absent until submitted. */
-  marketoStatus?: string;
-  processed: number;
-  failed: number;
-  warned: number;
-  message?: string;
-  /** Set while Marketo's import queue is full and the part waits in the gateway's queue. */
-  waiting?: string;
-  error?: ImportJobError;
-  /** Failures and warnings read (the part is finished for the gateway). */
-  done: boolean;
-}
-
-export interface ImportJobRecord {
-  id: string;
-  status: ImportJobState;
-  format: DelimitedFormat;
-  lookupField: string;
-  listId?: number;
-  partitionName?: string;
-  columns: string[];
-  parts: ImportPartRecord[];
-  /** Every input row has been written to a part. */
-  splitDone: boolean;
-  failures: ImportRowIssue[];
-  warnings: ImportRowIssue[];
-  error?: ImportJobError;
-  /** Directory of its part files, relative to the import data dir. */
-  dir?: string;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
+export type {
+  ImportJobError,
+  ImportJobRecord,
+  ImportJobState,
+  ImportPartRecord,
+} from './import-record.js';
+export { isImportTerminal } from './import-record.js';
 
 export interface ImportJobInput {
   /** The delimited text, header first (JSON rows are written to it by the caller). */
@@ -151,100 +107,12 @@ export interface ImportJobManagerOptions {
   /** `upsertLeads` with mode AUTO imports in bulk from this many rows on (UPSERT_BULK_THRESHOLD). */
   upsertBulkThreshold?: number;
   logger?: Logger;
+  /** Told about failed (and again successful) writes under `dataDir`; `/ready` reports them. */
+  diskHealth?: DiskHealth;
 }
 
 /** How long finished jobs are kept (then forgotten at the next start). */
 const RETENTION_MS = 7 * 86_400_000;
-
-const normalize = (status: string | undefined) => (status ?? '').toLowerCase();
-const marketoDone = (status: string | undefined) =>
-  ['complete', 'completed', 'failed'].includes(normalize(status));
-
-function overallState(job: ImportJobRecord): ImportJobState {
-  const sent = job.parts.filter((p) => p.batchId !== undefined || p.error);
-  if (!job.splitDone) return 'SPLITTING';
-  if (job.parts.length === 0 || job.parts.every((p) => p.done)) {
-    const ok = job.parts.filter((p) => !p.error && normalize(p.marketoStatus) !== 'failed');
-    if (ok.length === 0) return 'FAILED';
-    return ok.length === job.parts.length && !job.error ? 'COMPLETE' : 'PARTIAL';
-  }
-  const started = sent.some(
-    (p) => p.done || ['importing', 'complete', 'failed'].includes(normalize(p.marketoStatus)),
-  );
-  return started ? 'IMPORTING' : 'QUEUED';
-}
-
-function applyStatus(part: ImportPartRecord, status: ImportJobStatus): void {
-  part.batchId = status.batchId;
-  part.marketoStatus = status.status;
-  part.processed = status.numOfLeadsProcessed ?? part.processed;
-  part.failed = status.numOfRowsFailed ?? part.failed;
-  part.warned = status.numOfRowsWithWarning ?? part.warned;
-  if (status.message) part.message = status.message;
-  delete part.waiting;
-}
-
-const errorOf = (error: unknown, fallback: string, batchId?: number): ImportJobError => ({
-  code: error instanceof MarketoError || error instanceof GatewayError ? error.code : fallback,
-  message: error instanceof Error ? error.message : String(error),
-  ...(batchId !== undefined && { batchId }),
-});
-
-/** Marketo's queue is full (1016) or the list is being imported into (1019): wait, don't fail. */
-const mustWait = (error: unknown) =>
-  error instanceof MarketoError && (error.code === '1016' || error.code === '1019');
-
-const rowRange = (first: number, rows: number): string =>
-  rows <= 1 ? `${first}` : `${first}–${first + rows - 1}`;
-
-/**
- * What an adopter records for the rows the dead owner never sent: each unsent part fails with
- * OWNER_LOST, and so does the job, naming every row range (rows still unread included).
- */
-function markOwnerLost(job: ImportJobRecord): void {
-  const ranges: string[] = [];
-  for (const part of job.parts) {
-    if (part.batchId !== undefined || part.done) continue;
-    part.error = {
-      code: 'OWNER_LOST',
-      message: `Rows ${rowRange(part.firstRow, part.rows)} were never sent to Marketo: the gateway instance holding the input stopped before submitting them`,
-    };
-    part.done = true;
-    delete part.waiting;
-    ranges.push(rowRange(part.firstRow, part.rows));
-  }
-  if (!job.splitDone) {
-    const next = job.parts.reduce((n, part) => Math.max(n, part.firstRow + part.rows), 1);
-    ranges.push(`${next} onwards (if the input had any)`);
-    job.splitDone = true;
-  }
-  if (ranges.length === 0) return;
-  job.error = {
-    code: 'OWNER_LOST',
-    message: `The gateway instance that received this import stopped before sending rows ${ranges.join(', ')} to Marketo; they were not imported: send them again`,
-  };
-}
-
-/** Waits `realMs`, or less when `signal` aborts. */
-function sleep(realMs: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, realMs);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-class Aborted extends Error {}
-
-interface Runner {
-  abort: AbortController;
-  done: Promise<void>;
-}
 
 export class ImportJobManager {
   private readonly client: MarketoApi;
@@ -254,20 +122,13 @@ export class ImportJobManager {
   private readonly maxAttempts: number;
   private readonly dataDir: string;
   private readonly deleteDataOnClose: boolean;
-  private readonly adoptIntervalMs: number | undefined;
   private readonly logger: Logger;
+  private readonly disk: DiskHealth | undefined;
   readonly upsertBulkThreshold: number;
-  private readonly injectedRegistry: JobRegistry<ImportJobRecord> | undefined;
-  private registry: JobRegistry<ImportJobRecord> | undefined;
+  private readonly engine: JobEngine<ImportJobRecord>;
   private readonly byBatch = new Map<number, string>();
-  /** Jobs this instance follows (holding their claim), by id. */
-  private readonly runners = new Map<string, Runner>();
-  private readonly locks = new Map<string, Promise<unknown>>();
   /** Submissions go out one at a time, first come first served, across every job. */
   private submitting: Promise<unknown> = Promise.resolve();
-  private adoptTimer: NodeJS.Timeout | undefined;
-  private started: Promise<void> | undefined;
-  private closed = false;
 
   constructor(options: ImportJobManagerOptions) {
     this.client = options.client;
@@ -282,46 +143,46 @@ export class ImportJobManager {
       options.dataDir ??
       join(tmpdir(), `marketo-gateway-imports-${process.pid}-${randomUUID().slice(0, 8)}`);
     this.deleteDataOnClose = options.deleteDataOnClose ?? options.dataDir === undefined;
-    this.adoptIntervalMs = options.adoptIntervalMs;
-    this.injectedRegistry = options.registry;
     this.upsertBulkThreshold = options.upsertBulkThreshold ?? 10_000;
     this.logger = (options.logger ?? silentLogger).child({ component: 'import-jobs' });
+    this.disk = options.diskHealth;
+    const injected = options.registry;
+    this.engine = new JobEngine<ImportJobRecord>({
+      kind: {
+        name: 'import',
+        keyOf: (job) => job.id,
+        isTerminal: (job) => isImportTerminal(job.status),
+        settle: (job) => {
+          job.status = overallState(job);
+        },
+        describe: (job) => ({ jobId: job.id }),
+      },
+      openRegistry: async () =>
+        injected ??
+        createMemoryJobRegistry<ImportJobRecord>({
+          file: join(this.dataDir, 'import-jobs.json'),
+          isActive: (job) => !isImportTerminal(job.status),
+          logger: this.logger,
+          onWrite: (error) => this.wrote(error),
+        }),
+      logger: this.logger,
+      retryMs: this.pollIntervalMs,
+      retentionMs: RETENTION_MS,
+      removeFiles: (job) => this.removeFiles(job),
+      adopt: (job) => this.adopt(job.id),
+      ...(options.adoptIntervalMs !== undefined && { adoptIntervalMs: options.adoptIntervalMs }),
+    });
   }
 
   /** Loads the registry and follows every unfinished job nobody else follows. Idempotent. */
-  start(): Promise<void> {
-    this.started ??= this.resume();
-    return this.started;
+  async start(): Promise<void> {
+    await this.engine.start();
   }
 
-  private async resume(): Promise<void> {
-    this.registry =
-      this.injectedRegistry ??
-      (await createMemoryJobRegistry<ImportJobRecord>({
-        file: join(this.dataDir, 'import-jobs.json'),
-        isActive: (job) => !isImportTerminal(job.status),
-      }));
-    const all = await this.registry.list();
-    for (const job of all) {
-      if (isImportTerminal(job.status) && Date.now() - Date.parse(job.updatedAt) > RETENTION_MS) {
-        await this.registry.delete(job.id);
-        await this.removeFiles(job);
-      }
-    }
-    const unfinished = all
-      .filter((job) => !isImportTerminal(job.status))
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-    for (const job of unfinished) this.adopt(job.id);
-    const every = this.adoptIntervalMs;
-    if (every !== undefined && !this.closed) {
-      this.adoptTimer = setInterval(() => void this.adoptOrphans().catch(() => {}), every);
-      this.adoptTimer.unref();
-    }
-  }
-
-  private async reg(): Promise<JobRegistry<ImportJobRecord>> {
-    await this.start();
-    return this.registry!;
+  /** A write under the data dir went well (undefined) or failed: readiness hears of it. */
+  private wrote(error: unknown): void {
+    if (error === undefined) this.disk?.succeeded(this.dataDir);
+    else this.disk?.failed(this.dataDir, error);
   }
 
   // ---------------------------------------------------------------- public API
@@ -336,15 +197,21 @@ export class ImportJobManager {
     options: { api?: MarketoApi } = {},
   ): Promise<ImportJobRecord> {
     const api = options.api ?? this.client;
-    const registry = await this.reg();
+    const registry = await this.engine.registry();
     const rows = await openRows(input.source, {
       format: input.format,
       argument: input.argument,
       check: input.checkHeader,
     });
-    const partsDir = join(this.dataDir, 'parts');
-    await mkdir(partsDir, { recursive: true });
-    const dir = await mkdtemp(join(partsDir, 'import-'));
+    let dir: string;
+    try {
+      const partsDir = join(this.dataDir, 'parts');
+      await mkdir(partsDir, { recursive: true });
+      dir = await mkdtemp(join(partsDir, 'import-'));
+    } catch (error) {
+      rows.close();
+      throw this.diskError(error);
+    }
     const parts = rows.parts({ dir, maxBytes: this.maxFileBytes });
     const request: ImportRequest = {
       format: input.format,
@@ -362,7 +229,7 @@ export class ImportJobManager {
     } catch (error) {
       await parts.return(undefined);
       await rm(dir, { recursive: true, force: true });
-      throw error;
+      throw this.diskError(error);
     }
     const now = new Date().toISOString();
     const id = first.last && firstStatus ? String(firstStatus.batchId) : randomUUID();
@@ -374,7 +241,7 @@ export class ImportJobManager {
       ...(input.listId !== undefined && { listId: input.listId }),
       ...(input.partitionName !== undefined && { partitionName: input.partitionName }),
       columns: [...rows.header],
-      parts: [this.newPart(first)],
+      parts: [newPart(first, relative(this.dataDir, first.file))],
       splitDone: first.last,
       failures: [],
       warnings: [],
@@ -386,20 +253,11 @@ export class ImportJobManager {
     if (firstStatus) this.track(job, 0, firstStatus);
     job.status = overallState(job);
     // The claim comes before the record: no other instance may adopt a job still being split.
-    const runner = this.newRunner(id);
-    const held =
-      runner !== undefined &&
-      (await registry
-        .claim(id, () => runner.abort.abort(new Aborted('claim lost')))
-        .catch(() => {
-          this.dropRunner(id, runner);
-          return false;
-        }));
+    const runner = await this.engine.claim(id);
     try {
       await registry.save(id, job);
     } catch (error) {
-      if (held) await registry.release(id);
-      if (runner) this.dropRunner(id, runner);
+      if (runner) await this.engine.drop(runner);
       await parts.return(undefined);
       this.logger.error('import job could not be recorded', {
         jobId: id,
@@ -409,13 +267,13 @@ export class ImportJobManager {
       throw error;
     }
     this.logger.info('import job created', { jobId: id, batchId: firstStatus?.batchId });
-    if (held && runner) {
-      this.launch(id, runner, (signal) =>
-        this.split(id, dir, first, firstStatus !== undefined, parts, request, signal),
+    if (runner) {
+      const submitted = firstStatus !== undefined;
+      this.engine.launch(runner, ({ signal }) =>
+        this.split(id, dir, first, submitted, parts, request, signal),
       );
     } else {
       // Someone else follows this id (a batch id another instance picked up at once).
-      if (runner) this.dropRunner(id, runner);
       await parts.return(undefined);
     }
     return job;
@@ -423,7 +281,7 @@ export class ImportJobManager {
 
   /** The job by the gateway's id or any of its Marketo batch ids. */
   async get(id: string): Promise<ImportJobRecord | undefined> {
-    const registry = await this.reg();
+    const registry = await this.engine.registry();
     const direct = await registry.get(id);
     if (direct || !/^\d+$/.test(id)) return direct;
     const batchId = Number(id);
@@ -452,23 +310,13 @@ export class ImportJobManager {
       throw error;
     }
     const now = new Date().toISOString();
-    const part: ImportPartRecord = {
-      index: 0,
-      firstRow: 1,
-      rows: 0,
-      bytes: 0,
-      processed: 0,
-      failed: 0,
-      warned: 0,
-      done: false,
-    };
     const job: ImportJobRecord = {
       id,
       status: 'QUEUED',
       format: 'CSV',
       lookupField: 'email',
       columns: [],
-      parts: [part],
+      parts: [newPart({ index: 0, firstRow: 1, rows: 0, bytes: 0 })],
       splitDone: true,
       failures: [],
       warnings: [],
@@ -478,12 +326,9 @@ export class ImportJobManager {
     };
     this.track(job, 0, status);
     job.status = overallState(job);
-    const registry = await this.reg();
-    await this.withLock(id, async () => {
-      if (!(await registry.get(id))) await registry.save(id, job);
-    });
+    const saved = await this.engine.saveNew(job);
     this.adopt(id);
-    return (await registry.get(id)) ?? job;
+    return saved;
   }
 
   /**
@@ -493,28 +338,12 @@ export class ImportJobManager {
   async watch(id: string, api?: MarketoApi): Promise<AsyncIterableIterator<ImportJobRecord>> {
     const job = await this.find(id, api);
     if (!job) throw new NotFoundError('Import job', id);
-    const registry = await this.reg();
-    const events = registry.subscribe(job.id);
-    // Listening starts before the current state is read: no change falls between the two.
-    const pending = events.next();
-    async function* stream(): AsyncGenerator<ImportJobRecord> {
-      try {
-        let last = (await registry.get(job!.id)) ?? job!;
-        yield last;
-        let next = pending;
-        while (!isImportTerminal(last.status)) {
-          const result = await next;
-          if (result.done) return;
-          next = events.next();
-          if (result.value.version <= last.version) continue;
-          last = result.value;
-          yield last;
-        }
-      } finally {
-        await events.return?.();
-      }
-    }
-    return stream();
+    return this.engine.watch(job.id, job);
+  }
+
+  /** Every job the registry holds (the fleet's with Redis); metrics count them by state. */
+  async list(): Promise<ImportJobRecord[]> {
+    return (await this.engine.registry()).list();
   }
 
   /**
@@ -522,74 +351,24 @@ export class ImportJobManager {
    * registry (with their part files) for another instance or the next start to take over.
    */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    clearInterval(this.adoptTimer);
-    for (const runner of this.runners.values()) runner.abort.abort(new Aborted('closing'));
-    await Promise.allSettled([...this.runners.values()].map((r) => r.done));
-    await this.started?.catch(() => {});
-    await this.registry?.close();
+    if (this.engine.isClosed) return;
+    await this.engine.close();
     if (this.deleteDataOnClose) await rm(this.dataDir, { recursive: true, force: true });
   }
 
-  // ---------------------------------------------------------------- followers (one per job)
-
-  private newRunner(id: string): Runner | undefined {
-    if (this.closed || this.runners.has(id)) return undefined;
-    const abort = new AbortController();
-    setMaxListeners(0, abort.signal);
-    const runner: Runner = { abort, done: Promise.resolve() };
-    this.runners.set(id, runner);
-    return runner;
-  }
-
-  private dropRunner(id: string, runner: Runner): void {
-    if (this.runners.get(id) === runner) this.runners.delete(id);
-  }
-
-  /** Runs `task` under the claim this instance holds for `id`, releasing it after. */
-  private launch(id: string, runner: Runner, task: (signal: AbortSignal) => Promise<void>): void {
-    const signal = runner.abort.signal;
-    runner.done = (async () => {
-      try {
-        await task(signal);
-      } catch (error) {
-        // The claim is released below: another pass (here or elsewhere) takes the job over.
-        if (!signal.aborted) this.logger.error('import runner crashed', { jobId: id, error });
-      } finally {
-        await this.registry!.release(id).catch(() => {});
-        this.dropRunner(id, runner);
-      }
-    })();
-  }
+  // ---------------------------------------------------------------- runners
 
   /** Follows an unfinished job created elsewhere (or before a restart) once its claim is held. */
   private adopt(id: string): void {
-    const runner = this.newRunner(id);
-    if (!runner) return;
-    runner.done = (async () => {
-      const registry = await this.reg();
-      const lost = () => runner.abort.abort(new Aborted('claim lost'));
-      if (!(await registry.claim(id, lost).catch(() => false))) {
-        this.dropRunner(id, runner);
-        return;
-      }
-      this.launch(id, runner, (signal) => this.takeOver(id, signal));
-      await runner.done;
-    })();
+    this.engine.follow(id, ({ signal }) => this.takeOver(id, signal));
   }
 
-  /** Takes over the unfinished jobs nobody follows (a shared registry whose owner died). */
-  private async adoptOrphans(): Promise<void> {
-    for (const job of await (await this.reg()).listActive()) {
-      if (this.closed) return;
-      if (!isImportTerminal(job.status) && !this.runners.has(job.id)) this.adopt(job.id);
-    }
-  }
-
-  /** An adopter's work: rows the owner never sent are marked lost, the rest followed to the end. */
+  /**
+   * An adopter's work: the rows the owner did not see through are accounted for (never sent, or
+   * outcome unknown when it died submitting them), the parts Marketo accepted followed to the end.
+   */
   private async takeOver(id: string, signal: AbortSignal): Promise<void> {
-    let job = await this.read(id, signal);
+    let job = await this.engine.read(id, signal);
     if (!job || isImportTerminal(job.status)) return;
     this.logger.info('import job adopted', {
       jobId: id,
@@ -599,8 +378,8 @@ export class ImportJobManager {
     for (const part of job.parts) {
       if (part.batchId !== undefined) this.byBatch.set(part.batchId, id);
     }
-    if (!job.splitDone || job.parts.some((p) => p.batchId === undefined && !p.done)) {
-      job = await this.update(id, markOwnerLost, signal);
+    if (hasOrphanRows(job)) {
+      job = await this.engine.update(id, markOwnerLost, signal);
       if (!job) return;
       this.logger.warn('import rows lost with their instance', { jobId: id, error: job.error });
     }
@@ -632,11 +411,16 @@ export class ImportJobManager {
         try {
           next = await parts.next();
         } catch (error) {
-          // The input broke off (e.g. an unclosed quote): the parts already sent stand.
-          await this.update(
+          // The input broke off (e.g. an unclosed quote) or a part file could not be written:
+          // the parts already sent stand, the rest is not sent.
+          const cause = this.diskError(error);
+          if (cause instanceof DiskWriteError) {
+            this.logger.error('import part could not be written', { jobId: id, error: cause });
+          }
+          await this.engine.update(
             id,
             (job) => {
-              job.error = errorOf(error, 'BAD_USER_INPUT');
+              job.error = errorOf(cause, 'BAD_USER_INPUT');
               job.splitDone = true;
             },
             signal,
@@ -646,10 +430,10 @@ export class ImportJobManager {
         if (next.done || signal.aborted) break;
         const part = next.value;
         last = part.last;
-        await this.update(
+        await this.engine.update(
           id,
           (job) => {
-            job.parts.push(this.newPart(part));
+            job.parts.push(newPart(part, relative(this.dataDir, part.file)));
             job.splitDone = part.last;
           },
           signal,
@@ -668,8 +452,11 @@ export class ImportJobManager {
 
   // ---------------------------------------------------------------- state
 
-  private newPart(part: SplitPart): ImportPartRecord {
-    return { ...newPart(part), file: relative(this.dataDir, part.file) };
+  /** A failure of the file system under the data dir as DISK_WRITE_FAILED (readiness told). */
+  private diskError(error: unknown): unknown {
+    const converted = asDiskError(this.dataDir, error);
+    if (converted instanceof DiskWriteError) this.disk?.failed(this.dataDir, converted);
+    return converted;
   }
 
   /**
@@ -677,7 +464,7 @@ export class ImportJobManager {
    * still remove the files: nobody takes over a finished job.
    */
   private async ended(id: string): Promise<boolean> {
-    const job = await (await this.reg()).get(id).catch(() => undefined);
+    const job = await this.engine.get(id).catch(() => undefined);
     return job !== undefined && isImportTerminal(job.status);
   }
 
@@ -685,73 +472,26 @@ export class ImportJobManager {
     if (job.dir) await rm(join(this.dataDir, job.dir), { recursive: true, force: true });
   }
 
-  private withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(key) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => {});
-    this.locks.set(key, tail);
-    void tail.then(() => {
-      if (this.locks.get(key) === tail) this.locks.delete(key);
-    });
-    return run;
-  }
-
-  /** A registry step, retried while the shared registry is away (until `signal` aborts). */
-  private async retrying<T>(signal: AbortSignal | undefined, step: () => Promise<T>): Promise<T> {
-    let warned = false;
-    for (;;) {
-      try {
-        return await step();
-      } catch (error) {
-        if (!(error instanceof RegistryUnavailableError) || !signal) throw error;
-        if (signal.aborted) throw new Aborted('aborted');
-        if (!warned) this.logger.warn('import runner waiting for the job registry');
-        warned = true;
-        await sleep(this.pollIntervalMs, signal);
-      }
-    }
-  }
-
-  private async read(id: string, signal: AbortSignal): Promise<ImportJobRecord | undefined> {
-    const registry = await this.reg();
-    return this.retrying(signal, () => registry.get(id));
-  }
-
-  /**
-   * Applies a change to the latest version, recomputes the state and saves (and so publishes)
-   * it. No-op on a finished job.
-   */
-  private update(
+  /** Changes one part of the job (the part exists: parts are only ever appended). */
+  private updatePart(
     id: string,
-    mutate: (job: ImportJobRecord) => void,
-    signal?: AbortSignal,
+    index: number,
+    mutate: (part: ImportPartRecord, job: ImportJobRecord) => void,
+    signal: AbortSignal,
   ): Promise<ImportJobRecord | undefined> {
-    return this.withLock(id, async () => {
-      const registry = await this.reg();
-      return this.retrying(signal, async () => {
-        const current = await registry.get(id);
-        if (!current || isImportTerminal(current.status)) return current;
-        const job = structuredClone(current);
-        mutate(job);
-        job.status = overallState(job);
-        job.version = current.version + 1;
-        job.updatedAt = new Date().toISOString();
-        await registry.save(id, job);
-        if (job.status !== current.status) {
-          this.logger.info('import job status', {
-            jobId: id,
-            from: current.status,
-            to: job.status,
-            ...(job.error && { error: job.error }),
-          });
-        }
-        return job;
-      });
-    });
+    return this.engine.update(
+      id,
+      (job) => {
+        const part = job.parts[index];
+        if (part) mutate(part, job);
+      },
+      signal,
+    );
   }
 
   private track(job: ImportJobRecord, index: number, status: ImportJobStatus): void {
-    applyStatus(job.parts[index]!, status);
+    const part = job.parts[index];
+    if (part) applyStatus(part, status);
     this.byBatch.set(status.batchId, job.id);
   }
 
@@ -760,14 +500,17 @@ export class ImportJobManager {
   /** Runs `task` after every submission queued before it (gateway-wide FIFO). */
   private queued<T>(task: () => Promise<T>): Promise<T> {
     const run = this.submitting.then(task, task);
-    this.submitting = run.catch(() => {});
+    this.submitting = run.then(
+      () => undefined,
+      () => undefined,
+    );
     return run;
   }
 
   /** One upload; undefined when Marketo's queue is full (the caller waits and retries). */
   private async submitOnce(
     api: MarketoApi,
-    part: SplitPart,
+    part: Pick<SplitPart, 'file'>,
     request: ImportRequest,
   ): Promise<ImportJobStatus | undefined> {
     try {
@@ -779,6 +522,23 @@ export class ImportJobManager {
     }
   }
 
+  /**
+   * Records the intent to upload a part, durably, before the upload: an adopter finding it (and
+   * no batchId) knows the outcome is unknown rather than "never sent".
+   */
+  private async intend(id: string, index: number, signal: AbortSignal): Promise<void> {
+    await this.updatePart(
+      id,
+      index,
+      (part) => {
+        part.submitting = true;
+      },
+      signal,
+    );
+    const registry = await this.engine.registry();
+    await registry.flush?.();
+  }
+
   /** Submits a part, waiting in the gateway's queue while Marketo's is full. */
   private async submit(
     id: string,
@@ -787,9 +547,19 @@ export class ImportJobManager {
     signal: AbortSignal,
   ): Promise<void> {
     const api = this.client.withContext({ signal });
+    const fail = (error: unknown, code: string) =>
+      this.updatePart(id, part.index, (p) => failPart(p, errorOf(error, code)), signal);
     let attempts = 0;
     await this.queued(async () => {
       while (!signal.aborted) {
+        try {
+          await this.intend(id, part.index, signal);
+        } catch (error) {
+          if (signal.aborted) return;
+          // Not sent: an intent that cannot be recorded would make a crash undecidable.
+          await fail(this.diskError(error), 'SUBMIT_FAILED');
+          return;
+        }
         let status: ImportJobStatus | undefined;
         try {
           status = await this.submitOnce(api, part, request);
@@ -797,29 +567,24 @@ export class ImportJobManager {
           if (signal.aborted) return;
           attempts++;
           if (!(error instanceof MarketoError && error.retryable) || attempts >= this.maxAttempts) {
-            await this.update(
-              id,
-              (job) => {
-                const p = job.parts[part.index]!;
-                p.error = errorOf(error, 'SUBMIT_FAILED');
-                p.done = true;
-              },
-              signal,
-            );
+            await fail(error, 'SUBMIT_FAILED');
             return;
           }
+          await this.updatePart(id, part.index, (p) => delete p.submitting, signal);
           await sleep(this.queueRetryMs, signal);
           continue;
         }
         if (status) {
           const accepted = status;
-          await this.update(id, (job) => this.track(job, part.index, accepted), signal);
+          await this.engine.update(id, (job) => this.track(job, part.index, accepted), signal);
           return;
         }
-        await this.update(
+        await this.updatePart(
           id,
-          (job) => {
-            job.parts[part.index]!.waiting =
+          part.index,
+          (p) => {
+            delete p.submitting;
+            p.waiting =
               "Marketo's import queue is full (1016 Too many imports); waiting in the gateway's queue";
           },
           signal,
@@ -835,7 +600,7 @@ export class ImportJobManager {
     let failures = 0;
     try {
       while (!signal.aborted) {
-        const part = (await this.read(id, signal))?.parts[index];
+        const part = (await this.engine.read(id, signal))?.parts[index];
         if (!part || part.done || part.batchId === undefined) return;
         if (marketoDone(part.marketoStatus)) break;
         await sleep(this.pollIntervalMs, signal);
@@ -848,20 +613,18 @@ export class ImportJobManager {
           if (signal.aborted) return;
           failures++;
           if (!(error instanceof MarketoError && error.retryable) || failures >= this.maxAttempts) {
-            await this.update(
+            const batchId = part.batchId;
+            await this.updatePart(
               id,
-              (job) => {
-                const p = job.parts[index]!;
-                p.error = errorOf(error, 'POLL_FAILED', part.batchId);
-                p.done = true;
-              },
+              index,
+              (p) => failPart(p, errorOf(error, 'POLL_FAILED', batchId)),
               signal,
             );
             return;
           }
           continue;
         }
-        await this.update(id, (job) => applyStatus(job.parts[index]!, status), signal);
+        await this.updatePart(id, index, (p) => applyStatus(p, status), signal);
       }
       if (signal.aborted) return;
       await this.readIssues(id, index, api, signal);
@@ -876,10 +639,10 @@ export class ImportJobManager {
     api: MarketoApi,
     signal: AbortSignal,
   ): Promise<void> {
-    const job = await this.read(id, signal);
-    if (!job) return;
-    const part = job.parts[index]!;
-    const batchId = part.batchId!;
+    const job = await this.engine.read(id, signal);
+    const part = job?.parts[index];
+    const batchId = part?.batchId;
+    if (!job || !part || batchId === undefined) return;
     const found: Array<{ kind: ImportIssueKind; issue: RawIssue }> = [];
     let header = job.columns;
     let error: ImportJobError | undefined;
@@ -896,6 +659,11 @@ export class ImportJobManager {
         for (const issue of parsed.issues) found.push({ kind, issue });
       } catch (e) {
         error = errorOf(e, 'ISSUES_UNREADABLE', batchId);
+        this.logger.warn('import failures or warnings unreadable', {
+          jobId: id,
+          batchId,
+          error: e,
+        });
       }
     };
     await read('FAILURE', part.failed);
@@ -919,10 +687,10 @@ export class ImportJobManager {
       issues: found,
     });
     if (signal.aborted) return;
-    await this.update(
+    await this.updatePart(
       id,
-      (j) => {
-        const p = j.parts[index]!;
+      index,
+      (p, j) => {
         p.done = true;
         if (error) p.error = error;
         if (j.columns.length === 0) j.columns = [...header];
@@ -938,24 +706,6 @@ export class ImportJobManager {
     );
     if (file) await rm(file, { force: true });
   }
-
-  /** Every job the registry holds (the fleet's with Redis); metrics count them by state. */
-  async list(): Promise<ImportJobRecord[]> {
-    return (await this.reg()).list();
-  }
-}
-
-function newPart(part: SplitPart): ImportPartRecord {
-  return {
-    index: part.index,
-    firstRow: part.firstRow,
-    rows: part.rows,
-    bytes: part.bytes,
-    processed: 0,
-    failed: 0,
-    warned: 0,
-    done: false,
-  };
 }
 
 /**

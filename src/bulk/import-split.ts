@@ -5,6 +5,7 @@
  * Each part remembers its first original row number so failures can be mapped back.
  */
 import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -29,6 +30,8 @@ export interface RowSource {
   header: readonly string[];
   /** Writes the parts; yields each one once its file is complete. */
   parts(options: { dir: string; maxBytes: number }): AsyncGenerator<SplitPart>;
+  /** Stops reading the input (when `parts` will not be iterated). */
+  close(): void;
 }
 
 /** `null` for a cell with no value: what Marketo's import treats as "leave as is". */
@@ -36,13 +39,19 @@ export function rowText(cells: readonly string[], format: DelimitedFormat): stri
   return stringify([cells as string[]], { delimiter: DELIMITERS[format], record_delimiter: '\n' });
 }
 
+/**
+ * A write that fails (disk full, directory gone) rejects here at once: a stream that errored
+ * emits neither 'drain' nor 'finish', and waiting for them would hang the import.
+ */
 async function write(out: WriteStream, text: string): Promise<void> {
+  if (out.errored) throw out.errored;
   if (!out.write(text)) await once(out, 'drain');
 }
 
 async function finish(out: WriteStream): Promise<void> {
+  if (out.errored) throw out.errored;
   out.end();
-  await once(out, 'finish');
+  await finished(out);
 }
 
 function inputError(argument: string, error: unknown): InputError {
@@ -102,6 +111,8 @@ export async function openRows(
     const open = () => {
       const file = join(dir, `part-${index}.${format.toLowerCase()}`);
       const out = createWriteStream(file);
+      // Its failure is thrown by the next `write` or `finish` (out.errored), not emitted unheard.
+      out.on('error', () => undefined);
       part = {
         index: index++,
         file,
@@ -160,5 +171,5 @@ export async function openRows(
     }
   }
 
-  return { header, parts };
+  return { header, parts, close: () => parser.destroy() };
 }

@@ -7,10 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createPubSub, type PubSub, type PubSubEventTarget } from 'graphql-yoga';
 import { GatewayError } from '../errors.js';
+import { type Logger, silentLogger } from '../logger.js';
 import type { ExportJobRecord } from './types.js';
 
 /** What every job record has: a version raised by each saved change. */
@@ -57,7 +58,13 @@ export interface JobRegistry<T extends VersionedRecord = ExportJobRecord> {
   addQuota(day: string, bytes: number): Promise<number>;
   /** Raises the day's count to at least `bytes` (never lowers it); resolves with the new count. */
   raiseQuota(day: string, bytes: number): Promise<number>;
-  /** Writes anything pending and stops. */
+  /**
+   * Resolves once every change saved so far is on durable storage (rejects when it cannot be
+   * written). Optional: a registry whose `save` is durable when it resolves (Redis) has none.
+   * Used to record an intent ("submitting part 3") before acting on it.
+   */
+  flush?(): Promise<void>;
+  /** Writes anything pending and stops (a write that fails is logged, not thrown). */
   close(): Promise<void>;
 }
 
@@ -92,6 +99,10 @@ export interface MemoryJobRegistryOptions<T> {
   pubSub?: PubSub<Topics>;
   /** Unfinished jobs (listed by `listActive`); every job by default. */
   isActive?: (job: T) => boolean;
+  /** Where a failed write of `file` is logged (once per failure episode) without `onWrite`. */
+  logger?: Logger;
+  /** Told about every failed and every successful write of `file` (readiness). */
+  onWrite?: (error: unknown | undefined) => void;
 }
 
 /** One process: a Map, yoga's pub/sub and an optional JSON file written atomically. */
@@ -117,12 +128,39 @@ export async function createMemoryJobRegistry<T extends VersionedRecord = Export
   }
 
   let timer: NodeJS.Timeout | undefined;
+  /** The last write; never rejects, so a failed write never stops the later ones. */
   let writing: Promise<void> = Promise.resolve();
+  /** The last write's outcome, for `flush`. */
+  let lastWrite: Promise<void> = Promise.resolve();
   let dirty = false;
+  let failing = false;
+  const logger = options.logger ?? silentLogger;
+  const write = async (path: string, text: string): Promise<void> => {
+    const tmp = `${path}.${process.pid}.${randomUUID()}.tmp`;
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(tmp, text);
+      await rename(tmp, path);
+    } catch (error) {
+      // Tried again with the next change (or at close): the latest snapshot is what counts.
+      dirty = true;
+      await rm(tmp, { force: true }).catch(() => undefined);
+      // Logged here once per failure episode, unless `onWrite` reports it (readiness logs it).
+      if (!failing && !options.onWrite) {
+        logger.error('job registry could not be saved', { file: path, error });
+      }
+      failing = true;
+      options.onWrite?.(error);
+      throw error;
+    }
+    if (failing && !options.onWrite) logger.info('job registry saved again', { file: path });
+    failing = false;
+    options.onWrite?.(undefined);
+  };
   const persistNow = (): Promise<void> => {
     clearTimeout(timer);
     timer = undefined;
-    if (!file || !dirty) return writing;
+    if (!file || !dirty) return lastWrite;
     dirty = false;
     const snapshot: Snapshot<T> = {
       version: 1,
@@ -130,19 +168,16 @@ export async function createMemoryJobRegistry<T extends VersionedRecord = Export
       ...(quotas.size > 0 && { quotas: Object.fromEntries(quotas) }),
     };
     const text = JSON.stringify(snapshot);
-    writing = writing.then(async () => {
-      await mkdir(dirname(file), { recursive: true });
-      const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-      await writeFile(tmp, text);
-      await rename(tmp, file);
-    });
-    return writing;
+    lastWrite = writing.then(() => write(file, text));
+    writing = lastWrite.catch(() => undefined);
+    return lastWrite;
   };
   const schedule = () => {
     dirty = true;
     if (!file || timer) return;
     timer = setTimeout(() => {
-      persistNow().catch(() => {});
+      // A failure was logged (once per episode) by `write`.
+      persistNow().catch(() => undefined);
     }, options.persistDelayMs ?? 50);
     timer.unref();
   };
@@ -179,8 +214,10 @@ export async function createMemoryJobRegistry<T extends VersionedRecord = Export
     getQuota: async (day) => quotas.get(day) ?? 0,
     addQuota: async (day, bytes) => setQuota(day, (quotas.get(day) ?? 0) + bytes),
     raiseQuota: async (day, bytes) => setQuota(day, Math.max(quotas.get(day) ?? 0, bytes)),
+    flush: () => persistNow(),
     close: async () => {
-      await persistNow();
+      // A write that fails here was logged; the jobs' last state is lost only if it keeps failing.
+      await persistNow().catch(() => undefined);
     },
   };
 }
