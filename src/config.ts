@@ -41,6 +41,11 @@ export interface RedisSettings {
   /** May carry a password: only `redactUrl(url)` is ever logged. */
   url: string;
   namespace?: string;
+  /**
+   * GATEWAY_FLEET_SIZE: the instances sharing the Marketo budget, pinned. With Redis away each
+   * takes 1/this of the limits; unset, the count the instances' heartbeats last showed.
+   */
+  fleetSize?: number;
 }
 
 function scaleVar(env: Env, name: string): number {
@@ -105,7 +110,8 @@ function redisVar(env: Env): { redis?: RedisSettings } {
   if (namespace && !/^[A-Za-z0-9_.:-]{1,64}$/.test(namespace)) {
     throw new ConfigError('REDIS_NAMESPACE', 'use 1-64 letters, digits, "_", ".", ":" or "-"');
   }
-  return { redis: { url, ...(namespace && { namespace }) } };
+  const fleetSize = env.GATEWAY_FLEET_SIZE?.trim() ? intVar(env, 'GATEWAY_FLEET_SIZE', 1, 1) : 0;
+  return { redis: { url, ...(namespace && { namespace }), ...(fleetSize > 0 && { fleetSize }) } };
 }
 
 /** The password in a Redis URL (for the logger's redaction list). */
@@ -164,7 +170,11 @@ export function describeConfig(config: Config): Record<string, unknown> {
     fieldCacheTtlMs: config.fieldCacheTtlMs,
     ...(config.security && { security: describeSecurity(config.security) }),
     ...(config.redis && {
-      redis: { url: redactUrl(config.redis.url), namespace: config.redis.namespace ?? 'default' },
+      redis: {
+        url: redactUrl(config.redis.url),
+        namespace: config.redis.namespace ?? 'default',
+        fleetSize: config.redis.fleetSize ?? 'from heartbeats',
+      },
     }),
   };
 }

@@ -1,33 +1,46 @@
 /** Process entry: read the environment, build the gateway, listen, stop cleanly on signals. */
 import { describeConfig, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { ConfigError } from './marketo/errors.js';
-import { createGateway } from './server.js';
+import { guardProcess } from './process-guards.js';
+import { createGateway, type Gateway } from './server.js';
 
 const bootLogger = createLogger();
+let logger: Logger = bootLogger;
+let gateway: Gateway | undefined;
+let graceMs = 0;
+
+let stopping = false;
+const stop = (reason: string, code: number) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info('stopping', { signal: reason });
+  if (!gateway) process.exit(code);
+  // A stop that hangs must not keep the process alive past the grace period.
+  setTimeout(() => process.exit(code || 1), graceMs + 5_000).unref();
+  gateway.stop({ graceMs }).then(
+    () => process.exit(code),
+    (error: unknown) => {
+      logger.error('shutdown failed', { error });
+      process.exit(1);
+    },
+  );
+};
+
+// From the first line on: a library's dangling rejection (e.g. a Redis command while Redis is
+// away) is logged and survived; an uncaught exception is logged and stops the process.
+guardProcess({ logger: () => logger, fatal: (code) => stop('uncaughtException', code) });
 
 try {
   const config = loadConfig();
+  graceMs = config.shutdownGraceMs ?? 0;
   bootLogger.info('starting marketo-graphql-gateway', { config: describeConfig(config) });
-  const gateway = await createGateway(config);
+  gateway = await createGateway(config);
+  logger = gateway.logger;
   const url = await gateway.start();
   bootLogger.info(`GraphiQL: ${url}/graphql`);
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    bootLogger.info('stopping', { signal });
-    gateway.stop({ graceMs: config.shutdownGraceMs ?? 0 }).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        bootLogger.error('shutdown failed', { error });
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT', 0));
+  process.once('SIGTERM', () => stop('SIGTERM', 0));
 } catch (error) {
   if (error instanceof ConfigError) {
     bootLogger.error(`configuration error: ${error.message}`, { variable: error.variable });

@@ -43,6 +43,8 @@ export interface Gateway {
   readonly importJobs: ImportJobManager;
   /** Its Prometheus registry (served at `/metrics`). */
   readonly metrics: GatewayMetrics;
+  /** Its logger (secrets it knows are scrubbed from every line). */
+  readonly logger: Logger;
   /** `http://host:port` once started. */
   readonly url: string;
   /** Starts listening (port 0: any free port); resolves with the URL. */
@@ -290,6 +292,7 @@ export async function createGateway(
   let url = '';
 
   return {
+    logger,
     yoga,
     marketo,
     instance,

@@ -1,7 +1,7 @@
 /**
- * ioredis connections for one gateway instance (REDIS_URL): a command client for scripts and keys,
- * and — created on first use — a publish and a subscribe client (a connection in subscribe mode
- * cannot publish; @graphql-yoga/redis-event-target needs both). Every key the gateway writes starts
+ * ioredis connections for one gateway instance (REDIS_URL): a command client for scripts, keys and
+ * PUBLISH, and — created on first use — a subscribe client (a connection in subscribe mode can do
+ * nothing else) and a publish client. Every key the gateway writes starts
  * with one prefix, `mgg:{<namespace>}:`, so tests and several deployments can share one Redis; the
  * braces make it a Redis Cluster hash tag, keeping every key of a deployment in one slot so the Lua
  * scripts stay legal on a cluster too.
@@ -33,7 +33,11 @@ export interface RedisConnections {
   readonly command: Redis;
   /** For PUBLISH (created on first use). */
   publisher(): Redis;
-  /** For SUBSCRIBE (created on first use; reconnects resubscribe by themselves). */
+  /**
+   * For SUBSCRIBE (created on first use). Reconnects do not resubscribe by themselves: ioredis
+   * would, without handling its promise (an unhandled rejection when Redis drops again at once),
+   * so each user subscribes again on `ready`.
+   */
   subscriber(): Redis;
   /** Readiness probe: PING answered within `timeoutMs` (default: the command timeout). */
   ping(timeoutMs?: number): Promise<boolean>;
@@ -109,7 +113,7 @@ export function createRedisConnections(options: RedisConnectionOptions): RedisCo
       return publisher;
     },
     subscriber: () => {
-      subscriber ??= open('subscribe', {});
+      subscriber ??= open('subscribe', { autoResubscribe: false });
       return subscriber;
     },
     async ping(timeoutMs = commandTimeout) {

@@ -13,8 +13,6 @@
  * `RegistryUnavailableError` (transient).
  */
 import { randomBytes } from 'node:crypto';
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import { createPubSub } from 'graphql-yoga';
 import {
   type JobRegistry,
   QUOTA_DAYS_KEPT,
@@ -24,6 +22,7 @@ import {
 import type { ExportJobRecord } from '../bulk/types.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { RedisConnections } from './connections.js';
+import { createOutageLog } from './outage.js';
 
 export interface RedisJobRegistryOptions<T> {
   /** Key prefix of the registry, e.g. `<connections.prefix>exports:<marketo host>:`. */
@@ -37,20 +36,53 @@ export interface RedisJobRegistryOptions<T> {
   logger?: Logger;
 }
 
+/** A lease value no instance owns: set when a record is restored, taken over by its owner. */
+const RESTORED = 'restored';
+
+/** Ends a stream (the registry closed). */
+const END: unique symbol = Symbol('end');
+
 /**
  * KEYS: lease, jobs, active. ARGV: owner, ttl, job key, last saved record ('' if none), '1' if
  * that record is unfinished. Extends the lease while this instance holds it; takes it back when
- * nobody does, restoring a record Redis lost. 1: held, 0: another instance holds it.
+ * nobody does (or only a restore placeholder does), restoring a record Redis lost. 1: held, 0:
+ * another instance holds it.
  */
 const RENEW = `local holder = redis.call('GET', KEYS[1])
 if holder == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return 1
 end
-if holder then return 0 end
+if holder and holder ~= '${RESTORED}' then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 if ARGV[4] ~= '' and redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[4]) == 1 and ARGV[5] == '1' then
   redis.call('SADD', KEYS[3], ARGV[3])
+end
+return 1`;
+
+/**
+ * KEYS: jobs, active, marker, lease. ARGV: job key, record, its version, '1' if unfinished, '1' to
+ * restore even where the marker says Redis kept its keys, lease ttl. Puts back a record Redis lost
+ * (or holds an older version of). A record missing while the marker exists was deleted on purpose
+ * (-1). An unfinished job restored gets a placeholder lease for one lease time, so that no
+ * adoption pass takes it before its owner (if alive) renews. 1: written, 0: Redis had as new.
+ */
+const RESTORE = `local current = redis.call('HGET', KEYS[1], ARGV[1])
+if current then
+  local ok, job = pcall(cjson.decode, current)
+  if ok and type(job) == 'table' and (tonumber(job.version) or 0) >= tonumber(ARGV[3]) then
+    return 0
+  end
+elseif ARGV[5] ~= '1' and redis.call('EXISTS', KEYS[3]) == 1 then
+  return -1
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SET', KEYS[3], '1')
+if ARGV[4] == '1' then
+  redis.call('SADD', KEYS[2], ARGV[1])
+  redis.call('SET', KEYS[4], '${RESTORED}', 'PX', ARGV[6], 'NX')
+else
+  redis.call('SREM', KEYS[2], ARGV[1])
 end
 return 1`;
 
@@ -72,8 +104,25 @@ return used`;
 /** Quota counters outlive their day by a little (real ms; a day of Marketo time is at most this). */
 const QUOTA_TTL_MS = (QUOTA_DAYS_KEPT + 1) * 86_400_000;
 
-/** Records travel as any versioned record; `subscribe` gives them back as the registry's type. */
-type Topics = Record<string, [key: string, job: VersionedRecord]>;
+/** Records this instance remembers (to restore a Redis that lost them), most recent last. */
+const KNOWN_MAX = 10_000;
+
+interface Known<T> {
+  text: string;
+  job: T;
+  active: boolean;
+}
+
+/** One subscription stream: a queue its consumer pulls, filled by the key's hub. */
+interface Stream<T> {
+  push(job: T | typeof END): void;
+}
+
+/** This process's watchers of one key, and the newest version handed to them. */
+interface Hub<T> {
+  streams: Set<Stream<T>>;
+  version: number;
+}
 
 export function createRedisJobRegistry<T extends VersionedRecord = ExportJobRecord>(
   connections: RedisConnections,
@@ -84,36 +133,191 @@ export function createRedisJobRegistry<T extends VersionedRecord = ExportJobReco
   const logger = options.logger ?? silentLogger;
   const isActive = options.isActive ?? (() => true);
   const kind = options.kind ?? 'export';
+  const outage = createOutageLog(logger, `${kind} registry`);
   const owner = randomBytes(8).toString('hex');
   const keys = {
     jobs: `${options.prefix}jobs`,
     active: `${options.prefix}active`,
+    /** Written with every record: its absence means Redis lost its keys (restarted empty). */
+    marker: `${options.prefix}kept`,
     quota: (day: string) => `${options.prefix}quota:${day}`,
     lease: (key: string) => `${options.prefix}lease:${key}`,
   };
-  // Channel per job: `<prefix>changed:<key>` (yoga joins topic and id with ':').
-  const topic = `${options.prefix}changed`;
-  const subscriber = connections.subscriber();
-  const pubSub = createPubSub<Topics>({
-    eventTarget: createRedisEventTarget({
-      publishClient: connections.publisher(),
-      subscribeClient: subscriber,
-    }),
-  });
-  /**
-   * The event target subscribes without waiting for Redis to confirm. A watcher subscribes, then
-   * reads the current version: `get` first waits for the confirmation, so a change saved in
-   * between is either read or heard, never lost.
-   */
-  const confirming = new Map<string, Promise<unknown>>();
+  const channelPrefix = `${options.prefix}changed:`;
+  const pattern = `${channelPrefix}*`;
+
   /** Held claims: what to tell their runner when one is lost, and the last version saved here. */
   const held = new Map<string, { onLost: () => void; saved?: string; active?: boolean }>();
+  const known = new Map<string, Known<T>>();
+  const hubs = new Map<string, Hub<T>>();
+  let closed = false;
+
+  const parse = (text: string | null | undefined): T | undefined =>
+    text ? (JSON.parse(text) as T) : undefined;
+  /** A fresh copy of a remembered record (callers may change what they are given). */
+  const copy = (entry: Known<T>): T => JSON.parse(entry.text) as T;
+  const remember = (key: string, text: string, job: T) => {
+    const mine = known.get(key);
+    if (mine && mine.job.version > job.version) return;
+    known.delete(key);
+    known.set(key, { text, job, active: isActive(job) });
+    if (known.size > KNOWN_MAX) known.delete(known.keys().next().value!);
+  };
+
+  /** Runs a Redis step; its failure (logged once per outage) as a registry error. */
+  const guarded = async <R>(operation: string, step: () => Promise<R>): Promise<R> => {
+    try {
+      const value = await step();
+      outage.recovered();
+      return value;
+    } catch (error) {
+      outage.failed(operation, error);
+      throw new RegistryUnavailableError(error);
+    }
+  };
+  /** A step whose failure only needs logging (the next pass or renewal tries again). */
+  const attempt = <R>(operation: string, step: () => Promise<R>): Promise<R | undefined> =>
+    guarded(operation, step).catch(() => undefined);
+
+  // ---- change events --------------------------------------------------------------------------
+
+  /** Hands `job` to this process's watchers of `key` when it is newer than what they were given. */
+  const deliver = (key: string, job: T) => {
+    const hub = hubs.get(key);
+    if (!hub || job.version <= hub.version) return;
+    hub.version = job.version;
+    for (const stream of hub.streams) stream.push(job);
+  };
+
+  // One pattern subscription per registry, made again by us after every reconnect (ioredis's own
+  // resubscription is off: its promise is never handled, see connections.ts).
+  const subscriber = connections.subscriber();
+  let listening: Promise<void> = Promise.resolve();
+  const listen = () => {
+    listening = subscriber.psubscribe(pattern).then(
+      () => outage.recovered(),
+      (error: unknown) => outage.failed('psubscribe', error),
+    );
+    return listening;
+  };
+  const onMessage = (from: string, channel: string, message: string) => {
+    if (from !== pattern) return;
+    const key = channel.slice(channelPrefix.length);
+    if (!hubs.has(key)) return;
+    const job = parse(message);
+    if (job) deliver(key, job);
+  };
+  subscriber.on('pmessage', onMessage);
+
+  /**
+   * After a reconnect, every watched job is read again and its current version handed out if it
+   * is newer than the last one: a change published while a connection was down is not missed.
+   */
+  let resyncTimer: NodeJS.Timeout | undefined;
+  const resync = async (): Promise<void> => {
+    clearTimeout(resyncTimer);
+    let failed = false;
+    for (const key of [...hubs.keys()]) {
+      try {
+        const job = await read(key);
+        if (job) deliver(key, job);
+      } catch {
+        failed = true;
+      }
+    }
+    if (failed && !closed) {
+      resyncTimer = setTimeout(() => void resync(), Math.max(50, leaseMs / 10));
+      resyncTimer.unref();
+    }
+  };
+  const onSubscriberReady = () => void listen().then(resync);
+  subscriber.on('ready', onSubscriberReady);
+  if (subscriber.status === 'ready') void listen();
+
+  /**
+   * A Redis that restarted (empty, or from an older dump) gets back every record this instance
+   * knows, newer versions only, each re-published; held leases are taken back first.
+   */
+  let runId: string | undefined;
+  const onCommandReady = () => {
+    void (async () => {
+      const info = await attempt('info', () => redis.info('server'));
+      const id = info && /run_id:(\w+)/.exec(info)?.[1];
+      const restarted = runId !== undefined && id !== undefined && id !== runId;
+      if (id) runId = id;
+      if (restarted) {
+        logger.info(`redis restarted: restoring the ${kind} jobs this instance knows`, {
+          jobs: known.size,
+        });
+        await renewAll();
+        for (const [key, entry] of [...known]) await restore(key, entry, true).catch(() => {});
+      }
+      await resync();
+    })();
+  };
+  redis.on('ready', onCommandReady);
+  if (redis.status === 'ready') onCommandReady();
+
+  // ---- records --------------------------------------------------------------------------------
+
+  const restore = async (key: string, entry: Known<T>, force: boolean): Promise<number> => {
+    const written = Number(
+      await guarded('restore', () =>
+        redis.eval(
+          RESTORE,
+          4,
+          keys.jobs,
+          keys.active,
+          keys.marker,
+          keys.lease(key),
+          key,
+          entry.text,
+          String(entry.job.version),
+          entry.active ? '1' : '0',
+          force ? '1' : '0',
+          String(leaseMs),
+        ),
+      ),
+    );
+    if (written === 1) {
+      logger.info(`${kind} job restored to redis`, { key, version: entry.job.version });
+      await attempt('publish', () => redis.publish(`${channelPrefix}${key}`, entry.text));
+    }
+    return written;
+  };
+
+  /**
+   * The newest version of `key` among Redis and what this instance knows. Redis lost it (or holds
+   * an older one): written back. Redis away: what this instance knows, if anything.
+   */
+  const read = async (key: string): Promise<T | undefined> => {
+    let text: string | null;
+    try {
+      text = await guarded('get', () => redis.hget(keys.jobs, key));
+    } catch (error) {
+      // Redis away (not merely slow): what this instance knows beats no answer.
+      const mine = known.get(key);
+      if (mine && redis.status !== 'ready') return copy(mine);
+      throw error;
+    }
+    const mine = known.get(key);
+    const job = parse(text);
+    if (job && text && (!mine || job.version >= mine.job.version)) {
+      remember(key, text, job);
+      return job;
+    }
+    if (!mine) return undefined;
+    if ((await restore(key, mine, false)) === -1) {
+      known.delete(key); // deleted on purpose (retention) by another instance
+      return undefined;
+    }
+    return copy(mine);
+  };
 
   const renewAll = async (): Promise<void> => {
     for (const [key, claim] of held) {
-      let renewed: unknown;
-      try {
-        renewed = await redis.eval(
+      const renewed = await attempt('renew lease', () =>
+        redis.eval(
           RENEW,
           3,
           keys.lease(key),
@@ -124,12 +328,10 @@ export function createRedisJobRegistry<T extends VersionedRecord = ExportJobReco
           key,
           claim.saved ?? '',
           claim.active === false ? '0' : '1',
-        );
-      } catch {
-        // Redis away: nobody can take the job meanwhile; the next renewal tells.
-        continue;
-      }
-      if (renewed === 1 || held.get(key) !== claim) continue;
+        ),
+      );
+      // Redis away (undefined): nobody can take the job meanwhile; the next renewal tells.
+      if (renewed === undefined || renewed === 1 || held.get(key) !== claim) continue;
       // Another instance polls it now: this one must stop.
       held.delete(key);
       logger.warn(`${kind} poller lease lost`, { key });
@@ -139,31 +341,17 @@ export function createRedisJobRegistry<T extends VersionedRecord = ExportJobReco
   const timer = setInterval(() => void renewAll(), Math.max(10, leaseMs / 3));
   timer.unref();
 
-  const parse = (text: string | null | undefined): T | undefined =>
-    text ? (JSON.parse(text) as T) : undefined;
-  /** Runs a Redis step; its failure (never its arguments, which may be large) as a registry error. */
-  const guarded = async <T>(step: () => Promise<T>): Promise<T> => {
-    try {
-      return await step();
-    } catch (error) {
-      throw new RegistryUnavailableError(error);
-    }
-  };
-
   return {
     get: async (key) => {
-      const confirmed = confirming.get(key);
-      if (confirmed) {
-        await confirmed;
-        if (confirming.get(key) === confirmed) confirming.delete(key);
-      }
-      return parse(await guarded(() => redis.hget(keys.jobs, key)));
+      await listening;
+      return read(key);
     },
-    list: async () => (await guarded(() => redis.hvals(keys.jobs))).map((text) => parse(text)!),
+    list: async () =>
+      (await guarded('list', () => redis.hvals(keys.jobs))).map((text) => parse(text)!),
     listActive: async () => {
-      const active = await guarded(() => redis.smembers(keys.active));
+      const active = await guarded('list active', () => redis.smembers(keys.active));
       if (active.length === 0) return [];
-      const texts = await guarded(() => redis.hmget(keys.jobs, ...active));
+      const texts = await guarded('list active', () => redis.hmget(keys.jobs, ...active));
       const jobs: T[] = [];
       const stale: string[] = [];
       texts.forEach((text, i) => {
@@ -172,46 +360,50 @@ export function createRedisJobRegistry<T extends VersionedRecord = ExportJobReco
         else if (!job) stale.push(active[i]!);
       });
       // A key whose record is gone (deleted, or lost in a Redis restart) leaves the index.
-      if (stale.length > 0) await redis.srem(keys.active, ...stale).catch(() => {});
+      if (stale.length > 0) await attempt('list active', () => redis.srem(keys.active, ...stale));
       return jobs;
     },
     save: async (key, job) => {
       const text = JSON.stringify(job);
       const active = isActive(job);
-      const multi = redis.multi().hset(keys.jobs, key, text);
+      const multi = redis.multi().hset(keys.jobs, key, text).set(keys.marker, '1');
       if (active) multi.sadd(keys.active, key);
       else multi.srem(keys.active, key);
-      await guarded(() => multi.exec());
+      await guarded('save', () => multi.exec());
+      remember(key, text, job);
       const claim = held.get(key);
       if (claim) {
         claim.saved = text;
         claim.active = active;
       }
-      pubSub.publish(topic, key, job);
+      // Watchers here hear it at once; other instances through Redis (a lost publish is made up
+      // for by their resync after the reconnect).
+      deliver(key, job);
+      await attempt('publish', () => redis.publish(`${channelPrefix}${key}`, text));
     },
     delete: async (key) => {
-      await guarded(() => redis.multi().hdel(keys.jobs, key).srem(keys.active, key).exec());
-    },
-    subscribe: (key) => {
-      confirming.set(
-        key,
-        subscriber.subscribe(`${topic}:${key}`).catch(() => {}),
+      await guarded('delete', () =>
+        redis.multi().hdel(keys.jobs, key).srem(keys.active, key).exec(),
       );
-      return pubSub.subscribe(topic, key) as AsyncIterableIterator<T>;
+      known.delete(key);
     },
+    subscribe: (key) => subscribeTo(key),
     claim: async (key, onLost) => {
-      const taken = await guarded(() => redis.set(keys.lease(key), owner, 'PX', leaseMs, 'NX'));
+      const taken = await guarded('claim', () =>
+        redis.set(keys.lease(key), owner, 'PX', leaseMs, 'NX'),
+      );
       if (taken !== 'OK') return false;
       held.set(key, { onLost: onLost ?? (() => {}) });
       return true;
     },
     release: async (key) => {
       if (!held.delete(key)) return;
-      await redis.eval(RELEASE, 1, keys.lease(key), owner).catch(() => {});
+      await attempt('release lease', () => redis.eval(RELEASE, 1, keys.lease(key), owner));
     },
-    getQuota: async (day) => Number((await guarded(() => redis.get(keys.quota(day)))) ?? 0),
+    getQuota: async (day) =>
+      Number((await guarded('quota', () => redis.get(keys.quota(day)))) ?? 0),
     addQuota: async (day, bytes) => {
-      const results = await guarded(() =>
+      const results = await guarded('quota', () =>
         redis.multi().incrby(keys.quota(day), bytes).pexpire(keys.quota(day), QUOTA_TTL_MS).exec(),
       );
       const [error, used] = results?.[0] ?? [new Error('transaction discarded')];
@@ -220,15 +412,71 @@ export function createRedisJobRegistry<T extends VersionedRecord = ExportJobReco
     },
     raiseQuota: async (day, bytes) =>
       Number(
-        await guarded(() => redis.eval(RAISE, 1, keys.quota(day), String(bytes), QUOTA_TTL_MS)),
+        await guarded('quota', () =>
+          redis.eval(RAISE, 1, keys.quota(day), String(bytes), QUOTA_TTL_MS),
+        ),
       ),
     close: async () => {
+      closed = true;
       clearInterval(timer);
+      clearTimeout(resyncTimer);
+      subscriber.off('pmessage', onMessage);
+      subscriber.off('ready', onSubscriberReady);
+      redis.off('ready', onCommandReady);
+      for (const hub of hubs.values()) for (const stream of [...hub.streams]) stream.push(END);
       const keysHeld = [...held.keys()];
       held.clear();
       await Promise.all(
-        keysHeld.map((key) => redis.eval(RELEASE, 1, keys.lease(key), owner).catch(() => {})),
+        keysHeld.map((key) =>
+          attempt('release lease', () => redis.eval(RELEASE, 1, keys.lease(key), owner)),
+        ),
       );
     },
   };
+
+  /** A queue-backed stream of the versions of `key` newer than any handed out before. */
+  function subscribeTo(key: string): AsyncIterableIterator<T> {
+    let hub = hubs.get(key);
+    if (!hub) hubs.set(key, (hub = { streams: new Set(), version: -Infinity }));
+    const queue: T[] = [];
+    let waiting: ((step: IteratorResult<T, undefined>) => void) | undefined;
+    let done = false;
+    const finish = () => {
+      done = true;
+      queue.length = 0;
+      const mine = hubs.get(key);
+      if (mine && mine.streams.delete(stream) && mine.streams.size === 0) hubs.delete(key);
+      const wake = waiting;
+      waiting = undefined;
+      wake?.({ done: true, value: undefined });
+    };
+    const stream: Stream<T> = {
+      push(job) {
+        if (done) return;
+        if (job === END) return finish();
+        if (waiting) {
+          const wake = waiting;
+          waiting = undefined;
+          wake({ done: false, value: job });
+        } else queue.push(job);
+      },
+    };
+    hub.streams.add(stream);
+    const iterator: AsyncIterableIterator<T> = {
+      [Symbol.asyncIterator]: () => iterator,
+      next: () => {
+        const job = queue.shift();
+        if (job) return Promise.resolve({ done: false, value: job });
+        if (done) return Promise.resolve({ done: true, value: undefined });
+        return new Promise((resolve) => {
+          waiting = resolve;
+        });
+      },
+      return: () => {
+        finish();
+        return Promise.resolve({ done: true, value: undefined });
+      },
+    };
+    return iterator;
+  }
 }

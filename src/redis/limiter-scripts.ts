@@ -134,6 +134,19 @@ prune(KEYS[1], KEYS[2], tonumber(ARGV[1]))
 return {now, redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[1]), tonumber(redis.call('GET', KEYS[3]) or '0')}
 `;
 
+/**
+ * KEYS: fleet. ARGV: instance id, ttlMs. This instance is alive for `ttl` more (Redis's clock);
+ * members whose heartbeat lapsed leave. Returns the live instance count.
+ */
+const HEARTBEAT = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[2])
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('PEXPIRE', KEYS[1], 2 * ttl)
+return redis.call('ZCARD', KEYS[1])
+`;
+
 type Arg = string | number;
 
 declare module 'ioredis' {
@@ -157,6 +170,7 @@ declare module 'ioredis' {
       quota: string,
       ...args: Arg[]
     ): Result<number, Context>;
+    mggFleetHeartbeat(fleet: string, id: string, ttlMs: number): Result<number, Context>;
     mggLimiterSnapshot(
       window: string,
       leases: string,
@@ -173,4 +187,5 @@ export function defineLimiterScripts(redis: Redis): void {
   redis.defineCommand('mggLimiterRenew', { numberOfKeys: 1, lua: RENEW });
   redis.defineCommand('mggLimiterImport', { numberOfKeys: 3, lua: IMPORT });
   redis.defineCommand('mggLimiterSnapshot', { numberOfKeys: 3, lua: SNAPSHOT });
+  redis.defineCommand('mggFleetHeartbeat', { numberOfKeys: 1, lua: HEARTBEAT });
 }

@@ -6,8 +6,10 @@
  * budget. Slots are leases that live holders renew; a dead instance's slots come back within one
  * lease TTL.
  *
- * Redis away: each instance falls back to an in-process limiter with a conservative share (limits
- * divided by `expectedInstances`). It first waits until its own calls from before the outage have
+ * Redis away: each instance falls back to an in-process limiter with a conservative share: limits
+ * divided by the fleet size — pinned (`fleetSize`, GATEWAY_FLEET_SIZE), else the largest live
+ * count seen lately while Redis was up (every instance refreshes a heartbeat in Redis and reads the
+ * count), else `expectedInstances`. It first waits until its own calls from before the outage have
  * ended and one full window has passed, so that calls the fleet made through Redis cannot add up
  * with local ones. Redis back: the instance writes what it did meanwhile into Redis, then obeys
  * both its local share and Redis for one probe interval plus one window (long enough for every
@@ -60,8 +62,19 @@ export interface RedisRateLimiterOptions {
   pollMs?: number;
   /** Upper bound of one wait before trying again (ms). Default 1 000. */
   maxSleepMs?: number;
-  /** Instances sharing the budget; the local share while Redis is away is 1/this. Default 3. */
+  /**
+   * Instances sharing the budget, pinned: the local share while Redis is away is 1/this. Unset:
+   * the live count from the heartbeats (see `heartbeatMs`).
+   */
+  fleetSize?: number;
+  /** The fleet size assumed before any heartbeat count was read. Default 3. */
   expectedInstances?: number;
+  /**
+   * How often this instance refreshes its heartbeat and reads the live count (ms). A heartbeat
+   * lapses after 3 of these; the largest of the last 6 counts is used (a fleet shrinking is
+   * believed only once the smaller count was read 6 times). Default 1 000.
+   */
+  heartbeatMs?: number;
   /** How often Redis is probed while away (ms). Default 1 000. */
   probeIntervalMs?: number;
   /** Wall clock (epoch ms) for quota days; Redis's offset is added. Default Date.now. */
@@ -76,6 +89,8 @@ export interface RedisRateLimiter extends RateLimiter {
   /** False while Redis is away and the local share is in use (readiness). */
   healthy(): boolean;
   mode(): RedisLimiterMode;
+  /** The instances the local share is divided among (pinned, or as the heartbeats last told). */
+  fleetSize(): number;
 }
 
 interface Waiter {
@@ -99,6 +114,8 @@ type Mode =
   { kind: 'redis' } | { kind: 'warmup' | 'fallback'; local: RateLimiter; gate: Promise<void> };
 
 const QUOTA_TTL_SEC = 2 * 24 * 3600;
+/** Heartbeat counts remembered (see `fleetSize`). */
+const COUNTS_KEPT = 6;
 
 export function createRedisRateLimiter(
   redis: Redis,
@@ -109,13 +126,16 @@ export function createRedisRateLimiter(
   const leaseTtlMs = Math.max(10, Math.round(options.leaseTtlMs ?? 5_000));
   const pollMs = options.pollMs ?? 20;
   const maxSleepMs = options.maxSleepMs ?? 1_000;
-  const instances = Math.max(1, options.expectedInstances ?? 3);
+  const pinnedFleet = options.fleetSize && Math.max(1, Math.floor(options.fleetSize));
+  const expectedInstances = Math.max(1, options.expectedInstances ?? 3);
+  const heartbeatMs = Math.max(5, options.heartbeatMs ?? 1_000);
   const probeIntervalMs = options.probeIntervalMs ?? 1_000;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const logger = options.logger ?? silentLogger;
   const mono = () => performance.now();
   const keys = {
+    fleet: `${prefix}limiter:fleet`,
     window: `${prefix}limiter:window`,
     leases: `${prefix}limiter:leases`,
     quota: (day: string) => `${prefix}limiter:quota:${day}`,
@@ -169,10 +189,38 @@ export function createRedisRateLimiter(
   let probeTimer: NodeJS.Timeout | undefined;
   let warmupTimer: NodeJS.Timeout | undefined;
 
+  // ---- fleet size -----------------------------------------------------------------------------
+
+  /**
+   * The last live counts read (a restart that lost the heartbeats reads low until every instance
+   * beat again): a smaller fleet is believed once it was counted `COUNTS_KEPT` times in a row.
+   */
+  const counts: number[] = [];
+  const fleetSize = (): number => {
+    if (pinnedFleet) return pinnedFleet;
+    if (counts.length === 0) return expectedInstances;
+    return Math.max(...counts);
+  };
+  const heartbeat = () => {
+    if (closed || mode.kind === 'fallback') return;
+    redis.mggFleetHeartbeat(keys.fleet, instanceId, 3 * heartbeatMs).then(
+      (count) => {
+        counts.push(Number(count));
+        if (counts.length > COUNTS_KEPT) counts.shift();
+      },
+      () => {}, // Redis away: the limiter's own calls notice and fall back; the count is kept
+    );
+  };
+  const heartbeatTimer = setInterval(heartbeat, heartbeatMs);
+  heartbeatTimer.unref();
+  heartbeat();
+
+  let instances = fleetSize();
   const share = (limit: number) => Math.max(1, Math.floor(limit / instances));
 
   const markDown = (reason: string, error?: unknown) => {
     if (closed || mode.kind === 'fallback') return;
+    instances = fleetSize();
     const day = today();
     const usedToday = lastUsed?.day === day ? lastUsed.used : 0;
     const local = createInProcessRateLimiter({
@@ -192,6 +240,7 @@ export function createRedisRateLimiter(
       ...(error instanceof Error && { code: (error as { code?: string }).code ?? error.name }),
       concurrency: share(concurrency),
       rateLimit: share(rateLimit),
+      fleetSize: instances,
     });
     for (const waiter of queue.drain()) reroute(waiter);
     probeTimer = setInterval(() => void probe(), probeIntervalMs);
@@ -568,12 +617,14 @@ export function createRedisRateLimiter(
 
     healthy: () => mode.kind !== 'fallback',
     mode: () => mode.kind,
+    fleetSize,
 
     async close() {
       if (closed) return;
       closed = true;
       redis.off('close', onClose);
       clearInterval(renewTimer);
+      clearInterval(heartbeatTimer);
       clearInterval(probeTimer);
       clearTimeout(warmupTimer);
       wake?.();

@@ -76,6 +76,7 @@ export function createScaleOut(
   const limiter = createRedisRateLimiter(connections.command, {
     prefix,
     ...options.limits,
+    ...(settings.fleetSize !== undefined && { fleetSize: settings.fleetSize }),
     logger: logger.child({ component: 'redis-limiter' }),
     ...tuning.limiter,
   });

@@ -1,7 +1,9 @@
 /**
  * A private `redis-server` for a test file, on 127.0.0.1 and an ephemeral port, in a temp dir, with
  * persistence off (never the shared Redis on 6379). `stop()`/`start()` take it away and bring it
- * back on the same port (a restart loses every key, as a real one without persistence would).
+ * back on the same port (a restart loses every key, as a real one without persistence would);
+ * `snapshot()` then `start({ keepData: true })` brings it back with the keys it had at the
+ * snapshot, as a Redis restarting from an older dump would.
  *
  *   const redis = await startTestRedis();
  *   afterAll(() => redis.close());
@@ -23,10 +25,12 @@ export interface TestRedis {
   namespace(): string;
   /** Kills the server (SIGKILL: connections drop as in a crash). */
   stop(): Promise<void>;
-  /** Starts it again on the same port, empty. */
-  start(): Promise<void>;
+  /** Starts it again on the same port: empty, or with the keys of the last `snapshot()`. */
+  start(options?: { keepData?: boolean }): Promise<void>;
   /** stop(), wait `downMs`, start(). */
-  restart(downMs?: number): Promise<void>;
+  restart(downMs?: number, options?: { keepData?: boolean }): Promise<void>;
+  /** Writes the keys it holds now to its dump file (SAVE). */
+  snapshot(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,18 +58,28 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function pingOnce(port: number): Promise<boolean> {
+/** Sends one inline command; true when the reply starts with `expect`. */
+function commandOnce(
+  port: number,
+  command: string,
+  expect: string,
+  timeoutMs = 200,
+): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     const finish = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
     };
-    socket.setTimeout(200, () => finish(false));
+    socket.setTimeout(timeoutMs, () => finish(false));
     socket.once('error', () => finish(false));
-    socket.once('data', (data) => finish(data.toString().startsWith('+PONG')));
-    socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => finish(data.toString().startsWith(expect)));
+    socket.connect(port, '127.0.0.1', () => socket.write(`${command}\r\n`));
   });
+}
+
+function pingOnce(port: number): Promise<boolean> {
+  return commandOnce(port, 'PING', '+PONG');
 }
 
 export async function startTestRedis(): Promise<TestRedis> {
@@ -75,7 +89,8 @@ export async function startTestRedis(): Promise<TestRedis> {
   let child: ChildProcess | undefined;
   let counter = 0;
 
-  const launch = async (): Promise<void> => {
+  const launch = async (options: { keepData?: boolean } = {}): Promise<void> => {
+    if (!options.keepData) await rm(join(dir, 'dump.rdb'), { force: true });
     const proc = spawn(
       binary,
       [
@@ -144,10 +159,13 @@ export async function startTestRedis(): Promise<TestRedis> {
     namespace: () => `test-${process.pid}-${Date.now().toString(36)}-${counter++}`,
     stop,
     start: launch,
-    async restart(downMs = 0) {
+    async restart(downMs = 0, options = {}) {
       await stop();
       if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
-      await launch();
+      await launch(options);
+    },
+    async snapshot() {
+      if (!(await commandOnce(port, 'SAVE', '+OK', 5_000))) throw new Error('redis SAVE failed');
     },
     async close() {
       await stop();

@@ -145,11 +145,12 @@ describe('the daily quota', () => {
 });
 
 describe('Redis away', () => {
-  it('falls back to a local share (limits ÷ expectedInstances), reports unhealthy, and returns to Redis by itself', async () => {
+  it('falls back to a local share (limits ÷ fleet size), reports unhealthy, and returns to Redis by itself', async () => {
+    // One instance whose fleet size is pinned at 3 (GATEWAY_FLEET_SIZE); see fleet-size.test.ts.
     const {
       limiters: [a],
       connections: [conn],
-    } = await fleet(1, { concurrency: 9, rateWindowMs: 100, expectedInstances: 3 });
+    } = await fleet(1, { concurrency: 9, rateWindowMs: 100, fleetSize: 3 });
     await (await a?.acquire())?.release();
     expect(a?.healthy()).toBe(true);
     expect(await conn?.ping()).toBe(true);
