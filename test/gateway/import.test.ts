@@ -126,7 +126,7 @@ describe('bulk lead import', () => {
     ].join('\n');
     const started = await gw.execute(StartImport, { input: { data } });
     expect(started.errors).toBeUndefined();
-    const job = await waitForImportJob(gw, started.data?.importLeads.id ?? '');
+    const job = await waitForImportJob(gw, started.data?.importLeads?.id ?? '');
     expect(job).toMatchObject({
       status: 'COMPLETE',
       rowsProcessed: 4,
@@ -155,7 +155,7 @@ describe('bulk lead import', () => {
       input: { data: 'email,firstName\nbusy.list@example.com,Ada', listId: 1007 },
     });
     expect(started.errors).toBeUndefined();
-    const job = await waitForImportJob(gw, started.data?.importLeads.id ?? '');
+    const job = await waitForImportJob(gw, started.data?.importLeads?.id ?? '');
     expect(job).toMatchObject({ status: 'COMPLETE', rowsProcessed: 1, rowsFailed: 0 });
     const stats = await gw.stats();
     expect(stats.errors['1019']).toBe(2);
