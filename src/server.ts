@@ -23,6 +23,8 @@ import { SharedLeadReads } from './loaders/shared-reads.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMarketoClient, type MarketoClient } from './marketo/client.js';
 import { GatewayMetrics } from './metrics/index.js';
+import { useStatusPage } from './status/plugin.js';
+import { StatusReader } from './status/snapshot.js';
 import { MARKETO_DEFAULTS } from './marketo/config.js';
 import { createScaleOut, type ScaleOut, type ScaleOutTuning } from './redis/scale-out.js';
 import { startSandbox } from './sandbox/server.js';
@@ -233,6 +235,11 @@ export async function createGateway(
     importJobs,
   };
   metrics.watch({ marketo, exportJobs, importJobs });
+  const status = useStatusPage({
+    access,
+    mode: config.security?.metrics ?? 'admin',
+    reader: new StatusReader({ marketo, exportJobs, importJobs, instance }),
+  });
   const yoga = createGatewayYoga({
     schema,
     services,
@@ -248,6 +255,7 @@ export async function createGateway(
     ...(config.security && { security: config.security }),
     uploads,
     metrics,
+    status,
   });
   const bodyLimits = config.security?.limits ?? DEFAULT_LIMITS;
   const server: Server = createServer(
@@ -326,6 +334,7 @@ export async function createGateway(
         if (!response.headersSent) response.setHeader('connection', 'close');
       }
       server.closeIdleConnections();
+      status.close();
       await ws.dispose();
       if (graceMs > 0) {
         let timer: NodeJS.Timeout | undefined;

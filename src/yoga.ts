@@ -92,6 +92,8 @@ export function createGatewayYoga(options: {
   uploads?: UploadStoreOptions;
   /** Prometheus metrics and `/metrics` (access: `security.metrics`); none without it. */
   metrics?: GatewayMetrics;
+  /** The `/status` page and its feed (same access as `/metrics`); none without it. */
+  status?: Plugin;
 }): GatewayYoga {
   const { logger } = options;
   const access = options.access ?? createAccess();
@@ -220,6 +222,7 @@ export function createGatewayYoga(options: {
         },
       }),
       ...(options.metrics?.plugins({ access, mode: security.metrics ?? 'admin' }) ?? []),
+      ...(options.status ? [options.status] : []),
     ],
   });
 }
