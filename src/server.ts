@@ -168,6 +168,9 @@ export async function createGateway(
     ...exportManagerSettings({
       embeddedSandbox: sandbox !== undefined,
       timeScale: sandbox ? config.sandbox.timeScale : config.marketoTimeScale,
+      ...(config.sandbox.bulk?.exportStepMs !== undefined && {
+        sandboxStepMs: config.sandbox.bulk.exportStepMs,
+      }),
       origin: instance.origin,
       ...(sandbox && { clock: sandbox.clock }),
     }),

@@ -32,18 +32,12 @@ import { scopeRefusal } from './security/operation-scopes.js';
 import { DEFAULT_LIMITS, type SecuritySettings } from './security/settings.js';
 import { useSharedSubscriptionResults } from './shared-subscriptions.js';
 import { uploadError } from './uploads/multipart.js';
+import { useCompressedPages } from './compressed-pages.js';
+import { exampleTabs } from './graphiql-examples.js';
 import { useStreamedUploads } from './uploads/plugin.js';
 import { UploadStore, type UploadStoreOptions } from './uploads/store.js';
 
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
-
-const EXAMPLE_QUERY = `# Marketo through GraphQL. Try:
-query Example {
-  marketoStatus { mode instance callsToday dailyQuotaLeft }
-  leads(ids: [1, 2, 3]) { id email firstName lastName company createdAt }
-  lists(first: 5) { edges { node { id name } } }
-}
-`;
 
 /**
  * Adds what the operation cost in Marketo calls to every result (`extensions.marketo`); for a
@@ -141,11 +135,12 @@ export function createGatewayYoga(options: {
     // Loaded on the first GraphiQL page: its bundle costs ~50-80 MB of RSS once imported.
     renderGraphiQL: async (graphiqlOptions) =>
       (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
-    graphiql: {
+    // Example tabs made per page load: the export's date range ends today.
+    graphiql: () => ({
       title: 'Marketo GraphQL gateway',
       subscriptionsProtocol: 'WS',
-      defaultQuery: EXAMPLE_QUERY,
-    },
+      defaultTabs: exampleTabs(),
+    }),
     maskedErrors: {
       maskError(error, message, isDev) {
         masked.add(error as object);
@@ -223,6 +218,7 @@ export function createGatewayYoga(options: {
       }),
       ...(options.metrics?.plugins({ access, mode: security.metrics ?? 'admin' }) ?? []),
       ...(options.status ? [options.status] : []),
+      useCompressedPages(),
     ],
   });
 }

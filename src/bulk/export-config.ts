@@ -50,12 +50,15 @@ const MARKETO_STEP_MS = 60_000;
 export function exportPollDefaults(options: {
   embeddedSandbox: boolean;
   timeScale: number;
+  /** The embedded sandbox's status step (SANDBOX_PACE), in its ms; Marketo's minute otherwise. */
+  sandboxStepMs?: number;
 }): Pick<ExportJobManagerOptions, 'pollIntervalMs' | 'maxPollIntervalMs'> {
   const scale = options.timeScale;
   if (options.embeddedSandbox) {
+    const step = options.sandboxStepMs ?? MARKETO_STEP_MS;
     return {
-      pollIntervalMs: Math.max(10, MARKETO_STEP_MS / 4 / scale),
-      maxPollIntervalMs: Math.max(20, MARKETO_STEP_MS / scale),
+      pollIntervalMs: Math.max(10, step / 4 / scale),
+      maxPollIntervalMs: Math.max(20, step / scale),
     };
   }
   return {
@@ -82,6 +85,7 @@ export function exportManagerSettings(options: {
   env?: Env;
   embeddedSandbox: boolean;
   timeScale: number;
+  sandboxStepMs?: number;
   /** The Marketo origin the jobs belong to. */
   origin: string;
   clock?: MarketoClock;
