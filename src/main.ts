@@ -42,8 +42,17 @@ try {
   process.once('SIGINT', () => stop('SIGINT', 0));
   process.once('SIGTERM', () => stop('SIGTERM', 0));
 } catch (error) {
+  const code = (error as { code?: unknown }).code;
   if (error instanceof ConfigError) {
     bootLogger.error(`configuration error: ${error.message}`, { variable: error.variable });
+  } else if (code === 'EADDRINUSE' || code === 'EACCES') {
+    const port = (error as { port?: unknown }).port;
+    bootLogger.error(
+      code === 'EADDRINUSE'
+        ? `PORT ${String(port)} is already in use: stop what listens there or set PORT`
+        : `PORT ${String(port)} cannot be opened by this user: set PORT to one above 1023`,
+      { variable: 'PORT', port, code },
+    );
   } else {
     bootLogger.error('failed to start', { error });
   }

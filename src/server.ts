@@ -252,7 +252,12 @@ export async function createGateway(
     ready: async () => {
       const disk = diskHealth.problems();
       if (disk.length > 0) return notReady({ disk });
-      return (await marketo.canAuthenticate()) && (scaleOut ? scaleOut.ready() : true);
+      const auth = await marketo.checkAuthentication();
+      if (!auth.ok) return notReady({ marketo: { code: auth.code, message: auth.message } });
+      if (scaleOut && !(await scaleOut.ready())) {
+        return notReady({ redis: 'Redis does not answer, or the limiter runs on its local share' });
+      }
+      return true;
     },
     access,
     ...(config.security && { security: config.security }),
@@ -296,10 +301,9 @@ export async function createGateway(
       if (stopping) setImmediate(() => server.closeIdleConnections());
     });
   });
-  const ws: WebSocketHandle = attachWebSocket(server, yoga, {
-    access,
-    ...(config.security?.corsOrigins && { allowedOrigins: config.security.corsOrigins }),
-  });
+  // graphql-ws is attached once the port is ours: attached before, it would also hear a failed
+  // listen (EADDRINUSE) and print its own multi-line report beside our one JSON line.
+  let ws: WebSocketHandle | undefined;
   let url = '';
 
   return {
@@ -321,6 +325,11 @@ export async function createGateway(
           resolve();
         });
       });
+      ws = attachWebSocket(server, yoga, {
+        access,
+        ...(config.security?.corsOrigins && { allowedOrigins: config.security.corsOrigins }),
+      });
+
       const address = server.address() as AddressInfo;
       const shownHost = host && host !== '0.0.0.0' && host !== '::' ? host : 'localhost';
       url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`;
@@ -328,6 +337,16 @@ export async function createGateway(
         url: `${url}${yoga.graphqlEndpoint}`,
         mode: instance.mode,
       });
+      // Said once at start, so a wrong secret or an unreachable host is not a silent 503.
+      void marketo.checkAuthentication().then((auth) =>
+        auth.ok
+          ? logger.info('Marketo access token obtained', { instance: instance.origin })
+          : logger.warn('no Marketo access token: /ready answers 503 until one can be had', {
+              instance: instance.origin,
+              code: auth.code,
+              reason: auth.message,
+            }),
+      );
       return url;
     },
     async stop({ graceMs = 0 } = {}) {
@@ -338,7 +357,7 @@ export async function createGateway(
       }
       server.closeIdleConnections();
       status.close();
-      await ws.dispose();
+      await ws?.dispose();
       if (graceMs > 0) {
         let timer: NodeJS.Timeout | undefined;
         const deadline = new Promise<void>((resolve) => {

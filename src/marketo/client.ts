@@ -75,7 +75,11 @@ export type MarketoClient = MarketoApi & {
   close(): Promise<void>;
   /** Whether a Marketo access token is at hand or can be fetched now (readiness; no API call). */
   canAuthenticate(): Promise<boolean>;
+  /** The same, saying why not: Marketo's code (or the transport's) and a message free of secrets. */
+  checkAuthentication(): Promise<AuthenticationCheck>;
 };
+
+export type AuthenticationCheck = { ok: true } | { ok: false; code: string; message: string };
 
 export interface MarketoClientOptions {
   /** `https://123-ABC-456.mktorest.com` (with or without `/rest`, `/identity`), or the sandbox URL. */
@@ -194,11 +198,23 @@ class Client implements MarketoClient {
   }
 
   async canAuthenticate(): Promise<boolean> {
+    return (await this.checkAuthentication()).ok;
+  }
+
+  async checkAuthentication(): Promise<AuthenticationCheck> {
     try {
       await this.shared.tokens.getToken();
-      return true;
-    } catch {
-      return false;
+      return { ok: true };
+    } catch (error) {
+      if (error instanceof MarketoError) {
+        return { ok: false, code: error.code, message: error.message };
+      }
+      const code = (error as { code?: unknown }).code;
+      return {
+        ok: false,
+        code: typeof code === 'string' ? code : 'UNREACHABLE',
+        message: error instanceof Error ? error.message : String(error),
+      };
     }
   }
 
