@@ -10,6 +10,7 @@ import { ConfigError } from './marketo/errors.js';
 import { sandboxOptionsFromEnv } from './sandbox/env.js';
 import type { SandboxOptions } from './sandbox/server.js';
 import type { BulkLimits } from './sandbox/types.js';
+import { type TracingSettings, tracingFromEnv } from './tracing/tracer.js';
 import { describeSecurity, type SecuritySettings, securityFromEnv } from './security/settings.js';
 
 /** The embedded sandbox: every SANDBOX_* variable of `npm run sandbox` (docs/sandbox.md), port 0 by default. */
@@ -36,6 +37,8 @@ export interface Config {
   keyShare?: number;
   /** REDIS_URL (+ REDIS_NAMESPACE): instances sharing it act as one gateway (README, Scale-out). */
   redis?: RedisSettings;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT (+ OTEL_SERVICE_NAME): traces over OTLP; none without it. */
+  tracing?: TracingSettings;
 }
 
 export interface RedisSettings {
@@ -69,6 +72,7 @@ export function loadConfig(env: Env = process.env): Config {
   // Credentials are never taken from here: the embedded sandbox gets a fresh secret per process.
   const { clientId: _id, clientSecret: _secret, ...sandbox } = sandboxOptionsFromEnv(env);
   const host = env.HOST?.trim();
+  const tracing = tracingFromEnv(env);
   return {
     port: intVar(env, 'PORT', 4000),
     ...(host && { host }),
@@ -86,6 +90,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: intVar(env, 'GATEWAY_SHUTDOWN_GRACE_MS', 10_000),
     ...keyShareVar(env),
     ...redisVar(env),
+    ...(tracing && { tracing }),
   };
 }
 

@@ -24,6 +24,8 @@ import { createLogger, type Logger } from './logger.js';
 import { createMarketoClient, type MarketoClient } from './marketo/client.js';
 import { GatewayMetrics } from './metrics/index.js';
 import { useStatusPage } from './status/plugin.js';
+import { startTracing } from './tracing/tracer.js';
+import type { CallEvent } from './marketo/call.js';
 import { StatusReader } from './status/snapshot.js';
 import { MARKETO_DEFAULTS } from './marketo/config.js';
 import { createScaleOut, type ScaleOut, type ScaleOutTuning } from './redis/scale-out.js';
@@ -97,6 +99,13 @@ export async function createGateway(
   for (const { key } of apiKeys) secrets.add(key);
   const access = createAccess(apiKeys);
   const metrics = new GatewayMetrics({ logger });
+  const tracing = config.tracing && startTracing(config.tracing);
+  const onCall = tracing
+    ? (event: CallEvent) => {
+        metrics.onMarketoCall(event);
+        tracing.onMarketoCall(event);
+      }
+    : metrics.onMarketoCall;
   const limits = {
     concurrency: marketoConfig.concurrency,
     rateLimit: marketoConfig.rateLimit,
@@ -123,7 +132,7 @@ export async function createGateway(
       clientSecret: sandbox.clientSecret,
       timeScale: config.sandbox.timeScale,
       logger: logger.child({ component: 'marketo' }),
-      onCall: metrics.onMarketoCall,
+      onCall,
       ...limits,
     });
     instance = { mode: 'SANDBOX', origin: sandbox.url };
@@ -156,7 +165,7 @@ export async function createGateway(
       clientSecret: marketoConfig.clientSecret,
       timeScale: config.marketoTimeScale,
       logger: logger.child({ component: 'marketo' }),
-      onCall: metrics.onMarketoCall,
+      onCall,
       ...limits,
       ...(scaleOut && { limiter: scaleOut.limiter, tokenStore: scaleOut.tokenStore }),
     });
@@ -264,6 +273,7 @@ export async function createGateway(
     uploads,
     metrics,
     status,
+    ...(tracing && { tracer: tracing.tracer }),
   });
   const bodyLimits = config.security?.limits ?? DEFAULT_LIMITS;
   const server: Server = createServer(
@@ -372,6 +382,9 @@ export async function createGateway(
       await exportJobs.close();
       await importJobs.close();
       await marketo.close();
+      await tracing?.shutdown().catch((error: unknown) => {
+        logger.warn('could not export the last traces', { error });
+      });
       await scaleOut?.close();
       await sandbox?.close();
     },

@@ -32,7 +32,9 @@ import { scopeRefusal } from './security/operation-scopes.js';
 import { DEFAULT_LIMITS, type SecuritySettings } from './security/settings.js';
 import { useSharedSubscriptionResults } from './shared-subscriptions.js';
 import { uploadError } from './uploads/multipart.js';
+import type { Tracer } from '@opentelemetry/api';
 import { useCompressedPages } from './compressed-pages.js';
+import { useOperationSpans } from './tracing/graphql.js';
 import { exampleTabs } from './graphiql-examples.js';
 import { useStreamedUploads } from './uploads/plugin.js';
 import { UploadStore, type UploadStoreOptions } from './uploads/store.js';
@@ -88,6 +90,8 @@ export function createGatewayYoga(options: {
   metrics?: GatewayMetrics;
   /** The `/status` page and its feed (same access as `/metrics`); none without it. */
   status?: Plugin;
+  /** OpenTelemetry: a span per operation (OTEL_EXPORTER_OTLP_ENDPOINT); none without it. */
+  tracer?: Tracer;
 }): GatewayYoga {
   const { logger } = options;
   const access = options.access ?? createAccess();
@@ -218,6 +222,7 @@ export function createGatewayYoga(options: {
       }),
       ...(options.metrics?.plugins({ access, mode: security.metrics ?? 'admin' }) ?? []),
       ...(options.status ? [options.status] : []),
+      ...(options.tracer ? [useOperationSpans(options.tracer)] : []),
       useCompressedPages(),
     ],
   });
