@@ -1,5 +1,5 @@
 /**
- * A gateway process for the chaos test (`chaos.test.ts`): built from the environment as
+ * A gateway process for the chaos test (`chaos.test.ts`, bundled by `spawnListening`): built from the environment as
  * `npm start` builds it (`loadConfig` + `createGateway`, the process guards of `src/main.ts`),
  * with Redis timings on the test's compressed clock (`CHAOS_TUNING`, a `ScaleOutTuning` as JSON)
  * and the sandbox's clock (`CHAOS_CLOCK`: its Marketo time at a wall-clock instant, and its scale).
