@@ -999,12 +999,15 @@ export class ExportJobManager {
           if (Date.now() - lastProgress < this.progressIntervalMs) return;
           lastProgress = Date.now();
           // The interval restarts once watchers were served (see startIngest's commits).
+          // Progress only: a registry away (logged once by it) is made up for by the next one.
           void this.update(key, (j) => {
             j.parts[index]!.bytesDownloaded = done;
-          }).then(() =>
-            setImmediate(() => {
-              lastProgress = Date.now();
-            }),
+          }).then(
+            () =>
+              setImmediate(() => {
+                lastProgress = Date.now();
+              }),
+            () => {},
           );
         },
         onRetry: ({ bytes: at, attempts, error }) =>

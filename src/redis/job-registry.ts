@@ -107,9 +107,9 @@ const QUOTA_TTL_MS = (QUOTA_DAYS_KEPT + 1) * 86_400_000;
 /** Records this instance remembers (to restore a Redis that lost them), most recent last. */
 const KNOWN_MAX = 10_000;
 
-interface Known<T> {
+interface Known {
   text: string;
-  job: T;
+  version: number;
   active: boolean;
 }
 
@@ -148,19 +148,19 @@ export function createRedisJobRegistry<T extends VersionedRecord = ExportJobReco
 
   /** Held claims: what to tell their runner when one is lost, and the last version saved here. */
   const held = new Map<string, { onLost: () => void; saved?: string; active?: boolean }>();
-  const known = new Map<string, Known<T>>();
+  const known = new Map<string, Known>();
   const hubs = new Map<string, Hub<T>>();
   let closed = false;
 
   const parse = (text: string | null | undefined): T | undefined =>
     text ? (JSON.parse(text) as T) : undefined;
   /** A fresh copy of a remembered record (callers may change what they are given). */
-  const copy = (entry: Known<T>): T => JSON.parse(entry.text) as T;
+  const copy = (entry: Known): T => JSON.parse(entry.text) as T;
   const remember = (key: string, text: string, job: T) => {
     const mine = known.get(key);
-    if (mine && mine.job.version > job.version) return;
+    if (mine && mine.version > job.version) return;
     known.delete(key);
-    known.set(key, { text, job, active: isActive(job) });
+    known.set(key, { text, version: job.version, active: isActive(job) });
     if (known.size > KNOWN_MAX) known.delete(known.keys().next().value!);
   };
 
@@ -260,7 +260,7 @@ export function createRedisJobRegistry<T extends VersionedRecord = ExportJobReco
 
   // ---- records --------------------------------------------------------------------------------
 
-  const restore = async (key: string, entry: Known<T>, force: boolean): Promise<number> => {
+  const restore = async (key: string, entry: Known, force: boolean): Promise<number> => {
     const written = Number(
       await guarded('restore', () =>
         redis.eval(
@@ -272,7 +272,7 @@ export function createRedisJobRegistry<T extends VersionedRecord = ExportJobReco
           keys.lease(key),
           key,
           entry.text,
-          String(entry.job.version),
+          String(entry.version),
           entry.active ? '1' : '0',
           force ? '1' : '0',
           String(leaseMs),
@@ -280,7 +280,7 @@ export function createRedisJobRegistry<T extends VersionedRecord = ExportJobReco
       ),
     );
     if (written === 1) {
-      logger.info(`${kind} job restored to redis`, { key, version: entry.job.version });
+      logger.info(`${kind} job restored to redis`, { key, version: entry.version });
       await attempt('publish', () => redis.publish(`${channelPrefix}${key}`, entry.text));
     }
     return written;
@@ -302,7 +302,7 @@ export function createRedisJobRegistry<T extends VersionedRecord = ExportJobReco
     }
     const mine = known.get(key);
     const job = parse(text);
-    if (job && text && (!mine || job.version >= mine.job.version)) {
+    if (job && text && (!mine || job.version >= mine.version)) {
       remember(key, text, job);
       return job;
     }

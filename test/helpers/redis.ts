@@ -90,6 +90,8 @@ export async function startTestRedis(): Promise<TestRedis> {
   let counter = 0;
 
   const launch = async (options: { keepData?: boolean } = {}): Promise<void> => {
+    // Already running: a second server could not bind the port, and the first would be orphaned.
+    if (child && child.exitCode === null && child.signalCode === null) return;
     if (!options.keepData) await rm(join(dir, 'dump.rdb'), { force: true });
     const proc = spawn(
       binary,
