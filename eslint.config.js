@@ -2,7 +2,9 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'test/gql/', '.data/', 'bench/results/'] },
+  {
+    ignores: ['node_modules/', 'test/gql/', '.data/', 'bench/results/', 'examples/client/src/gql/'],
+  },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.base],

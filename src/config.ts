@@ -11,6 +11,10 @@ import { sandboxOptionsFromEnv } from './sandbox/env.js';
 import type { SandboxOptions } from './sandbox/server.js';
 import type { BulkLimits } from './sandbox/types.js';
 import { type TracingSettings, tracingFromEnv } from './tracing/tracer.js';
+import {
+  type PersistedOperationsSettings,
+  persistedOperationsFromEnv,
+} from './security/persisted-operations.js';
 import { describeSecurity, type SecuritySettings, securityFromEnv } from './security/settings.js';
 
 /** The embedded sandbox: every SANDBOX_* variable of `npm run sandbox` (docs/sandbox.md), port 0 by default. */
@@ -39,6 +43,8 @@ export interface Config {
   redis?: RedisSettings;
   /** OTEL_EXPORTER_OTLP_ENDPOINT (+ OTEL_SERVICE_NAME): traces over OTLP; none without it. */
   tracing?: TracingSettings;
+  /** GATEWAY_PERSISTED_OPERATIONS_FILE (+ GATEWAY_PERSISTED_ONLY): hash → document manifest. */
+  persistedOperations?: PersistedOperationsSettings;
 }
 
 export interface RedisSettings {
@@ -73,6 +79,7 @@ export function loadConfig(env: Env = process.env): Config {
   const { clientId: _id, clientSecret: _secret, ...sandbox } = sandboxOptionsFromEnv(env);
   const host = env.HOST?.trim();
   const tracing = tracingFromEnv(env);
+  const persistedOperations = persistedOperationsFromEnv(env);
   return {
     port: intVar(env, 'PORT', 4000),
     ...(host && { host }),
@@ -91,6 +98,7 @@ export function loadConfig(env: Env = process.env): Config {
     ...keyShareVar(env),
     ...redisVar(env),
     ...(tracing && { tracing }),
+    ...(persistedOperations && { persistedOperations }),
   };
 }
 

@@ -25,6 +25,7 @@ import { createMarketoClient, type MarketoClient } from './marketo/client.js';
 import { GatewayMetrics } from './metrics/index.js';
 import { useStatusPage } from './status/plugin.js';
 import { startTracing } from './tracing/tracer.js';
+import { usePersistedOperationsFrom } from './security/persisted-operations.js';
 import type { CallEvent } from './marketo/call.js';
 import { StatusReader } from './status/snapshot.js';
 import { MARKETO_DEFAULTS } from './marketo/config.js';
@@ -274,6 +275,9 @@ export async function createGateway(
     metrics,
     status,
     ...(tracing && { tracer: tracing.tracer }),
+    ...(config.persistedOperations && {
+      persistedOperations: usePersistedOperationsFrom(config.persistedOperations),
+    }),
   });
   const bodyLimits = config.security?.limits ?? DEFAULT_LIMITS;
   const server: Server = createServer(

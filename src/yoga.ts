@@ -92,6 +92,8 @@ export function createGatewayYoga(options: {
   status?: Plugin;
   /** OpenTelemetry: a span per operation (OTEL_EXPORTER_OTLP_ENDPOINT); none without it. */
   tracer?: Tracer;
+  /** Persisted operations (GATEWAY_PERSISTED_OPERATIONS_FILE); queries as sent without it. */
+  persistedOperations?: Plugin;
 }): GatewayYoga {
   const { logger } = options;
   const access = options.access ?? createAccess();
@@ -195,6 +197,7 @@ export function createGatewayYoga(options: {
     plugins: [
       useRequestId(),
       useCodedRefusals(),
+      ...(options.persistedOperations ? [options.persistedOperations] : []),
       useJsonDepthLimit(),
       useUnexpectedErrors(),
       ...useOperationLimits(security.limits, security.production),
