@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
+import { adoptedColumnTypes } from './column-types.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { ExportJobStatus, FieldDescription, MarketoApi } from '../marketo/api.js';
 import { MarketoError } from '../marketo/errors.js';
@@ -395,7 +396,7 @@ export class ExportJobManager {
         : 'CSV',
       fields: [],
       filter: {},
-      columnTypes: {},
+      columnTypes: await adoptedColumnTypes(entity, () => this.describeLeads(this.client)),
       status: 'CREATED',
       version: 0,
       createdAt: now,
