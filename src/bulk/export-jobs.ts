@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
 import { asDiskError, type DiskHealth, DiskWriteError } from '../jobs/disk.js';
 import { JobEngine } from '../jobs/engine.js';
+import { adoptedColumnTypes } from './column-types.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { ExportJobStatus, FieldDescription, MarketoApi } from '../marketo/api.js';
 import { MarketoError } from '../marketo/errors.js';
@@ -390,7 +391,7 @@ export class ExportJobManager {
         : 'CSV',
       fields: [],
       filter: {},
-      columnTypes: {},
+      columnTypes: await adoptedColumnTypes(entity, () => this.describeLeads(this.client)),
       status: 'CREATED',
       version: 0,
       createdAt: now,

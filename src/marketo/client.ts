@@ -45,6 +45,11 @@ import {
 import { MARKETO_DEFAULTS, normaliseBaseUrl } from './config.js';
 import { MarketoError } from './errors.js';
 import { downloadFile } from './export-download.js';
+import {
+  RECONCILE_WINDOW_MS,
+  type ReconcileOutcome,
+  reconcileCreatedExport,
+} from './export-reconcile.js';
 import { createIdentityFetcher } from './identity.js';
 import { type ImportFile, multipartUpload } from './import-upload.js';
 import { createInProcessRateLimiter, type RateLimiter } from './rate-limiter.js';
@@ -68,6 +73,7 @@ import {
   parseEnvelope,
   parseRecordResult,
   pick,
+  serverTimeFromRequestId,
   toInt,
 } from './wire.js';
 
@@ -179,6 +185,10 @@ interface Shared {
   transport: Transport;
   limiter: RateLimiter;
   tokens: TokenManager;
+  /** Marketo time per real time (the sandbox's compressed clock). */
+  timeScale: number;
+  /** Export jobs this client created: never taken for the job of a lost create answer. */
+  createdExports: Set<string>;
   closing?: Promise<void>;
 }
 
@@ -652,7 +662,64 @@ class Client implements MarketoClient {
     return call.then((envelope) => first(envelope, parseExportStatus, endpoint));
   }
 
+  /**
+   * Creates an export job. A create is not idempotent, so an ambiguous failure is never replayed
+   * blindly: Marketo's job list says whether the job exists (`export-reconcile.ts`). Found: that job
+   * is returned; not there: the create is sent once more; otherwise OUTCOME_UNKNOWN stands.
+   */
   async createExportJob(
+    entity: ExportEntity,
+    request: ExportCreateRequest,
+  ): Promise<ExportJobStatus> {
+    const remember = (job: ExportJobStatus) => {
+      const known = this.shared.createdExports;
+      known.add(job.exportId);
+      // Only recent ones matter (a job of a lost answer is minutes old): keep the set small.
+      if (known.size > 1000) known.delete(known.values().next().value as string);
+      return job;
+    };
+    for (let attempt = 1; ; attempt++) {
+      const sentAt = performance.now();
+      try {
+        return remember(await this.createExportJobOnce(entity, request));
+      } catch (error) {
+        if (!(error instanceof MarketoError && error.code === 'OUTCOME_UNKNOWN')) throw error;
+        const outcome = await this.reconcileExportCreate(entity, request, sentAt).catch(
+          () => undefined,
+        );
+        if (outcome?.kind === 'found') return remember(outcome.job);
+        if (outcome?.kind !== 'none' || attempt >= 2) throw error;
+      }
+    }
+  }
+
+  private async reconcileExportCreate(
+    entity: ExportEntity,
+    request: ExportCreateRequest,
+    sentAt: number,
+  ): Promise<ReconcileOutcome> {
+    const base = BULK_EXPORT_BASE[entity];
+    const envelope = await this.get(
+      `${base}.json`,
+      `${base}.json`,
+      pageParams({}, [['status', 'Created']]),
+    );
+    const serverNow = serverTimeFromRequestId(envelope.requestId);
+    // Without Marketo's clock there is no window to look in: the outcome stays unknown.
+    if (serverNow === undefined) return { kind: 'ambiguous', candidates: 0 };
+    const jobs = toPage(envelope, parseExportStatus).items.filter(
+      (job) => !this.shared.createdExports.has(job.exportId),
+    );
+    // Created no earlier than the lost call was sent (Marketo time), a few seconds' slack.
+    const sinceSent = (performance.now() - sentAt) * this.shared.timeScale;
+    return reconcileCreatedExport(jobs, {
+      serverNow,
+      format: request.format ?? 'CSV',
+      windowMs: Math.min(RECONCILE_WINDOW_MS, sinceSent + 5_000),
+    });
+  }
+
+  private async createExportJobOnce(
     entity: ExportEntity,
     request: ExportCreateRequest,
   ): Promise<ExportJobStatus> {
@@ -950,5 +1017,5 @@ export function createMarketoClient(options: MarketoClientOptions): MarketoClien
     ...(options.random && { random: options.random }),
     ...(options.onCall && { onCall: options.onCall }),
   });
-  return new Client({ core, transport, limiter, tokens }, {});
+  return new Client({ core, transport, limiter, tokens, timeScale, createdExports: new Set() }, {});
 }

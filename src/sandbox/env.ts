@@ -53,6 +53,8 @@ export function sandboxOptionsFromEnv(env: Env): SandboxOptions {
   if (timeScale !== undefined) options.timeScale = timeScale;
   if (lifetime !== undefined) options.tokenLifetimeSec = lifetime;
   if (legacy !== undefined) options.legacyAccessTokenParam = !/^(0|false|no|off)$/i.test(legacy);
+  const keepAlive = env.SANDBOX_KEEP_ALIVE;
+  if (keepAlive !== undefined) options.keepAlive = /^(1|true|yes|on)$/i.test(keepAlive);
   if (env.SANDBOX_HOST) options.host = env.SANDBOX_HOST;
   if (env.SANDBOX_FILE_DIR) options.fileDir = env.SANDBOX_FILE_DIR;
   const unsupported = (env.SANDBOX_UNSUPPORTED_EXPORT_FILTERS ?? '')

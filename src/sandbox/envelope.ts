@@ -10,7 +10,8 @@ export const JSON_TYPE = 'application/json;charset=UTF-8';
 
 /** Real (or documented) texts of response-level codes. */
 export const MESSAGES: Readonly<Record<string, string>> = {
-  '600': 'Empty access token',
+  // No token at all; a token parameter or header that is present but empty says 'Empty access token'.
+  '600': 'Access token not specified',
   '601': 'Access token invalid',
   '602': 'Access token expired',
   '603': 'Access denied',
@@ -75,7 +76,7 @@ export function writeJson(
   res: ServerResponse,
   status: number,
   body: unknown,
-  options: { gzip?: boolean; headers?: Record<string, string> } = {},
+  options: { gzip?: boolean; headers?: Record<string, string>; chunked?: boolean } = {},
 ): void {
   let bytes: Buffer = Buffer.from(JSON.stringify(body));
   const headers: Record<string, string> = {
@@ -87,6 +88,13 @@ export function writeJson(
     bytes = gzipSync(bytes);
     headers['Content-Encoding'] = 'gzip';
     headers.Vary = 'Accept-Encoding';
+  }
+  if (options.chunked) {
+    // Written after the head, without a length: Node sends it chunked, as Marketo's identity does.
+    res.writeHead(status, headers);
+    res.write(bytes);
+    res.end();
+    return;
   }
   headers['Content-Length'] = String(bytes.length);
   res.writeHead(status, headers);

@@ -39,6 +39,11 @@ export interface PipelineDeps {
   stats: Stats;
   requestId: () => string;
   legacyAccessTokenParam: boolean;
+  /**
+   * Keep connections open between calls. Marketo answers every call with `Connection: close`
+   * (the default here too); tests and benchmarks that want to skip the reconnect may keep them.
+   */
+  keepAlive: boolean;
   logger: Logger;
   /** Control plane (`/__sandbox/…`): no auth, no limits, never counted. */
   control(req: IncomingMessage, res: ServerResponse): Promise<void>;
@@ -47,6 +52,13 @@ export interface PipelineDeps {
 type Envelope = Exclude<SandboxResponse, { kind: 'raw' }>;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A token header or parameter that is there but empty (as opposed to none at all). */
+function tokenGivenEmpty(req: IncomingMessage, query: URLSearchParams): boolean {
+  const auth = req.headers.authorization;
+  if (auth !== undefined) return /^(Bearer)?\s*$/i.test(auth.trim());
+  return query.has('access_token');
+}
 
 export function createPipeline(deps: PipelineDeps) {
   const { limits, stats, faults } = deps;
@@ -134,8 +146,16 @@ export function createPipeline(deps: PipelineDeps) {
     const reply = identityReply(query, deps.credentials, deps.tokens);
     if (reply.status === 200) stats.tokenIssued();
     else stats.error(String(reply.status));
+    // Recorded identity answers: chunked, no-store, and Spring Security's protective headers.
     writeJson(res, reply.status, reply.body, {
-      headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
+      chunked: true,
+      headers: {
+        'Cache-Control': 'no-store',
+        Pragma: 'no-cache',
+        'X-Content-Type-Options': 'nosniff',
+        'X-XSS-Protection': '1; mode=block',
+        'X-Frame-Options': 'DENY',
+      },
     });
   }
 
@@ -155,7 +175,9 @@ export function createPipeline(deps: PipelineDeps) {
       (deps.legacyAccessTokenParam
         ? await multipartField(req, parsed.rawBody, 'access_token')
         : undefined);
-    if (!token) return reply(failure('600'));
+    if (!token) {
+      return reply(failure('600', tokenGivenEmpty(req, query) ? 'Empty access token' : undefined));
+    }
     const check = deps.tokens.check(token);
     if (!check.ok) return reply(failure(check.code));
 
@@ -240,6 +262,7 @@ export function createPipeline(deps: PipelineDeps) {
     if (rawPath === '/__sandbox' || rawPath.startsWith('/__sandbox/'))
       return deps.control(req, res);
 
+    if (!deps.keepAlive) res.setHeader('Connection', 'close');
     const identity = rawPath === '/identity/oauth/token';
     const rawKey = endpointKey(req.method ?? 'GET', rawPath);
     const drainThen = (fn: () => void) => {

@@ -62,6 +62,11 @@ export interface SandboxOptions {
   tokenLifetimeSec?: number;
   /** Accept the legacy `access_token` query/form parameter (true). */
   legacyAccessTokenParam?: boolean;
+  /**
+   * Keep connections alive between calls (false: every answer says `Connection: close`, as
+   * Marketo's do, so each call pays a new connection).
+   */
+  keepAlive?: boolean;
   limits?: Partial<LimitSettings>;
   bulk?: Partial<BulkLimits>;
   /** Lead export filters this simulated subscription lacks (bulk export answers 1035). */
@@ -159,6 +164,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stats,
     requestId: createRequestIds(() => clock.now()),
     legacyAccessTokenParam: options.legacyAccessTokenParam ?? true,
+    keepAlive: options.keepAlive ?? false,
     logger,
     control,
   });

@@ -133,6 +133,43 @@ describe('exportJobStatus end to end', () => {
     });
   }
 
+  it('types the rows of an export created outside the gateway from the describe (adopted by id)', async () => {
+    const { url, clientId, clientSecret } = fx.sandbox;
+    const identity = await fetch(
+      `${url}/identity/oauth/token?grant_type=client_credentials&client_id=${clientId}&client_secret=${clientSecret}`,
+    );
+    const { access_token: token } = (await identity.json()) as { access_token: string };
+    const bulk = async (path: string, body?: unknown) => {
+      const res = await fetch(`${url}/bulk/v1/leads/export${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+        },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+      return (await res.json()) as { result: Array<{ exportId: string }> };
+    };
+    const epoch = dataEpoch(fx.sandbox);
+    const from = iso(epoch - 25 * DAY);
+    const to = iso(epoch - 20 * DAY);
+    const created = await bulk('/create.json', {
+      fields: FIELDS,
+      format: 'CSV',
+      filter: { createdAt: { startAt: from, endAt: to } },
+    });
+    const exportId = created.result[0]?.exportId ?? '';
+    await bulk(`/${exportId}/enqueue.json`);
+
+    const results = (await fx.subscribeWs(WATCH, { id: exportId })) as WatchResult[];
+    expect(results.at(-1)?.data?.exportJobStatus.status).toBe('READY');
+    const rows = await readRows(fx, exportId, 100);
+    const expected = expectedLeadRows(fx.sandbox, FIELDS, from, to);
+    expect(rows).toEqual(expected);
+    expect(typeof (rows[0] as { id: unknown }).id).toBe('number');
+    expect(typeof (rows[0] as { unsubscribed: unknown }).unsubscribed).toBe('boolean');
+  });
+
   it('gives a late subscriber the current state at once and completes after READY', async () => {
     const epoch = dataEpoch(fx.sandbox);
     const id = await createJob(fx, {

@@ -225,23 +225,47 @@ describe('dropped connections', () => {
     },
   );
 
-  it('an export create dropped is not replayed (at most one job)', async () => {
-    await h.faults({
-      drop: true,
-      next: 1,
-      when: 'after',
-      endpoint: 'POST /bulk/v1/leads/export/create.json',
-    });
-    const error = await failure(
-      h.client.createExportJob('leads', {
-        fields: ['id', 'email'],
-        filter: { createdAt: { startAt: '2026-01-01T00:00:00Z', endAt: '2026-01-20T00:00:00Z' } },
-      }),
-    );
-    expect(error.code).toBe('OUTCOME_UNKNOWN');
+  const exportRequest = {
+    fields: ['id', 'email'],
+    filter: { createdAt: { startAt: '2026-01-01T00:00:00Z', endAt: '2026-01-20T00:00:00Z' } },
+  };
+  const CREATE = 'POST /bulk/v1/leads/export/create.json';
+
+  it("an export create dropped after Marketo made the job is found in Marketo's job list, never created twice", async () => {
+    await h.faults({ drop: true, next: 1, when: 'after', endpoint: CREATE });
+    const job = await h.client.createExportJob('leads', exportRequest);
+    expect(job.status).toBe('Created');
     const stats = await h.stats();
     expect(stats.exportJobsCreated).toBe(1);
-    expect(stats.calls.byEndpoint['POST /bulk/v1/leads/export/create.json']).toBe(1);
+    expect(stats.calls.byEndpoint[CREATE]).toBe(1);
+    expect(stats.calls.byEndpoint['GET /bulk/v1/leads/export.json']).toBe(1);
+    const listed = await h.client.listExportJobs('leads', { status: ['Created'] });
+    expect(listed.items.map((j) => j.exportId)).toContain(job.exportId);
+  });
+
+  it('an export create answered 502 before Marketo made anything is sent again once', async () => {
+    await h.faults({ http: 502, next: 1, when: 'before', endpoint: CREATE });
+    const job = await h.client.createExportJob('leads', exportRequest);
+    expect(job.status).toBe('Created');
+    const stats = await h.stats();
+    expect(stats.exportJobsCreated).toBe(1);
+    expect(stats.calls.byEndpoint[CREATE]).toBe(2);
+  });
+
+  it('stays OUTCOME_UNKNOWN when the list cannot tell which job is ours', async () => {
+    // Our create is slow and then answered 502 (the job made); meanwhile another integration of
+    // the same API user creates a job too. Two fresh Created jobs: neither can be told ours.
+    await h.faults({ http: 502, next: 1, when: 'after', latencyMs: 300, endpoint: CREATE });
+    const ours = failure(h.client.createExportJob('leads', exportRequest));
+    while (((await h.stats()).calls.byEndpoint[CREATE] ?? 0) < 1) {
+      await new Promise((r) => setImmediate(r));
+    }
+    await h.newClient().createExportJob('leads', exportRequest);
+    const error = await ours;
+    expect(error.code).toBe('OUTCOME_UNKNOWN');
+    const stats = await h.stats();
+    expect(stats.exportJobsCreated).toBe(2);
+    expect(stats.calls.byEndpoint[CREATE]).toBe(2);
   });
 });
 

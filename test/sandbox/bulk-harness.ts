@@ -86,6 +86,8 @@ export async function startHttpHarness(options: HarnessOptions = {}): Promise<Bu
     leads: options.leadCount ?? 2000,
     timeScale: options.timeScale ?? 6000,
     clients: [OTHER_CLIENT],
+    // The job lifecycle is watched by polling on a compressed clock: skip the reconnect per call.
+    keepAlive: true,
     ...(options.startAt === undefined ? {} : { startAt: options.startAt }),
     ...(options.bulk ? { bulk: options.bulk } : {}),
     ...(options.unsupportedExportFilters
@@ -105,8 +107,19 @@ export async function startHttpHarness(options: HarnessOptions = {}): Promise<Bu
     store: sandbox.store,
     clock: sandbox.clock,
     stats: async () => {
-      const { exportJobsCreated, importJobsCreated } = await sandbox.stats();
-      return { exportJobsCreated, importJobsCreated };
+      const { exportJobsCreated, importJobsCreated, importTimeline } = await sandbox.stats();
+      const ms = (iso: string | null) => (iso === null ? undefined : Date.parse(iso));
+      return {
+        exportJobsCreated,
+        importJobsCreated,
+        importTimeline: importTimeline.map((t) => ({
+          batchId: t.batchId,
+          status: t.status,
+          queuedAt: ms(t.queuedAt) ?? 0,
+          ...(t.startedAt !== null && { startedAt: ms(t.startedAt) }),
+          ...(t.finishedAt !== null && { finishedAt: ms(t.finishedAt) }),
+        })),
+      };
     },
     close: () => sandbox.close(),
     async call(method, path, init = {}) {

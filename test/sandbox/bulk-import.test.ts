@@ -188,22 +188,27 @@ describe('bulk import: lifecycle on the sandbox clock', () => {
     for (let i = 0; i < 4; i++) {
       ids.push(Number((await upload(h, csvRows(300, `par${i}-`))).json.result?.[0]?.batchId));
     }
-    let maxImporting = 0;
-    let firstTwoFirst = true;
     await until(
-      async () => {
-        const all = await Promise.all(ids.map((id) => statusOf(h, id)));
-        const importing = all.filter((j) => j.status === 'Importing').length;
-        maxImporting = Math.max(maxImporting, importing);
-        if (all[2]?.status !== 'Queued' && all.slice(0, 2).some((j) => j.status === 'Queued')) {
-          firstTwoFirst = false;
-        }
-        return all;
-      },
+      async () => Promise.all(ids.map((id) => statusOf(h, id))),
       (all) => all.every((j) => j.status === 'Complete'),
     );
-    expect(maxImporting).toBe(2);
-    expect(firstTwoFirst).toBe(true);
+    // The sandbox's own timeline (its clock, not our polling): how many imported at each instant.
+    const timeline = ((await h.stats()).importTimeline ?? []).filter((t) =>
+      ids.includes(t.batchId),
+    );
+    const importingAt = (at: number) =>
+      timeline.filter((t) => (t.startedAt ?? Infinity) <= at && at < (t.finishedAt ?? Infinity))
+        .length;
+    const starts = timeline.map((t) => t.startedAt ?? 0);
+    expect(Math.max(...starts.map(importingAt))).toBe(2);
+    // In arrival order: the 3rd and 4th start only when one of the first two has finished.
+    const byId = new Map(timeline.map((t) => [t.batchId, t]));
+    const [a, b, c, d] = ids.map((id) => byId.get(id));
+    const firstFinish = Math.min(a?.finishedAt ?? 0, b?.finishedAt ?? 0);
+    expect(Math.min(c?.startedAt ?? 0, d?.startedAt ?? 0)).toBeGreaterThanOrEqual(firstFinish);
+    expect(Math.max(a?.startedAt ?? 0, b?.startedAt ?? 0)).toBeLessThanOrEqual(
+      Math.min(c?.startedAt ?? 0, d?.startedAt ?? 0),
+    );
   });
 
   it('updates existing leads by id with lookupField=id, failing unknown ids with Lead not found', async () => {

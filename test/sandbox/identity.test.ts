@@ -89,6 +89,10 @@ describe('identity: access tokens on /rest and /bulk', () => {
     expect(none.status).toBe(200);
     expect(await none.json()).toMatchObject({
       success: false,
+      errors: [{ code: '600', message: 'Access token not specified' }],
+    });
+    const empty = await fetch(describeUrl(), { headers: { authorization: 'Bearer ' } });
+    expect(await empty.json()).toMatchObject({
       errors: [{ code: '600', message: 'Empty access token' }],
     });
     const bad = await fetch(describeUrl(), { headers: { authorization: 'Bearer nope:sj' } });
