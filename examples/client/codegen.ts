@@ -16,6 +16,8 @@ const config: CodegenConfig = {
   generates: {
     'src/gql/': {
       preset: 'client',
+      // For a bundler (Vite, webpack, Next.js…): imports without extensions. A Node project on
+      // "moduleResolution": "NodeNext" adds `importExtension: '.js'` beside `preset`.
       presetConfig: {
         fragmentMasking: false,
         persistedDocuments: { hashAlgorithm: 'sha256' },

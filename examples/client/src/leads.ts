@@ -1,5 +1,6 @@
 /** An app's operations: `graphql(...)` gives each a typed document once codegen has run. */
-import { graphql } from './gql/index.js';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { graphql } from './gql';
 
 export const LeadsByIds = graphql(`
   query LeadsByIds($ids: [Int!]!) {
@@ -34,19 +35,22 @@ export const UpsertLeads = graphql(`
 export async function send<TResult, TVariables>(
   url: string,
   key: string,
-  document: { __meta__?: { hash?: string } } & { toString(): string } & {
-    __apiType?: (variables: TVariables) => TResult;
-  },
+  document: TypedDocumentNode<TResult, TVariables> & { __meta__?: { hash?: string } },
   variables: TVariables,
-): Promise<{ data?: TResult; errors?: Array<{ message: string }> }> {
-  const hash = document.__meta__?.hash;
+): Promise<{
+  data?: TResult;
+  errors?: Array<{ message: string; extensions?: { code?: string } }>;
+}> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     body: JSON.stringify({
       variables,
-      extensions: { persistedQuery: { version: 1, sha256Hash: hash } },
+      extensions: { persistedQuery: { version: 1, sha256Hash: document.__meta__?.hash } },
     }),
   });
-  return (await response.json()) as { data?: TResult; errors?: Array<{ message: string }> };
+  return (await response.json()) as {
+    data?: TResult;
+    errors?: Array<{ message: string; extensions?: { code?: string } }>;
+  };
 }
