@@ -29,6 +29,7 @@ import { useCodedRefusals } from './security/coded-refusals.js';
 import { useJsonDepthLimit } from './security/json-depth.js';
 import { useOperationLimits } from './security/operation-limits.js';
 import { scopeRefusal } from './security/operation-scopes.js';
+import { useSubscriptionLimits } from './security/subscription-limits.js';
 import { DEFAULT_LIMITS, type SecuritySettings } from './security/settings.js';
 import { useSharedSubscriptionResults } from './shared-subscriptions.js';
 import { uploadError } from './uploads/multipart.js';
@@ -195,6 +196,7 @@ export function createGatewayYoga(options: {
       useUnexpectedErrors(),
       ...useOperationLimits(security.limits, security.production),
       useMarketoCost(),
+      useSubscriptionLimits(security.limits),
       useSharedSubscriptionResults(),
       useReadinessCheck({ endpoint: '/ready', check: options.ready ?? (() => true) }),
       // Replaces yoga's multipart parser, which holds every uploaded file in memory.
