@@ -20,6 +20,8 @@ import { InputError } from '../errors.js';
 import { positiveId } from './args.js';
 import { builder } from './builder.js';
 import { marketoCost } from '../security/marketo-cost.js';
+import { DEFAULT_LIMITS } from '../security/settings.js';
+import { RecordScanner } from '../uploads/row-guard.js';
 
 builder.addScalarType(
   'File',
@@ -348,7 +350,17 @@ builder.mutationField('importLeads', (t) =>
         source = Readable.from(input.file.stream() as unknown as AsyncIterable<Uint8Array>);
       } else {
         argument = 'input.data';
-        source = Readable.from([input.data ?? '']);
+        // As for uploads: a row over the limit is refused by a byte scan, before any parsing.
+        const data = Buffer.from(input.data ?? '');
+        const longRow = new RecordScanner().scan(data, DEFAULT_LIMITS.maxRowBytes);
+        if (longRow !== undefined) {
+          throw new InputError(
+            argument,
+            `${longRow === 0 ? 'the header row' : `row ${longRow}`} is longer than ${DEFAULT_LIMITS.maxRowBytes} bytes`,
+            { extra: { row: longRow, limit: DEFAULT_LIMITS.maxRowBytes } },
+          );
+        }
+        source = Readable.from([data]);
       }
       try {
         return await ctx.importJobs.create(

@@ -56,7 +56,8 @@ export const DEFAULT_LIMITS: OperationLimits = {
   maxUploadFiles: 5,
   // Marketo's widest rows (100 fields, a few long text areas) are well under this.
   maxRowBytes: 1024 * 1024,
-  headersTimeoutMs: 10_000,
+  // Node's default: a loaded event loop must not turn slow-to-be-read headers into 408s.
+  headersTimeoutMs: 60_000,
   // A 1 GiB upload at 10 MB/s fits; a body shorter than its Content-Length is cut at this.
   requestTimeoutMs: 120_000,
   maxSubscriptionsPerSocket: 20,
