@@ -1,11 +1,13 @@
 /**
- * Subscriptions open at once, per graphql-ws socket and per API key (WebSocket and SSE alike):
+ * Subscriptions open at once, per graphql-ws socket and per API key (WebSocket and SSE alike;
+ * no per-key limit in open mode, where everyone is `anonymous`):
  * past either limit a new subscription is refused with SUBSCRIPTION_LIMIT, naming the limit and
  * its setting, while the caller's open ones and everyone else's go on. A subscription counts
  * from its start until its stream ends (completed, cancelled or its socket closed).
  */
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { ANONYMOUS } from '../auth/scopes.js';
 import type { GraphQLContext } from '../context.js';
 
 export interface SubscriptionLimits {
@@ -48,7 +50,9 @@ export function useSubscriptionLimits(limits: SubscriptionLimits): Plugin {
         });
         return;
       }
-      if ((byKey.get(key) ?? 0) >= limits.maxSubscriptionsPerKey) {
+      // Without API keys every caller is `anonymous`: a per-key limit would be a global one.
+      const keyed = context.principal !== undefined && context.principal !== ANONYMOUS;
+      if (keyed && (byKey.get(key) ?? 0) >= limits.maxSubscriptionsPerKey) {
         setResultAndStopExecution({
           errors: [
             limitError(

@@ -151,8 +151,8 @@ describe('malformed requests get a coded 4xx', () => {
 });
 
 describe('bounded excerpts of caller input', () => {
-  it('answers a 12 MB one-line header given as data with a short error naming the row', async () => {
-    const header = `email,${'x'.repeat(12 * MB)}`;
+  it('answers a 2 MB one-line header given as data with a short error naming the row', async () => {
+    const header = `email,${'x'.repeat(2 * MB)}`;
     const result = await gw.graphql(
       'mutation ($d: String!) { importLeads(input: { data: $d, format: CSV }) { id } }',
       { d: header },
