@@ -13,6 +13,7 @@ import type { FieldCatalog } from './loaders/field-catalog.js';
 import { GatewayLoaders } from './loaders/index.js';
 import type { SharedLeadReads } from './loaders/shared-reads.js';
 import type { Logger } from './logger.js';
+import type { KeyBudgets } from './security/key-budget.js';
 import type { MarketoApi } from './marketo/api.js';
 
 /** Which Marketo the gateway talks to (never carries credentials). */
@@ -34,6 +35,8 @@ export interface GatewayServices {
   exportJobs: ExportJobManager;
   /** Bulk import jobs: split, queued, polled and mapped back to input rows. */
   importJobs: ImportJobManager;
+  /** API keys' shares of the daily quota (`dailyCalls`); none without it. */
+  keyBudgets?: KeyBudgets;
 }
 
 export interface GraphQLContext {
@@ -57,7 +60,7 @@ export function createContext(
   // The HTTP request's id (`x-request-id`); a fresh one per graphql-ws operation.
   const requestId = init.requestId ?? randomUUID();
   const principal = init.principal ?? ANONYMOUS;
-  const cost = new CostTracker();
+  const cost = new CostTracker(services.keyBudgets?.for(principal.name));
   const { leadReads } = services;
   const marketo = services.marketo.withContext({
     tracker: cost,

@@ -2,7 +2,14 @@
  * What one GraphQL operation cost in Marketo terms. The client reports every call to the tracker
  * given through `withContext({ tracker })`; yoga puts the summary into `extensions.marketo`.
  */
+import { GatewayError } from './errors.js';
 import type { CallRecord, CallTracker } from './marketo/api.js';
+
+/** A key's share of the daily quota: asked before each call, told of each call made. */
+export interface CallBudget {
+  /** Throws (KEY_QUOTA_EXHAUSTED) when the key has no calls left today. */
+  admit(): void;
+}
 
 export interface EndpointCost {
   calls: number;
@@ -27,6 +34,30 @@ export interface OperationCost {
 
 export class CostTracker implements CallTracker {
   readonly #byEndpoint = new Map<string, EndpointCost>();
+  readonly #budget: CallBudget | undefined;
+  /** The operation's estimate (`security/marketo-cost.ts`): no call is sent beyond it. */
+  #cap = Infinity;
+  #admitted = 0;
+
+  constructor(budget?: CallBudget) {
+    this.#budget = budget;
+  }
+
+  capAt(calls: number): void {
+    this.#cap = calls;
+  }
+
+  admit(endpoint: string): void {
+    if (this.#admitted >= this.#cap) {
+      throw new GatewayError(
+        'MARKETO_COST_LIMIT',
+        `The operation would exceed its estimate of ${this.#cap} Marketo calls (${endpoint} refused); split it.`,
+        { extensions: { marketoCalls: this.#cap } },
+      );
+    }
+    this.#budget?.admit();
+    this.#admitted += 1;
+  }
   #leadFields: readonly string[] | undefined;
   /** The last summary, until the next call is recorded: a subscription repeats it per event. */
   #summary: OperationCost | undefined;

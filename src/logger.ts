@@ -2,6 +2,8 @@
  * Structured JSON logs, one line per event, with secrets redacted at the source: values under
  * secret-looking keys are replaced, and any registered secret string is scrubbed from every value.
  */
+import { excerpt } from './security/excerpt.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {
@@ -12,6 +14,9 @@ export interface Logger {
   /** A logger whose lines all carry `bindings` (e.g. `{ requestId }`). */
   child(bindings: Record<string, unknown>): Logger;
 }
+
+/** Longest string in a log line: caller input is logged as a bounded excerpt. */
+const MAX_LOGGED_CHARS = 2_000;
 
 const SECRET_KEY = /secret|password|token|authorization|api[-_]?key|^key$/i;
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -42,12 +47,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     // Numbers and booleans under such keys are settings (`maxTokens`), never credentials.
     const setting = typeof value === 'number' || typeof value === 'boolean';
     if (key !== undefined && SECRET_KEY.test(key) && value != null && !setting) return '[REDACTED]';
-    if (typeof value === 'string') return scrub(value);
+    if (typeof value === 'string') return excerpt(scrub(value), MAX_LOGGED_CHARS);
     if (value instanceof Error) {
       const code = (value as { code?: unknown }).code;
       return {
         name: value.name,
-        message: scrub(value.message),
+        message: excerpt(scrub(value.message), MAX_LOGGED_CHARS),
         ...(code !== undefined && { code }),
       };
     }
@@ -62,7 +67,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       const line = {
         time: new Date().toISOString(),
         level,
-        msg: scrub(message),
+        msg: excerpt(scrub(message), MAX_LOGGED_CHARS),
         ...(redact(bindings, undefined, 0) as Record<string, unknown>),
         ...(data && (redact(data, undefined, 0) as Record<string, unknown>)),
       };

@@ -34,6 +34,7 @@ import { startSandbox } from './sandbox/server.js';
 import { schema } from './schema/index.js';
 import { limitRequestBody } from './security/body-limit.js';
 import { authenticateBeforeBody } from './security/early-auth.js';
+import { KeyBudgets } from './security/key-budget.js';
 import { acceptedApiKeys, DEFAULT_LIMITS, type OperationLimits } from './security/settings.js';
 import { maxMultipartBytes } from './uploads/multipart.js';
 import { type UploadStoreOptions, uploadSettingsFromEnv } from './uploads/store.js';
@@ -246,6 +247,7 @@ export async function createGateway(
     logger,
     exportJobs,
     importJobs,
+    keyBudgets: new KeyBudgets(apiKeys, marketoConfig.dailyQuota),
   };
   metrics.watch({ marketo, exportJobs, importJobs });
   const status = useStatusPage({

@@ -11,7 +11,11 @@ import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
 import { type Access, createAccess } from './auth/access.js';
 import type { Principal } from './auth/scopes.js';
+import { jsonDepthError } from './security/json-depth.js';
 import type { GatewayYoga } from './yoga.js';
+
+/** A socket's unsent backlog at which it is closed (4408). */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => unknown;
@@ -64,7 +68,16 @@ export function attachWebSocket(
       // graphql-ws hands back the args onSubscribe returned; rootValue carries yoga's enveloped functions.
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+      // A client that does not read its socket is cut once its backlog is large, instead of
+      // the gateway buffering events for it without end.
+      onNext: (ctx) => {
+        const socket = ctx.extra.socket;
+        if (socket.bufferedAmount > MAX_BUFFERED_BYTES) socket.close(4408, 'Consumer too slow');
+      },
       onSubscribe: async (ctx, _id, params) => {
+        // Deep variables are refused before anything walks them (as over HTTP).
+        const deep = jsonDepthError(params);
+        if (deep) return [deep];
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,

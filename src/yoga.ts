@@ -26,9 +26,11 @@ import {
   useUnexpectedErrors,
 } from './request-id.js';
 import { useCodedRefusals } from './security/coded-refusals.js';
+import { boundedError } from './security/excerpt.js';
 import { useJsonDepthLimit } from './security/json-depth.js';
 import { useOperationLimits } from './security/operation-limits.js';
 import { scopeRefusal } from './security/operation-scopes.js';
+import { useSubscriptionLimits } from './security/subscription-limits.js';
 import { DEFAULT_LIMITS, type SecuritySettings } from './security/settings.js';
 import { useSharedSubscriptionResults } from './shared-subscriptions.js';
 import { uploadError } from './uploads/multipart.js';
@@ -106,6 +108,40 @@ export function createGatewayYoga(options: {
   };
   /** Errors `maskError` has seen (and, when unexpected, logged). */
   const masked = new WeakSet<object>();
+  function maskGatewayError(error: unknown, message: string, isDev?: boolean): Error {
+    masked.add(error as object);
+    const original = error instanceof GraphQLError ? error.originalError : error;
+    if (isExpectedError(original)) {
+      return toGraphQLError(original, error instanceof GraphQLError ? error : undefined);
+    }
+    if (
+      error instanceof GraphQLError &&
+      error.path === undefined &&
+      (original === undefined ||
+        original instanceof GraphQLError ||
+        error.nodes?.[0]?.kind === Kind.VARIABLE_DEFINITION)
+    ) {
+      // A request error of graphql-js (a variable of the wrong type, a missing one, a value a
+      // scalar refused) comes without a code; it is the caller's to fix, so it says so.
+      if (error.extensions.code !== undefined) return error;
+      return new GraphQLError(error.message, {
+        ...(error.nodes && { nodes: error.nodes }),
+        ...(error.source && { source: error.source }),
+        ...(error.positions && { positions: error.positions }),
+        extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+      });
+    }
+    if (!(error instanceof GraphQLError) || error.originalError) {
+      // Outside execution (`useUnexpectedErrors` reports those): the HTTP request's id.
+      const requestId = currentRequestId();
+      logger.error('unexpected error', {
+        error: original ?? error,
+        ...(requestId !== undefined && { requestId }),
+      });
+      return maskedError(error instanceof GraphQLError ? error : undefined, requestId);
+    }
+    return maskError(error, message, isDev);
+  }
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema: options.schema,
     graphqlEndpoint: '/graphql',
@@ -148,39 +184,10 @@ export function createGatewayYoga(options: {
       defaultTabs: exampleTabs(),
     }),
     maskedErrors: {
-      maskError(error, message, isDev) {
-        masked.add(error as object);
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        if (isExpectedError(original)) {
-          return toGraphQLError(original, error instanceof GraphQLError ? error : undefined);
-        }
-        if (
-          error instanceof GraphQLError &&
-          error.path === undefined &&
-          (original === undefined ||
-            original instanceof GraphQLError ||
-            error.nodes?.[0]?.kind === Kind.VARIABLE_DEFINITION)
-        ) {
-          // A request error of graphql-js (a variable of the wrong type, a missing one, a value a
-          // scalar refused) comes without a code; it is the caller's to fix, so it says so.
-          if (error.extensions.code !== undefined) return error;
-          return new GraphQLError(error.message, {
-            ...(error.nodes && { nodes: error.nodes }),
-            ...(error.source && { source: error.source }),
-            ...(error.positions && { positions: error.positions }),
-            extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
-          });
-        }
-        if (!(error instanceof GraphQLError) || error.originalError) {
-          // Outside execution (`useUnexpectedErrors` reports those): the HTTP request's id.
-          const requestId = currentRequestId();
-          logger.error('unexpected error', {
-            error: original ?? error,
-            ...(requestId !== undefined && { requestId }),
-          });
-          return maskedError(error instanceof GraphQLError ? error : undefined, requestId);
-        }
-        return maskError(error, message, isDev);
+      // Whatever the error, a bounded excerpt of caller input (security/excerpt.ts).
+      maskError: (error, message, isDev) => {
+        const result = maskGatewayError(error, message, isDev);
+        return result instanceof GraphQLError ? boundedError(result) : result;
       },
     },
     logging: {
@@ -202,6 +209,7 @@ export function createGatewayYoga(options: {
       useUnexpectedErrors(),
       ...useOperationLimits(security.limits, security.production),
       useMarketoCost(),
+      useSubscriptionLimits(security.limits),
       useSharedSubscriptionResults(),
       useReadinessCheck({ endpoint: '/ready', check: options.ready ?? (() => true) }),
       // Replaces yoga's multipart parser, which holds every uploaded file in memory.

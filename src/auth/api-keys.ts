@@ -12,6 +12,31 @@ export interface ApiKey {
   readonly name: string;
   readonly key: string;
   readonly scopes: readonly Scope[];
+  /**
+   * The key's share of the daily Marketo quota: calls per day, or a percentage of
+   * MARKETO_DAILY_QUOTA (`"10%"`); unlimited (only the quota itself) when absent.
+   */
+  readonly dailyCalls?: number | `${number}%`;
+}
+
+const PERCENT = /^(\d+(?:\.\d+)?)%$/;
+
+function dailyCallsOf(value: unknown, at: string): ApiKey['dailyCalls'] {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
+  const percent = typeof value === 'string' ? PERCENT.exec(value.trim()) : null;
+  if (percent && Number(percent[1]) <= 100) return `${Number(percent[1])}%`;
+  throw new ConfigError(
+    `${at}.dailyCalls`,
+    'must be a whole number of calls per day (5000) or a share of MARKETO_DAILY_QUOTA ("10%")',
+  );
+}
+
+/** A key's daily call limit given the instance's daily quota; undefined: no limit of its own. */
+export function dailyCallLimit(key: ApiKey, dailyQuota: number): number | undefined {
+  if (key.dailyCalls === undefined) return undefined;
+  if (typeof key.dailyCalls === 'number') return key.dailyCalls;
+  return Math.floor((dailyQuota * Number(key.dailyCalls.slice(0, -1))) / 100);
 }
 
 /** Keys shorter than this are refused at start: they could be guessed. */
@@ -35,7 +60,7 @@ export function parseApiKeys(json: string, variable: string): ApiKey[] {
     if (typeof entry !== 'object' || entry === null) {
       throw new ConfigError(at, 'must be an object { "name", "key", "scopes" }');
     }
-    const { name, key, scopes } = entry as Record<string, unknown>;
+    const { name, key, scopes, dailyCalls } = entry as Record<string, unknown>;
     if (typeof name !== 'string' || name.trim() === '') {
       throw new ConfigError(`${at}.name`, 'must be a non-empty string');
     }
@@ -58,9 +83,15 @@ export function parseApiKeys(json: string, variable: string): ApiKey[] {
         `unknown scope ${JSON.stringify(unknown)}; use ${SCOPES.join(', ')}`,
       );
     }
+    const limit = dailyCallsOf(dailyCalls, at);
     names.add(name);
     keys.add(key);
-    return { name, key, scopes: scopes as Scope[] };
+    return {
+      name,
+      key,
+      scopes: scopes as Scope[],
+      ...(limit !== undefined && { dailyCalls: limit }),
+    };
   });
 }
 

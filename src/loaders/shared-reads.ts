@@ -152,6 +152,21 @@ export class SharedLeadReads {
       record(call: CallRecord) {
         for (const t of trackers) t.record(call);
       },
+      // Charged to every caller; refused only when every caller refuses it (a key out of its
+      // share must not fail the call another key shares with it, which costs nothing more).
+      admit(endpoint: string) {
+        let refusal: unknown;
+        let admitted = trackers.size === 0;
+        for (const t of trackers) {
+          try {
+            t.admit?.(endpoint);
+            admitted = true;
+          } catch (error) {
+            refusal ??= error;
+          }
+        }
+        if (!admitted) throw refusal;
+      },
     };
     const abort = allAborted(callers.map((c) => c.signal));
     const principal = callers.find((c) => c.principal !== undefined)?.principal;

@@ -159,6 +159,11 @@ export interface CallRecord {
 
 export interface CallTracker {
   record(call: CallRecord): void;
+  /**
+   * Asked before each call is sent (not per retry); throws to refuse it: the operation's cost
+   * cap or its API key's daily share.
+   */
+  admit?(endpoint: string): void;
 }
 
 /** Per-caller context: who is calling (fair share), what to report to, when to give up. */

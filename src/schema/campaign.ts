@@ -9,8 +9,9 @@ import { parseMarketoDateTime } from '../lead-values.js';
 import type { Campaign, CampaignToken, RecordResult } from '../marketo/api.js';
 import { positiveId, positiveIds } from './args.js';
 import { builder } from './builder.js';
-import { resolveMarketoConnection } from './pagination.js';
+import { PAGE_COST, resolveMarketoConnection } from './pagination.js';
 import { ReasonRef, type ReasonShape } from './reason.js';
+import { chunks, marketoCost } from '../security/marketo-cost.js';
 
 /** Marketo: at most 100 leads per trigger call (the client chunks); we bound the whole request. */
 export const MAX_TRIGGER_LEADS = 100_000;
@@ -183,6 +184,7 @@ function triggerOutcome(result: RecordResult, index: number, leadId: number): Ca
 builder.queryFields((t) => ({
   campaign: t.field({
     type: CampaignRef,
+    extensions: marketoCost({ calls: 1, items: 1 }),
     nullable: true,
     args: { id: t.arg.int({ required: true }) },
     resolve: (_root, args, ctx) => {
@@ -193,6 +195,7 @@ builder.queryFields((t) => ({
   campaigns: t.connection(
     {
       nullable: false,
+      extensions: PAGE_COST,
       type: CampaignRef,
       description: 'Smart campaigns, filtered by exact names / program / workspace, paged.',
       args: {
@@ -236,6 +239,8 @@ builder.mutationFields((t) => ({
       tokens: t.arg({ type: [CampaignTokenInput], required: false }),
     },
     authScopes: { 'campaigns:trigger': true },
+    // The campaign checked (two calls at most), then 100 leads per trigger call.
+    extensions: marketoCost({ calls: (args) => 2 + chunks(args.leadIds, 100) }),
     resolve: async (_root, args, ctx) => {
       positiveIds('leadIds', args.leadIds, MAX_TRIGGER_LEADS);
       const tokens = validateTokens('tokens', args.tokens);
@@ -271,6 +276,7 @@ builder.mutationFields((t) => ({
       cloneToProgramName: t.arg.string({ required: false }),
     },
     authScopes: { 'campaigns:trigger': true },
+    extensions: marketoCost({ calls: 1 }),
     resolve: async (_root, args, ctx) => {
       positiveId('campaignId', args.campaignId);
       const tokens = validateTokens('tokens', args.tokens);

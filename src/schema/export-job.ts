@@ -17,6 +17,7 @@ import type {
 import { STATE_ORDER } from '../bulk/types.js';
 import { SHARED_EVENTS } from '../shared-subscriptions.js';
 import { builder } from './builder.js';
+import { marketoCost } from '../security/marketo-cost.js';
 
 const ExportEntityEnum = builder.enumType('ExportEntity', {
   description: 'What a bulk export extracts.',
@@ -354,6 +355,8 @@ const EXPORT_READ_SCOPES = { 'leads:read': true, 'bulk:export': true } as const;
 builder.queryFields((t) => ({
   exportJob: t.field({
     type: ExportJobRef,
+    // Finding a job created elsewhere: Marketo's status, or its list of jobs.
+    extensions: marketoCost({ calls: 2 }),
     nullable: true,
     description:
       "A bulk export job by id (the gateway's id or a Marketo exportId; a Marketo job created elsewhere is picked up). Null when unknown.",
@@ -368,6 +371,8 @@ builder.queryFields((t) => ({
   }),
   exportJobs: t.field({
     type: [ExportJobRef],
+    // Finding a job created elsewhere: Marketo's status, or its list of jobs.
+    extensions: marketoCost({ calls: 2 }),
     nullable: { list: false, items: false },
     description: 'Export jobs the gateway knows, newest first.',
     args: {
@@ -386,12 +391,29 @@ builder.queryFields((t) => ({
   }),
   exportQuota: t.field({
     type: ExportQuotaRef,
+    extensions: marketoCost({ calls: 0 }),
     nullable: false,
     skipTypeScopes: true,
     authScopes: EXPORT_READ_SCOPES,
     resolve: (_root, _args, ctx) => ctx.exportJobs.quota(),
   }),
 }));
+
+const DAY_MS = 24 * 3600 * 1000;
+/** Marketo jobs a gateway export job may hold, for the cost of cancelling it. */
+const MAX_CANCELLED_WINDOWS = 12;
+
+/** Marketo export jobs for the longest date range in the filter (31 days each). */
+function exportWindows(input: unknown): number {
+  const filter = (input as { filter?: Record<string, unknown> } | undefined)?.filter ?? {};
+  let windows = 1;
+  for (const range of Object.values(filter)) {
+    const { startAt, endAt } = (range ?? {}) as { startAt?: unknown; endAt?: unknown };
+    const span = new Date(String(endAt)).getTime() - new Date(String(startAt)).getTime();
+    if (Number.isFinite(span)) windows = Math.max(windows, Math.ceil(span / (31 * DAY_MS)) + 1);
+  }
+  return windows;
+}
 
 builder.mutationFields((t) => ({
   createExportJob: t.field({
@@ -402,6 +424,8 @@ builder.mutationFields((t) => ({
       "Validates against describe, creates and enqueues the Marketo job(s). When Marketo's queue is full the job waits (WAITING) in the gateway's queue instead of failing.",
     args: { input: t.arg({ type: CreateExportJobInput, required: true }) },
     authScopes: { 'bulk:export': true },
+    // The describe and the quota, then create and enqueue per date window of at most 31 days.
+    extensions: marketoCost({ calls: (args) => 2 + 3 * exportWindows(args.input), describe: true }),
     resolve: (_root, { input }, ctx) =>
       ctx.exportJobs.create(
         {
@@ -425,6 +449,7 @@ builder.mutationFields((t) => ({
       entity: t.arg({ type: ExportEntityEnum, required: false, defaultValue: 'leads' }),
     },
     authScopes: { 'bulk:export': true },
+    extensions: marketoCost({ calls: 2 + 3 * MAX_CANCELLED_WINDOWS }),
     resolve: (_root, args, ctx) => ctx.exportJobs.cancel(String(args.id), args.entity ?? 'leads'),
   }),
 }));
@@ -442,7 +467,7 @@ builder.subscriptionField('exportJobStatus', (t) =>
     authScopes: { 'bulk:export': true },
     // ExportJob's fields read only the record (no scopes, loaders or Marketo calls): subscribers
     // of one job share each event's execution.
-    extensions: { [SHARED_EVENTS]: true },
+    extensions: { [SHARED_EVENTS]: true, ...marketoCost({ calls: 2 }) },
     subscribe: (_root, args, ctx) => ctx.exportJobs.watch(String(args.id), args.entity ?? 'leads'),
     resolve: (job) => job,
   }),

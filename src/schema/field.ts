@@ -1,6 +1,7 @@
 /** Field: Marketo's lead field describe, and the `leadFields` query (served from the TTL cache). */
 import type { FieldDescription } from '../marketo/api.js';
 import { builder } from './builder.js';
+import { marketoCost } from '../security/marketo-cost.js';
 
 export const FieldRef = builder.objectRef<FieldDescription>('Field').implement({
   description:
@@ -30,6 +31,7 @@ builder.queryField('leadFields', (t) =>
     type: [FieldRef],
     nullable: { list: false, items: false },
     description: 'Every lead field of the instance (cached; refreshed after the TTL).',
+    extensions: marketoCost({ calls: 0, describe: true }),
     resolve: async (_root, _args, ctx) => (await ctx.loaders.fieldCatalog()).fields,
   }),
 );

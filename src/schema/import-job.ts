@@ -19,6 +19,9 @@ import type { GraphQLContext } from '../context.js';
 import { InputError } from '../errors.js';
 import { positiveId } from './args.js';
 import { builder } from './builder.js';
+import { marketoCost } from '../security/marketo-cost.js';
+import { DEFAULT_LIMITS } from '../security/settings.js';
+import { RecordScanner } from '../uploads/row-guard.js';
 
 builder.addScalarType(
   'File',
@@ -307,6 +310,8 @@ builder.queryField('importJob', (t) =>
     // Whoever may import may follow imports.
     skipTypeScopes: true,
     authScopes: { 'leads:read': true, 'bulk:import': true },
+    // Status, then its failures and warnings when it was created elsewhere.
+    extensions: marketoCost({ calls: 3 }),
     resolve: async (_root, args, ctx) =>
       (await ctx.importJobs.find(jobId(args.id), ctx.marketo)) ?? null,
   }),
@@ -315,6 +320,8 @@ builder.queryField('importJob', (t) =>
 builder.mutationField('importLeads', (t) =>
   t.field({
     type: ImportJobRef,
+    // The describe, then the first file's submission (the rest is the job runner's).
+    extensions: marketoCost({ calls: 3, describe: true }),
     // Nullable: a refused mutation nulls itself, never the results of the others.
     nullable: true,
     description:
@@ -343,7 +350,17 @@ builder.mutationField('importLeads', (t) =>
         source = Readable.from(input.file.stream() as unknown as AsyncIterable<Uint8Array>);
       } else {
         argument = 'input.data';
-        source = Readable.from([input.data ?? '']);
+        // As for uploads: a row over the limit is refused by a byte scan, before any parsing.
+        const data = Buffer.from(input.data ?? '');
+        const longRow = new RecordScanner().scan(data, DEFAULT_LIMITS.maxRowBytes);
+        if (longRow !== undefined) {
+          throw new InputError(
+            argument,
+            `${longRow === 0 ? 'the header row' : `row ${longRow}`} is longer than ${DEFAULT_LIMITS.maxRowBytes} bytes`,
+            { extra: { row: longRow, limit: DEFAULT_LIMITS.maxRowBytes } },
+          );
+        }
+        source = Readable.from([data]);
       }
       try {
         return await ctx.importJobs.create(
@@ -366,6 +383,8 @@ builder.mutationField('importLeads', (t) =>
 builder.subscriptionField('importJobStatus', (t) =>
   t.field({
     type: ImportJobRef,
+    // Finding the job (status, failures, warnings) when it was created elsewhere.
+    extensions: marketoCost({ calls: 3 }),
     nullable: false,
     description:
       'The import now, then on every change; completes after COMPLETE, PARTIAL or FAILED. One poller per Marketo job however many subscribers.',

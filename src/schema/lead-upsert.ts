@@ -23,9 +23,12 @@ import { countRows as countFileRows, readRows } from '../uploads/rows.js';
 import { headerCheck, ImportFormatEnum, ImportJobRef, importJsonRows } from './import-job.js';
 import { changeListMembership, type ListAction, ListActionEnum } from './list.js';
 import { ReasonRef, type ReasonShape } from './reason.js';
+import { marketoCost } from '../security/marketo-cost.js';
 
 /** Guard against absurd payloads; the synchronous path sends 300 rows per Marketo call. */
 export const MAX_UPSERT_ROWS = 1_000_000;
+/** UPSERT_BULK_THRESHOLD's default: AUTO syncs fewer rows than this. */
+const DEFAULT_UPSERT_BULK_THRESHOLD = 10_000;
 
 const UPSERT_ACTIONS = {
   CREATE_OR_UPDATE: 'createOrUpdate',
@@ -543,6 +546,32 @@ async function syncInChunks(
   });
 }
 
+/**
+ * Calls of an upsert: 300 rows per sync call, the same again for a list step (plus the list's
+ * check), 100 per trigger call for a campaign step (plus the campaign's check), and a bulk
+ * import's submission. An uploaded file's rows are unknown before it is read: below the bulk
+ * threshold in AUTO, and at most one per two bytes in SYNC.
+ */
+function upsertCalls(args: Readonly<Record<string, unknown>>): number {
+  const input = (args.input ?? {}) as {
+    leads?: unknown;
+    file?: unknown;
+    mode?: unknown;
+    then?: { list?: unknown; campaign?: unknown } | null;
+  };
+  let rows = Array.isArray(input.leads) ? input.leads.length : 0;
+  if (input.file instanceof Blob) {
+    rows =
+      input.mode === 'SYNC'
+        ? Math.min(MAX_UPSERT_ROWS, Math.ceil(input.file.size / 2))
+        : DEFAULT_UPSERT_BULK_THRESHOLD;
+  }
+  const sync = Math.ceil(rows / MARKETO_BATCH_SIZE);
+  const list = input.then?.list ? 1 + sync : 0;
+  const campaign = input.then?.campaign ? 2 + Math.ceil(rows / 100) : 0;
+  return sync + list + campaign + 3;
+}
+
 builder.mutationField('upsertLeads', (t) =>
   t.field({
     type: UpsertLeadsResultRef,
@@ -551,8 +580,11 @@ builder.mutationField('upsertLeads', (t) =>
     description:
       'Creates/updates leads by a lookup field (any number of rows; 300 per Marketo call), then optionally adds/removes them to a list or requests a campaign for them.',
     args: { input: t.arg({ type: UpsertLeadsInput, required: true }) },
-    // What any upsert needs: checked before an upload's files are stored (operation-scopes.ts).
-    extensions: { baseScopes: { 'leads:write': true } },
+    extensions: {
+      // What any upsert needs: checked before an upload's files are stored (operation-scopes.ts).
+      baseScopes: { 'leads:write': true },
+      ...marketoCost({ calls: upsertCalls, describe: true }),
+    },
     // The follow-up step needs its own scope as well.
     authScopes: (_root, { input }, ctx) => ({
       $all: {

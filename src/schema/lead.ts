@@ -17,6 +17,7 @@ import type { Lead, StaticList } from '../marketo/api.js';
 import { boundedList, positiveId, positiveIds, unwrapMany } from './args.js';
 import { builder, type GatewaySchemaTypes } from './builder.js';
 import { ListRef } from './list.js';
+import { chunks, lengthOf, marketoCost, RECORDS_PER_CALL } from '../security/marketo-cost.js';
 
 /** Largest `ids` / `values` list one query may ask for (Marketo cost grows with it: 1 call per 300). */
 export const MAX_LEAD_KEYS = 10_000;
@@ -82,6 +83,8 @@ LeadRef.implement({
         Object.fromEntries(args.names.map((name) => [name, lead[name] ?? null])),
     }),
     lists: t.field({
+      // One membership call per lead, and its lists read by id (at worst one call per lead too).
+      extensions: marketoCost({ calls: 2, items: RECORDS_PER_CALL }),
       type: [ListRef],
       nullable: { list: false, items: false },
       description: 'Static lists this lead is a member of.',
@@ -94,6 +97,7 @@ LeadRef.implement({
       },
     }),
     isMemberOf: t.boolean({
+      extensions: marketoCost({ calls: 1 }),
       nullable: false,
       args: { listId: t.arg.int({ required: true }) },
       resolve: (lead, args, ctx) => {
@@ -106,6 +110,7 @@ LeadRef.implement({
 
 builder.queryFields((t) => ({
   lead: t.field({
+    extensions: marketoCost({ calls: 1, items: 1, describe: true }),
     type: LeadRef,
     nullable: true,
     description: 'One lead by Marketo id; null when Marketo has no such lead.',
@@ -116,6 +121,11 @@ builder.queryFields((t) => ({
     },
   }),
   leads: t.field({
+    extensions: marketoCost({
+      calls: (args) => chunks(args.ids),
+      items: (args) => lengthOf(args.ids),
+      describe: true,
+    }),
     type: [LeadRef],
     nullable: { list: false, items: true },
     description:
@@ -127,6 +137,12 @@ builder.queryFields((t) => ({
     },
   }),
   leadsBy: t.field({
+    // One lead per value assumed (a query is capped at its estimate should more match).
+    extensions: marketoCost({
+      calls: (args) => chunks(args.values),
+      items: (args) => lengthOf(args.values),
+      describe: true,
+    }),
     type: [LeadRef],
     nullable: { list: false, items: false },
     description:

@@ -8,8 +8,9 @@ import type { MarketoApi, Reason, StaticList } from '../marketo/api.js';
 import { positiveId, positiveIds } from './args.js';
 import { builder } from './builder.js';
 import { LeadRef } from './lead.js';
-import { resolveMarketoConnection } from './pagination.js';
+import { PAGE_COST, resolveMarketoConnection } from './pagination.js';
 import { ReasonRef, type ReasonShape } from './reason.js';
+import { chunks, marketoCost } from '../security/marketo-cost.js';
 
 /** Most lead ids one membership mutation takes (1 Marketo call per 300). */
 export const MAX_MEMBER_IDS = 100_000;
@@ -40,6 +41,8 @@ ListRef.implement({
         nullable: false,
         type: LeadRef,
         description: 'Members, ordered by lead id, paged with Marketo page tokens.',
+        // One page, read with the lead fields the operation selects (the describe).
+        extensions: marketoCost({ ...PAGE_COST.marketoCost, describe: true }),
         resolve: async (list, args, ctx, info) => {
           const { fields, byId } = await ctx.loaders.leads(info);
           const connection = await resolveMarketoConnection(args, (page) =>
@@ -148,6 +151,7 @@ const ListMembershipChangeRef = builder
 builder.queryFields((t) => ({
   list: t.field({
     type: ListRef,
+    extensions: marketoCost({ calls: 1, items: 1 }),
     nullable: true,
     args: { id: t.arg.int({ required: true }) },
     resolve: (_root, args, ctx) => {
@@ -158,6 +162,7 @@ builder.queryFields((t) => ({
   lists: t.connection(
     {
       nullable: false,
+      extensions: PAGE_COST,
       type: ListRef,
       description: 'Static lists, filtered by exact names / program / workspace, paged.',
       args: {
@@ -204,6 +209,9 @@ async function membershipMutation(
   };
 }
 
+/** The list checked, then 300 leads per call. */
+const MEMBERSHIP_COST = marketoCost({ calls: (args) => 1 + chunks(args.leadIds) });
+
 builder.mutationFields((t) => ({
   addLeadsToList: t.field({
     type: ListMembershipChangeRef,
@@ -214,6 +222,7 @@ builder.mutationFields((t) => ({
       leadIds: t.arg.intList({ required: true }),
     },
     authScopes: { 'lists:write': true },
+    extensions: MEMBERSHIP_COST,
     resolve: (_root, args, ctx) =>
       membershipMutation(ctx.marketo, args.listId, args.leadIds, 'ADD'),
   }),
@@ -226,6 +235,7 @@ builder.mutationFields((t) => ({
       leadIds: t.arg.intList({ required: true }),
     },
     authScopes: { 'lists:write': true },
+    extensions: MEMBERSHIP_COST,
     resolve: (_root, args, ctx) =>
       membershipMutation(ctx.marketo, args.listId, args.leadIds, 'REMOVE'),
   }),

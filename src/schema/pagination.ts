@@ -6,9 +6,16 @@
  */
 import { InputError } from '../errors.js';
 import type { Page, PageRequest } from '../marketo/api.js';
+import { marketoCost } from '../security/marketo-cost.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 300;
+
+/** A connection reads one Marketo page of at most `first` items. */
+export const PAGE_COST = marketoCost({
+  calls: 1,
+  items: (args) => Math.min(MAX_PAGE_SIZE, Number(args.first ?? DEFAULT_PAGE_SIZE) || 0),
+});
 
 interface Position {
   /** Marketo page token the position is relative to (absent: the first page). */

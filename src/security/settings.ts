@@ -46,8 +46,9 @@ export const DEFAULT_LIMITS: OperationLimits = {
   // Armor multiplies a selection by its literal `first`: one full page of 1,000 rows or leads
   // costs 20,000-35,000, which must pass; pages nested in pages (1,000 × 1,000) must not.
   maxCost: 50_000,
-  // A 50,000-row upsert is 167 calls; a 100,000-id lookup (334) is refused.
-  maxMarketoCalls: 250,
+  // A 50,000-row upsert with a list step is 340 calls (167 + 168 + 5); a lookup of 150,000 ids
+  // (500 and the describe) is refused.
+  maxMarketoCalls: 400,
   maxBodyBytes: 16 * 1024 * 1024,
   // Uploads are streamed to disk and imported in 10 MB Marketo files, so size costs disk, not
   // memory: 1 GiB holds a 1,000,000-row upsert (MAX_UPSERT_ROWS) of wide rows (~1 KB each).
@@ -55,7 +56,8 @@ export const DEFAULT_LIMITS: OperationLimits = {
   maxUploadFiles: 5,
   // Marketo's widest rows (100 fields, a few long text areas) are well under this.
   maxRowBytes: 1024 * 1024,
-  headersTimeoutMs: 10_000,
+  // Node's default: a loaded event loop must not turn slow-to-be-read headers into 408s.
+  headersTimeoutMs: 60_000,
   // A 1 GiB upload at 10 MB/s fits; a body shorter than its Content-Length is cut at this.
   requestTimeoutMs: 120_000,
   maxSubscriptionsPerSocket: 20,

@@ -3,13 +3,16 @@
  * field's declared types (well-typed, hostile or simply wrong), sent over real HTTP as variables
  * and inlined as literals. Whatever the input, the gateway answers 200 or a 4xx with a GraphQL
  * error body, every error has a code or is the masked "Unexpected error.", and it still answers a
- * normal query afterwards. New fields are covered without touching this file.
+ * normal query afterwards, and what an operation spent (`extensions.marketo.calls`) never
+ * exceeds the estimate the cost limit computed for it: the estimate is an upper bound. New fields
+ * are covered without touching this file.
  *
  * Reproduce a failure with the seed and counterexample fast-check prints (FUZZ_SEED overrides the
  * fixed seed, FUZZ_RUNS the runs per field).
  */
 import fc from 'fast-check';
 import {
+  parse,
   getNamedType,
   type GraphQLArgument,
   type GraphQLField,
@@ -28,6 +31,7 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '../../src/schema/index.js';
+import { estimateMarketoCalls } from '../../src/security/marketo-cost.js';
 import { type GraphQLErrorJson, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_240_607);
@@ -380,6 +384,25 @@ async function send(body: { query: string; variables: Record<string, unknown> })
   return { status: response.status, text: await response.text() };
 }
 
+/** Spent more Marketo calls than the cost limit's estimate for the request. */
+function overspent(
+  { text }: Answer,
+  request: { query: string; variables: Record<string, unknown> },
+): string | undefined {
+  let spent: number | undefined;
+  try {
+    spent = (JSON.parse(text) as { extensions?: { marketo?: { calls?: number } } }).extensions
+      ?.marketo?.calls;
+  } catch {
+    return undefined;
+  }
+  if (spent === undefined) return undefined;
+  // The request reached execution, so it parses; the variables are the JSON that was sent.
+  const variables = JSON.parse(JSON.stringify(request.variables)) as Record<string, unknown>;
+  const estimate = estimateMarketoCalls(schema, parse(request.query), variables);
+  return spent > estimate ? `spent ${spent} Marketo calls, estimated ${estimate}` : undefined;
+}
+
 /** The contract for any input; the message says what broke it. */
 function violation({ status, text }: Answer): string | undefined {
   if (status !== 200 && (status < 400 || status > 499))
@@ -418,11 +441,12 @@ const roots = [
 for (const [operation, type] of roots) {
   describe(`every ${operation} field, fuzzed over HTTP`, () => {
     for (const field of Object.values(type?.getFields() ?? {})) {
-      it(`${field.name}: 200 or a 4xx with GraphQL errors, codes or masked`, async () => {
+      it(`${field.name}: 200 or a 4xx with GraphQL errors, codes or masked, within its estimate`, async () => {
         await fc.assert(
           fc.asyncProperty(requestsArb(operation, field), async (requests) => {
             for (const request of requests) {
-              const problem = violation(await send(request));
+              const answer = await send(request);
+              const problem = violation(answer) ?? overspent(answer, request);
               if (problem) throw new Error(`${problem}\n${request.query.slice(0, 2_000)}`);
             }
           }),

@@ -150,6 +150,23 @@ describe('malformed requests get a coded 4xx', () => {
   });
 });
 
+describe('bounded excerpts of caller input', () => {
+  it('answers a 2 MB one-line header given as data with a short error naming the row', async () => {
+    const header = `email,${'x'.repeat(2 * MB)}`;
+    const result = await gw.graphql(
+      'mutation ($d: String!) { importLeads(input: { data: $d, format: CSV }) { id } }',
+      { d: header },
+      keyFor('bulk:import'),
+    );
+    expect(result.body?.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      argument: 'input.data',
+      row: 0,
+    });
+    expect(result.text.length).toBeLessThan(5_000);
+  });
+});
+
 describe('row length of uploads', () => {
   it('refuses a one-line 30 MB upload at the row limit, naming the row, in a bounded answer', async () => {
     const size = 30 * MB;

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { getIntrospectionQuery, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimateMarketoCalls } from '../../src/security/marketo-cost.js';
+import { schema } from '../../src/schema/index.js';
 import { codes, keyFor, type SecuredGateway, startSecuredGateway } from './support.js';
 
 const MAX_BODY = 1024 * 1024;
@@ -108,22 +109,52 @@ describe('operation shape limits (graphql-armor)', () => {
 });
 
 describe('Marketo call cost', () => {
-  it('refuses leads(ids:) of 100,000 ids: 334 Marketo calls, over the limit of 250', async () => {
-    const ids = Array.from({ length: 100_000 }, (_, i) => i + 1);
+  it('refuses leads(ids:) of 150,000 ids: 500 Marketo calls and the describe, over the limit of 400', async () => {
+    const ids = Array.from({ length: 150_000 }, (_, i) => i + 1);
     const send = query('query Many($ids: [Int!]!) { leads(ids: $ids) { id } }', { ids });
     await expectRefused(send, 200, /MARKETO_COST_LIMIT/);
     const result = await send();
-    expect(result.body?.errors?.[0]?.extensions).toMatchObject({ marketoCalls: 334, limit: 250 });
+    expect(result.body?.errors?.[0]?.extensions).toMatchObject({ marketoCalls: 502, limit: 400 });
   });
 
-  it('adds up aliases and counts lists inside inputs, in Marketo calls (⌈n/300⌉)', () => {
-    const doc = parse(
-      'query ($ids: [Int!]!, $rows: [JSON!]!) { a: leads(ids: $ids) { id } b: leads(ids: [1, 2]) { id } upsert: lead(id: 1) { id } x: upsertLeads(input: { leads: $rows }) { total } }',
-    );
+  it('adds up aliases, multiplies per-item fields by their parents, counts lists inside inputs', () => {
     const ids = Array.from({ length: 1_000 }, (_, i) => i);
     const rows = Array.from({ length: 50_000 }, (_, i) => ({ email: `${i}@example.com` }));
-    // 4 (1,000 ids) + 1 (2 ids) + 0 (no list) + 167 (50,000 rows)
-    expect(estimateMarketoCalls(doc, { ids, rows })).toBe(172);
+    const estimate = (document: string, variables: Record<string, unknown>) =>
+      estimateMarketoCalls(schema, parse(document), variables);
+    // 4 (1,000 ids) + 1 (2 ids) + 1 (one lead) + 2 (the describe, once)
+    expect(
+      estimate(
+        'query ($ids: [Int!]!) { a: leads(ids: $ids) { id } b: leads(ids: [1, 2]) { id } c: lead(id: 1) { id } }',
+        { ids },
+      ),
+    ).toBe(8);
+    // 167 (50,000 rows) + 3 (import submission) + 2 (describe)
+    expect(
+      estimate('mutation ($rows: [JSON!]!) { upsertLeads(input: { leads: $rows }) { total } }', {
+        rows,
+      }),
+    ).toBe(172);
+    // The issue's drain: one membership and one list read per lead, 10,000 leads.
+    const many = Array.from({ length: 10_000 }, (_, i) => i + 1);
+    expect(
+      estimate('query ($i: [Int!]!) { leads(ids: $i) { id lists { id } } }', { i: many }),
+    ).toBe(34 + 20_000 + 2);
+  });
+
+  it("refuses the issue's budget drain before any call: leads(ids: 10,000) { lists }", async () => {
+    const many = Array.from({ length: 10_000 }, (_, i) => i + 1);
+    const before = await gw.restCalls();
+    const result = await gw.graphql(
+      'query ($i: [Int!]!) { leads(ids: $i) { id lists { id } } }',
+      { i: many },
+      keyFor('leads:read'),
+    );
+    expect(result.body?.errors?.[0]?.extensions).toMatchObject({
+      code: 'MARKETO_COST_LIMIT',
+      marketoCalls: 20_036,
+    });
+    expect(await gw.restCalls()).toBe(before);
   });
 });
 
