@@ -120,7 +120,7 @@ describe.skipIf(skip)('the /status page', () => {
 
     const now = sandbox.clock.now();
     const created = await graphql<{ createExportJob: { id: string } }>(
-      `mutation($input: CreateExportJobInput!) { createExportJob(input: $input) { id } }`,
+      `mutation StatusPageExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id } }`,
       {
         input: {
           entity: 'LEADS',
@@ -142,7 +142,7 @@ describe.skipIf(skip)('the /status page', () => {
       'status3@example.com;Cy;3',
     ].join('\n');
     const imported = await graphql<{ importLeads: { id: string } }>(
-      `mutation($input: ImportLeadsInput!) { importLeads(input: $input) { id } }`,
+      `mutation StatusPageImport($input: ImportLeadsInput!) { importLeads(input: $input) { id } }`,
       { input: { data, format: 'SSV' } },
     );
     const importId = imported.data.importLeads.id;

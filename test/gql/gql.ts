@@ -15,6 +15,8 @@ import * as types from './graphql.js';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "mutation StatusPageExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id } }": typeof types.StatusPageExportDocument,
+    "mutation StatusPageImport($input: ImportLeadsInput!) { importLeads(input: $input) { id } }": typeof types.StatusPageImportDocument,
     "\n  mutation Create($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { id status entity parts { exportId } }\n  }\n": typeof types.CreateDocument,
     "\n  subscription Watch($id: ID!) {\n    exportJobStatus(id: $id, entity: LEADS) {\n      id status fileSize bytesDownloaded rowsParsed rowCount numberOfRecords checksum\n      error { code message line }\n      waiting { reason resumesAt }\n    }\n  }\n": typeof types.WatchDocument,
     "\n  query Rows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      status rowCount\n      rows(first: $first, after: $after) {\n        totalCount\n        edges { cursor node }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.RowsDocument,
@@ -51,6 +53,10 @@ type Documents = {
     "\n  mutation UploadImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n    }\n  }\n": typeof types.UploadImportDocument,
     "\n  mutation UploadUpsert($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      mode\n      total\n      created\n      failed\n      results {\n        index\n        status\n      }\n      importJob {\n        id\n      }\n    }\n  }\n": typeof types.UploadUpsertDocument,
     "\n  mutation UpsertWithMode($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      mode\n      total\n      created\n      results {\n        index\n        status\n      }\n      importJob {\n        id\n        status\n      }\n    }\n  }\n": typeof types.UpsertWithModeDocument,
+    "\n  mutation ChaosCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id } }\n": typeof types.ChaosCreateExportDocument,
+    "\n  subscription ChaosWatchExport($id: ID!) { exportJobStatus(id: $id, entity: LEADS) { status rowCount } }\n": typeof types.ChaosWatchExportDocument,
+    "\n  mutation ChaosImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id } }\n": typeof types.ChaosImportLeadsDocument,
+    "\n  subscription ChaosWatchImport($id: ID!) { importJobStatus(id: $id) { status rowsTotal rowsFailed } }\n": typeof types.ChaosWatchImportDocument,
     "\n  mutation FleetUpsertOne($email: String!) {\n    upsertLeads(input: { leads: [{ email: $email }], mode: SYNC }) { created updated failed }\n  }\n": typeof types.FleetUpsertOneDocument,
     "\n  query FleetStatus { marketoStatus { callsToday limiter { shared rateLimit maxConcurrency callsInWindow } } }\n": typeof types.FleetStatusDocument,
     "\n  mutation FleetCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id status } }\n": typeof types.FleetCreateExportDocument,
@@ -61,6 +67,8 @@ type Documents = {
     "\n  query FleetImportJob($id: ID!) {\n    importJob(id: $id) { status parts { batchId firstRow rows waiting } }\n  }\n": typeof types.FleetImportJobDocument,
 };
 const documents: Documents = {
+    "mutation StatusPageExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id } }": types.StatusPageExportDocument,
+    "mutation StatusPageImport($input: ImportLeadsInput!) { importLeads(input: $input) { id } }": types.StatusPageImportDocument,
     "\n  mutation Create($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { id status entity parts { exportId } }\n  }\n": types.CreateDocument,
     "\n  subscription Watch($id: ID!) {\n    exportJobStatus(id: $id, entity: LEADS) {\n      id status fileSize bytesDownloaded rowsParsed rowCount numberOfRecords checksum\n      error { code message line }\n      waiting { reason resumesAt }\n    }\n  }\n": types.WatchDocument,
     "\n  query Rows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      status rowCount\n      rows(first: $first, after: $after) {\n        totalCount\n        edges { cursor node }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.RowsDocument,
@@ -97,6 +105,10 @@ const documents: Documents = {
     "\n  mutation UploadImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n    }\n  }\n": types.UploadImportDocument,
     "\n  mutation UploadUpsert($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      mode\n      total\n      created\n      failed\n      results {\n        index\n        status\n      }\n      importJob {\n        id\n      }\n    }\n  }\n": types.UploadUpsertDocument,
     "\n  mutation UpsertWithMode($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      mode\n      total\n      created\n      results {\n        index\n        status\n      }\n      importJob {\n        id\n        status\n      }\n    }\n  }\n": types.UpsertWithModeDocument,
+    "\n  mutation ChaosCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id } }\n": types.ChaosCreateExportDocument,
+    "\n  subscription ChaosWatchExport($id: ID!) { exportJobStatus(id: $id, entity: LEADS) { status rowCount } }\n": types.ChaosWatchExportDocument,
+    "\n  mutation ChaosImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id } }\n": types.ChaosImportLeadsDocument,
+    "\n  subscription ChaosWatchImport($id: ID!) { importJobStatus(id: $id) { status rowsTotal rowsFailed } }\n": types.ChaosWatchImportDocument,
     "\n  mutation FleetUpsertOne($email: String!) {\n    upsertLeads(input: { leads: [{ email: $email }], mode: SYNC }) { created updated failed }\n  }\n": types.FleetUpsertOneDocument,
     "\n  query FleetStatus { marketoStatus { callsToday limiter { shared rateLimit maxConcurrency callsInWindow } } }\n": types.FleetStatusDocument,
     "\n  mutation FleetCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id status } }\n": types.FleetCreateExportDocument,
@@ -107,6 +119,14 @@ const documents: Documents = {
     "\n  query FleetImportJob($id: ID!) {\n    importJob(id: $id) { status parts { batchId firstRow rows waiting } }\n  }\n": types.FleetImportJobDocument,
 };
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation StatusPageExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id } }"): typeof import('./graphql.js').StatusPageExportDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation StatusPageImport($input: ImportLeadsInput!) { importLeads(input: $input) { id } }"): typeof import('./graphql.js').StatusPageImportDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -251,6 +271,22 @@ export function graphql(source: "\n  mutation UploadUpsert($input: UpsertLeadsIn
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation UpsertWithMode($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      mode\n      total\n      created\n      results {\n        index\n        status\n      }\n      importJob {\n        id\n        status\n      }\n    }\n  }\n"): typeof import('./graphql.js').UpsertWithModeDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ChaosCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id } }\n"): typeof import('./graphql.js').ChaosCreateExportDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription ChaosWatchExport($id: ID!) { exportJobStatus(id: $id, entity: LEADS) { status rowCount } }\n"): typeof import('./graphql.js').ChaosWatchExportDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ChaosImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id } }\n"): typeof import('./graphql.js').ChaosImportLeadsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription ChaosWatchImport($id: ID!) { importJobStatus(id: $id) { status rowsTotal rowsFailed } }\n"): typeof import('./graphql.js').ChaosWatchImportDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

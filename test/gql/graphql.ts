@@ -173,6 +173,20 @@ export type UpsertThenInput = {
   list?: UpsertListStepInput | null | undefined;
 };
 
+export type StatusPageExportMutationVariables = Exact<{
+  input: CreateExportJobInput;
+}>;
+
+
+export type StatusPageExportMutation = { createExportJob: { id: string } | null };
+
+export type StatusPageImportMutationVariables = Exact<{
+  input: ImportLeadsInput;
+}>;
+
+
+export type StatusPageImportMutation = { importLeads: { id: string } | null };
+
 export type CreateMutationVariables = Exact<{
   input: CreateExportJobInput;
 }>;
@@ -430,6 +444,34 @@ export type UpsertWithModeMutationVariables = Exact<{
 
 export type UpsertWithModeMutation = { upsertLeads: { mode: UpsertMode, total: number, created: number, results: Array<{ index: number, status: UpsertStatus }>, importJob: { id: string, status: ImportJobState } | null } | null };
 
+export type ChaosCreateExportMutationVariables = Exact<{
+  input: CreateExportJobInput;
+}>;
+
+
+export type ChaosCreateExportMutation = { createExportJob: { id: string } | null };
+
+export type ChaosWatchExportSubscriptionVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ChaosWatchExportSubscription = { exportJobStatus: { status: ExportJobState, rowCount: number | null } };
+
+export type ChaosImportLeadsMutationVariables = Exact<{
+  input: ImportLeadsInput;
+}>;
+
+
+export type ChaosImportLeadsMutation = { importLeads: { id: string } | null };
+
+export type ChaosWatchImportSubscriptionVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ChaosWatchImportSubscription = { importJobStatus: { status: ImportJobState, rowsTotal: number, rowsFailed: number } };
+
 export type FleetUpsertOneMutationVariables = Exact<{
   email: string;
 }>;
@@ -503,6 +545,20 @@ export class TypedDocumentString<TResult, TVariables>
   }
 }
 
+export const StatusPageExportDocument = new TypedDocumentString(`
+    mutation StatusPageExport($input: CreateExportJobInput!) {
+  createExportJob(input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<StatusPageExportMutation, StatusPageExportMutationVariables>;
+export const StatusPageImportDocument = new TypedDocumentString(`
+    mutation StatusPageImport($input: ImportLeadsInput!) {
+  importLeads(input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<StatusPageImportMutation, StatusPageImportMutationVariables>;
 export const CreateDocument = new TypedDocumentString(`
     mutation Create($input: CreateExportJobInput!) {
   createExportJob(input: $input) {
@@ -1080,6 +1136,37 @@ export const UpsertWithModeDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<UpsertWithModeMutation, UpsertWithModeMutationVariables>;
+export const ChaosCreateExportDocument = new TypedDocumentString(`
+    mutation ChaosCreateExport($input: CreateExportJobInput!) {
+  createExportJob(input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<ChaosCreateExportMutation, ChaosCreateExportMutationVariables>;
+export const ChaosWatchExportDocument = new TypedDocumentString(`
+    subscription ChaosWatchExport($id: ID!) {
+  exportJobStatus(id: $id, entity: LEADS) {
+    status
+    rowCount
+  }
+}
+    `) as unknown as TypedDocumentString<ChaosWatchExportSubscription, ChaosWatchExportSubscriptionVariables>;
+export const ChaosImportLeadsDocument = new TypedDocumentString(`
+    mutation ChaosImportLeads($input: ImportLeadsInput!) {
+  importLeads(input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<ChaosImportLeadsMutation, ChaosImportLeadsMutationVariables>;
+export const ChaosWatchImportDocument = new TypedDocumentString(`
+    subscription ChaosWatchImport($id: ID!) {
+  importJobStatus(id: $id) {
+    status
+    rowsTotal
+    rowsFailed
+  }
+}
+    `) as unknown as TypedDocumentString<ChaosWatchImportSubscription, ChaosWatchImportSubscriptionVariables>;
 export const FleetUpsertOneDocument = new TypedDocumentString(`
     mutation FleetUpsertOne($email: String!) {
   upsertLeads(input: {leads: [{email: $email}], mode: SYNC}) {
