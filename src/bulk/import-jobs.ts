@@ -464,6 +464,7 @@ export class ImportJobManager {
    * still remove the files: nobody takes over a finished job.
    */
   private async ended(id: string): Promise<boolean> {
+    // A registry away answers "not known to have ended": the files stay for a takeover.
     const job = await this.engine.get(id).catch(() => undefined);
     return job !== undefined && isImportTerminal(job.status);
   }
