@@ -16,6 +16,7 @@ import type { ExportJobStatus, FieldDescription, MarketoApi } from '../marketo/a
 import { MarketoError } from '../marketo/errors.js';
 import { PartIngester } from './export-ingest.js';
 import { ExportQueue } from './export-queue.js';
+import { ExportPoller } from './export-runner.js';
 import { type ExportQuota, ExportQuotaTracker, type MarketoClock } from './export-quota.js';
 import { type CreateExportInput, marketoRequest, planExport } from './export-request.js';
 import {
@@ -24,7 +25,6 @@ import {
   MARKETO_TERMINAL,
   normalizeStatus,
   overallState,
-  pick,
 } from './export-state.js';
 import { createMemoryJobRegistry, type JobRegistry } from './job-registry.js';
 import { RowStore } from './row-store.js';
@@ -119,20 +119,18 @@ export class ExportJobManager {
   private readonly client: MarketoApi;
   private readonly dataDir: string;
   private readonly pollIntervalMs: number;
-  private readonly maxPollIntervalMs: number;
   private readonly queueRetryMs: number;
   private readonly clock: MarketoClock;
   private readonly logger: Logger;
   private readonly dailyQuotaBytes: number;
   private readonly describeLeads: (api: MarketoApi) => Promise<readonly FieldDescription[]>;
   private readonly maxWindowDays: number;
-  private readonly maxPollFailures: number;
   private readonly deleteDataOnClose: boolean;
   private readonly engine: JobEngine<ExportJobRecord>;
   private readonly disk: DiskHealth | undefined;
   /** The gateway's own export queue: parts not yet accepted by Marketo, first come first served. */
   private readonly queue: ExportQueue;
-  private readonly ingester: PartIngester;
+  private readonly poller: ExportPoller;
   private describeCache: { at: number; fields: Promise<readonly FieldDescription[]> } | undefined;
   private readonly quotaTracker: ExportQuotaTracker;
 
@@ -140,14 +138,12 @@ export class ExportJobManager {
     this.client = options.client;
     this.dataDir = options.dataDir;
     this.pollIntervalMs = options.pollIntervalMs ?? 60_000;
-    this.maxPollIntervalMs = options.maxPollIntervalMs ?? this.pollIntervalMs * 5;
     this.queueRetryMs = options.queueRetryMs ?? this.pollIntervalMs;
     this.clock = options.clock ?? wallClock;
     this.logger = (options.logger ?? silentLogger).child({ component: 'export-jobs' });
     this.dailyQuotaBytes = options.dailyQuotaBytes ?? 500 * MB;
     this.describeLeads = options.describeLeads ?? ((api) => this.cachedDescribe(api));
     this.maxWindowDays = options.maxWindowDays ?? 31;
-    this.maxPollFailures = options.maxPollFailures ?? 10;
     this.deleteDataOnClose = options.deleteDataOnClose ?? false;
     this.disk = options.diskHealth;
     const injected = options.registry;
@@ -201,7 +197,7 @@ export class ExportJobManager {
       queueRetryMs: this.queueRetryMs,
       dailyQuotaBytes: this.dailyQuotaBytes,
     });
-    this.ingester = new PartIngester({
+    const ingester = new PartIngester({
       read,
       update,
       fail,
@@ -210,6 +206,19 @@ export class ExportJobManager {
       downloadAttempts: options.downloadAttempts ?? 5,
       downloadRetryMs: options.downloadRetryMs ?? Math.min(1000, this.pollIntervalMs),
       progressIntervalMs: options.progressIntervalMs ?? 250,
+    });
+    this.poller = new ExportPoller({
+      client: this.client,
+      read,
+      update,
+      fail,
+      ingester,
+      queue: this.queue,
+      quotaTracker: this.quotaTracker,
+      logger: this.logger,
+      pollIntervalMs: this.pollIntervalMs,
+      maxPollIntervalMs: options.maxPollIntervalMs ?? this.pollIntervalMs * 5,
+      maxPollFailures: options.maxPollFailures ?? 10,
     });
   }
 
@@ -543,7 +552,7 @@ export class ExportJobManager {
       async (runner) => {
         await onClaimed?.();
         const sleep = (realMs: number) => runner.alarm.sleep(realMs);
-        await this.engine.retrying(runner.signal, () => this.run(key, runner.signal, sleep));
+        await this.engine.retrying(runner.signal, () => this.poller.run(key, runner.signal, sleep));
       },
       async (error) => {
         const cause = asDiskError(this.dataDir, error);
@@ -554,144 +563,5 @@ export class ExportJobManager {
         });
       },
     );
-  }
-
-  private async run(
-    key: string,
-    signal: AbortSignal,
-    sleep: (realMs: number) => Promise<void>,
-  ): Promise<void> {
-    const registry = await this.reg();
-    const api = this.client.withContext({ signal });
-    let interval = this.pollIntervalMs;
-    let pollFailures = 0;
-    while (!signal.aborted) {
-      const job = await registry.get(key);
-      if (!job || job.cancelRequested) return;
-      if (isTerminal(job.status)) {
-        // One Marketo job failed or was cancelled at Marketo: the others are of no use now.
-        if (job.status !== 'READY') await this.cancelOtherParts(key, -1);
-        return;
-      }
-      const part = job.parts.find((p) => p.local !== 'INGESTED');
-      if (!part) return; // all ingested: update() already made it READY
-      if (!part.exportId || (!part.enqueued && normalizeStatus(part.marketoStatus) === 'created')) {
-        await sleep(this.pollIntervalMs);
-        continue;
-      }
-      const marketo = normalizeStatus(part.marketoStatus);
-      if (!MARKETO_TERMINAL.has(marketo)) {
-        await sleep(interval);
-        if (signal.aborted) return;
-        let status: ExportJobStatus;
-        try {
-          status = await api.getExportJobStatus(job.entity, part.exportId);
-          pollFailures = 0;
-        } catch (error) {
-          if (signal.aborted) return;
-          pollFailures++;
-          const retryable = error instanceof MarketoError ? error.retryable : true;
-          if (!retryable || pollFailures >= this.maxPollFailures) {
-            await this.fail(key, {
-              code: error instanceof MarketoError ? error.code : 'POLL_FAILED',
-              message: `Status of Marketo export ${part.exportId} could not be read: ${error instanceof Error ? error.message : String(error)}`,
-              exportId: part.exportId,
-            });
-            return;
-          }
-          interval = Math.min(interval * 2, this.maxPollIntervalMs);
-          continue;
-        }
-        const changed = normalizeStatus(status.status) !== marketo;
-        interval = changed ? this.pollIntervalMs : Math.min(interval * 1.5, this.maxPollIntervalMs);
-        if (changed) await this.advance(key, part.index, status);
-        continue;
-      }
-      if (marketo === 'failed') {
-        await this.fail(key, {
-          code: 'MARKETO_FAILED',
-          message: part.errorMsg ?? `Marketo export ${part.exportId} failed`,
-          exportId: part.exportId,
-        });
-        await this.cancelOtherParts(key, part.index);
-        return;
-      }
-      if (marketo === 'cancelled') {
-        await this.update(key, (j) => {
-          j.status = 'CANCELLED';
-        });
-        await this.cancelOtherParts(key, part.index);
-        return;
-      }
-      // Completed at Marketo: fetch and ingest the file, parts strictly in order.
-      try {
-        await this.ingester.ingestPart(key, part.index, api, signal, sleep);
-      } catch (error) {
-        if (signal.aborted || error instanceof Cancelled) return;
-        throw error;
-      }
-    }
-  }
-
-  /**
-   * Records a newly polled status. When Marketo moved more than one step between two polls, the
-   * steps it passed (known from its timestamps) are published first, so watchers see every state.
-   */
-  private async advance(key: string, index: number, status: ExportJobStatus): Promise<void> {
-    const target = normalizeStatus(status.status);
-    const steps: ExportJobStatus[] = [];
-    if ((target === 'processing' || MARKETO_TERMINAL.has(target)) && status.queuedAt) {
-      steps.push({
-        ...pick(status, ['exportId', 'format', 'createdAt', 'queuedAt']),
-        status: 'Queued',
-      });
-    }
-    if (MARKETO_TERMINAL.has(target) && status.startedAt) {
-      steps.push({
-        ...pick(status, ['exportId', 'format', 'createdAt', 'queuedAt', 'startedAt']),
-        status: 'Processing',
-      });
-    }
-    steps.push(status);
-    for (const step of steps) {
-      await this.update(key, (job) => {
-        const part = job.parts[index];
-        if (!part) return;
-        const rank = ['created', 'queued', 'processing', 'completed', 'failed', 'cancelled'];
-        const current = rank.indexOf(normalizeStatus(part.marketoStatus));
-        if (rank.indexOf(normalizeStatus(step.status)) < current) return;
-        applyStatus(part, step);
-        // Marketo's own end states end the job in the same change (no intermediate state shown).
-        if (normalizeStatus(step.status) === 'failed') {
-          job.error = {
-            code: 'MARKETO_FAILED',
-            message: step.errorMsg ?? `Marketo export ${step.exportId} failed`,
-            exportId: step.exportId,
-          };
-        } else if (normalizeStatus(step.status) === 'cancelled') {
-          job.status = 'CANCELLED';
-        }
-      });
-    }
-    if (MARKETO_TERMINAL.has(target)) {
-      if (target === 'completed' && status.fileSize) await this.quotaTracker.add(status.fileSize);
-      void this.queue.pump(); // a slot in Marketo's queue is free
-    }
-  }
-
-  private async cancelOtherParts(key: string, except: number): Promise<void> {
-    const job = await (await this.reg()).get(key);
-    for (const part of job?.parts ?? []) {
-      if (!job || part.index === except || !part.exportId) continue;
-      if (MARKETO_TERMINAL.has(normalizeStatus(part.marketoStatus))) continue;
-      const exportId = part.exportId;
-      // Best effort: a part Marketo already finished (or forgot) needs no cancel.
-      await this.client
-        .cancelExportJob(job.entity, exportId)
-        .catch((error: unknown) =>
-          this.logger.warn('cancel at Marketo failed', { jobId: job.id, exportId, error }),
-        );
-    }
-    void this.queue.pump();
   }
 }
