@@ -18,7 +18,14 @@ try {
     if (stopping) return;
     stopping = true;
     bootLogger.info('stopping', { signal });
-    gateway.stop({ graceMs: config.shutdownGraceMs ?? 0 }).then(
+    // A signal always ends the process: whatever still holds it after the grace period and
+    // ten seconds to release jobs and connections is cut.
+    const graceMs = config.shutdownGraceMs ?? 0;
+    setTimeout(() => {
+      bootLogger.error('shutdown did not finish in time: exiting', { graceMs });
+      process.exit(1);
+    }, graceMs + 10_000).unref();
+    gateway.stop({ graceMs }).then(
       () => process.exit(0),
       (error: unknown) => {
         bootLogger.error('shutdown failed', { error });

@@ -5,6 +5,7 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DiskWriteError, isDiskErrno } from '../jobs/disk.js';
 import type { Logger } from '../logger.js';
 import type { MarketoApi } from '../marketo/api.js';
 import { DownloadFailure, downloadVerified } from './download.js';
@@ -129,6 +130,8 @@ export class PartIngester {
         : await this.downloadAndParse(key, index, api, signal, sleep, file, ingestOptions);
     } catch (error) {
       if (!(error instanceof ParseFailure)) throw error;
+      // The row store could not be written: a disk fault (the runner fails the job with it).
+      if (isDiskErrno(error.code)) throw new DiskWriteError(dir, error);
       await this.fail(key, {
         code: error.code,
         message: `Export ${part.exportId} could not be parsed: ${error.message}`,
