@@ -193,6 +193,7 @@ export class PartIngester {
     const from = ingestOptions.from;
     let ingest = await startIngest(ingestOptions);
     let lastProgress = Date.now();
+    let progressFailed = false;
     let bytes: number;
     try {
       bytes = await downloadVerified({
@@ -224,12 +225,18 @@ export class PartIngester {
           if (Date.now() - lastProgress < this.progressIntervalMs) return;
           lastProgress = Date.now();
           // The interval restarts once watchers were served (see startIngest's commits).
-          void this.change(key, index, (p) => {
+          this.change(key, index, (p) => {
             p.bytesDownloaded = done;
-          }).then(() =>
-            setImmediate(() => {
-              lastProgress = Date.now();
-            }),
+          }).then(
+            () =>
+              setImmediate(() => {
+                lastProgress = Date.now();
+              }),
+            // Progress only: the next one (or the final count) is saved again. Logged once.
+            (error: unknown) => {
+              if (!progressFailed) this.logger.warn('export progress not saved', { key, error });
+              progressFailed = true;
+            },
           );
         },
         onRetry: ({ bytes: at, attempts, error }) =>

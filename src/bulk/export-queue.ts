@@ -121,7 +121,10 @@ export class ExportQueue {
 
   // ---------------------------------------------------------------- the gateway's queue
 
-  /** Creates and enqueues queued parts in order until Marketo refuses; then retries later. */
+  /**
+   * Creates and enqueues queued parts in order until Marketo refuses; then retries later. Never
+   * rejects.
+   */
   pump(): Promise<void> {
     if (this.pumping) {
       this.pumpAgain = true;
@@ -134,8 +137,12 @@ export class ExportQueue {
           await this.pumpOnce();
         } while (this.pumpAgain && !this.deps.closed());
       } catch (error) {
-        // The shared registry is away: the queue stays as it is; try again later.
-        if (!(error instanceof RegistryUnavailableError)) throw error;
+        // The queue stays as it is and is tried again later (callers never wait on a failure:
+        // most wake the pump and go on). A shared registry away is expected; anything else is
+        // logged.
+        if (!(error instanceof RegistryUnavailableError)) {
+          this.logger.error('export queue step failed; retrying', { error });
+        }
         this.schedulePump(this.queueRetryMs);
       } finally {
         this.pumping = undefined;
