@@ -17,6 +17,7 @@ import {
   ParseFailure,
   startIngest,
 } from './ingest.js';
+import { RegistryUnavailableError } from './job-registry.js';
 import { RowStore } from './row-store.js';
 import type { ExportJobRecord, ExportPart, JobError } from './types.js';
 
@@ -63,7 +64,9 @@ export class PartIngester {
     const job = await this.deps.read(key);
     const part = job?.parts[index];
     const exportId = part?.exportId;
-    if (!job || !part || !exportId) throw new Cancelled(`export ${key} part ${index} is gone`);
+    // A record missing for now (a shared registry restarted empty) comes back: the runner waits.
+    if (!job) throw new RegistryUnavailableError();
+    if (!part || !exportId) throw new Cancelled(`export ${key} part ${index} is gone`);
     return { job, part, exportId };
   }
 

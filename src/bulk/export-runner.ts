@@ -12,6 +12,9 @@ import type { ExportQuotaTracker } from './export-quota.js';
 import { applyStatus, Cancelled, MARKETO_TERMINAL, normalizeStatus, pick } from './export-state.js';
 import { type ExportJobRecord, isTerminal, type JobError } from './types.js';
 
+/** Polls a missing record is waited for (a Redis restarted empty: the lease renewal restores it). */
+const MISSING_POLLS = 50;
+
 export interface ExportPollerDeps {
   client: MarketoApi;
   read: (key: string) => Promise<ExportJobRecord | undefined>;
@@ -66,9 +69,19 @@ export class ExportPoller {
     const api = this.client.withContext({ signal });
     let interval = this.pollIntervalMs;
     let pollFailures = 0;
+    let missing = 0;
     while (!signal.aborted) {
       const job = await this.deps.read(key);
-      if (!job || job.cancelRequested) return;
+      if (!job) {
+        // A shared registry that restarted empty gets the record back from the claim holder's
+        // renewal: wait a while for it before giving the job up.
+        missing++;
+        if (missing > MISSING_POLLS) return;
+        await sleep(this.pollIntervalMs);
+        continue;
+      }
+      missing = 0;
+      if (job.cancelRequested) return;
       if (isTerminal(job.status)) {
         // One Marketo job failed or was cancelled at Marketo: the others are of no use now.
         if (job.status !== 'READY') await this.cancelOtherParts(key, -1);
