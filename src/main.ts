@@ -16,8 +16,12 @@ const stop = (reason: string, code: number) => {
   stopping = true;
   logger.info('stopping', { signal: reason });
   if (!gateway) process.exit(code);
-  // A stop that hangs must not keep the process alive past the grace period.
-  setTimeout(() => process.exit(code || 1), graceMs + 5_000).unref();
+  // A signal always ends the process: whatever still holds it after the grace period and ten
+  // seconds to release jobs and connections is cut.
+  setTimeout(() => {
+    logger.error('shutdown did not finish in time: exiting', { graceMs });
+    process.exit(code || 1);
+  }, graceMs + 10_000).unref();
   gateway.stop({ graceMs }).then(
     () => process.exit(code),
     (error: unknown) => {

@@ -6,7 +6,7 @@
  * (poller) per job, whatever the number of watchers.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
 import { asDiskError, type DiskHealth, DiskWriteError } from '../jobs/disk.js';
@@ -15,22 +15,19 @@ import { adoptedColumnTypes } from './column-types.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { ExportJobStatus, FieldDescription, MarketoApi } from '../marketo/api.js';
 import { MarketoError } from '../marketo/errors.js';
-import { DownloadFailure, downloadVerified } from './download.js';
+import { PartIngester } from './export-ingest.js';
+import { ExportQueue } from './export-queue.js';
+import { ExportPoller } from './export-runner.js';
 import { type ExportQuota, ExportQuotaTracker, type MarketoClock } from './export-quota.js';
 import { type CreateExportInput, marketoRequest, planExport } from './export-request.js';
 import {
-  type IngestOptions,
-  type IngestResult,
-  ingestFile,
-  ParseFailure,
-  startIngest,
-} from './ingest.js';
-import {
-  createMemoryJobRegistry,
-  type JobRegistry,
-  RegistryUnavailableError,
-} from './job-registry.js';
-import { nextQuotaReset } from './quota.js';
+  applyStatus,
+  Cancelled,
+  MARKETO_TERMINAL,
+  normalizeStatus,
+  overallState,
+} from './export-state.js';
+import { createMemoryJobRegistry, type JobRegistry } from './job-registry.js';
 import { RowStore } from './row-store.js';
 import {
   type ExportEntityName,
@@ -40,9 +37,6 @@ import {
   isTerminal,
   type JobError,
   jobKey,
-  STATE_ORDER,
-  type WaitInfo,
-  type WaitReason,
 } from './types.js';
 
 export type { ExportQuota, MarketoClock } from './export-quota.js';
@@ -111,52 +105,8 @@ export interface ListExportJobsOptions {
 
 const MB = 1024 * 1024;
 const MAX_PAGE = 1000;
-const MAX_ROW_ERRORS = 100;
 /** How long finished jobs (and their rows) are kept: Marketo's export file retention. */
 const RETENTION_MS = 7 * 86_400_000;
-
-class Cancelled extends Error {}
-
-const normalizeStatus = (status: string | undefined): string =>
-  (status ?? '').toLowerCase().replace('canceled', 'cancelled');
-
-const MARKETO_TERMINAL = new Set(['completed', 'failed', 'cancelled']);
-
-function partPhase(part: ExportPart): ExportJobState {
-  if (part.local === 'INGESTED') return 'READY';
-  if (part.local === 'PARSING') return 'PARSING';
-  if (part.local === 'DOWNLOADING') return 'DOWNLOADING';
-  switch (normalizeStatus(part.marketoStatus)) {
-    case 'completed':
-      return 'COMPLETED';
-    case 'processing':
-      return 'PROCESSING';
-    case 'queued':
-      return 'QUEUED';
-  }
-  if (part.waiting) return 'WAITING';
-  if (part.enqueued) return 'QUEUED';
-  return 'CREATED';
-}
-
-/**
- * The job's state: the most advanced truthful state of its parts. An export split into date
- * windows is as far as its furthest part (DOWNLOADING while the first window's file arrives and
- * the next is still QUEUED at Marketo), READY only once every part is: a part already ingested
- * counts as PARSING (its rows are readable, more are to come). Parts only move forward, so the
- * job does too.
- */
-function overallState(job: ExportJobRecord): ExportJobState {
-  if (job.error) return 'FAILED';
-  if (job.status === 'CANCELLED' || job.status === 'FAILED') return job.status;
-  const phases = job.parts.map(partPhase);
-  if (phases.every((phase) => phase === 'READY')) return 'READY';
-  let max = 0;
-  for (const phase of phases) {
-    max = Math.max(max, STATE_ORDER.indexOf(phase === 'READY' ? 'PARSING' : phase));
-  }
-  return STATE_ORDER[max] ?? 'CREATED';
-}
 
 const encodeCursor = (index: number): string => Buffer.from(`row:${index}`).toString('base64url');
 
@@ -170,25 +120,18 @@ export class ExportJobManager {
   private readonly client: MarketoApi;
   private readonly dataDir: string;
   private readonly pollIntervalMs: number;
-  private readonly maxPollIntervalMs: number;
   private readonly queueRetryMs: number;
   private readonly clock: MarketoClock;
   private readonly logger: Logger;
   private readonly dailyQuotaBytes: number;
-  private readonly downloadAttempts: number;
-  private readonly downloadRetryMs: number;
-  private readonly progressIntervalMs: number;
   private readonly describeLeads: (api: MarketoApi) => Promise<readonly FieldDescription[]>;
   private readonly maxWindowDays: number;
-  private readonly maxPollFailures: number;
   private readonly deleteDataOnClose: boolean;
   private readonly engine: JobEngine<ExportJobRecord>;
   private readonly disk: DiskHealth | undefined;
   /** The gateway's own export queue: parts not yet accepted by Marketo, first come first served. */
-  private readonly queue: Array<{ key: string; index: number }> = [];
-  private pumping: Promise<void> | undefined;
-  private pumpAgain = false;
-  private pumpTimer: NodeJS.Timeout | undefined;
+  private readonly queue: ExportQueue;
+  private readonly poller: ExportPoller;
   private describeCache: { at: number; fields: Promise<readonly FieldDescription[]> } | undefined;
   private readonly quotaTracker: ExportQuotaTracker;
 
@@ -196,17 +139,12 @@ export class ExportJobManager {
     this.client = options.client;
     this.dataDir = options.dataDir;
     this.pollIntervalMs = options.pollIntervalMs ?? 60_000;
-    this.maxPollIntervalMs = options.maxPollIntervalMs ?? this.pollIntervalMs * 5;
     this.queueRetryMs = options.queueRetryMs ?? this.pollIntervalMs;
     this.clock = options.clock ?? wallClock;
     this.logger = (options.logger ?? silentLogger).child({ component: 'export-jobs' });
     this.dailyQuotaBytes = options.dailyQuotaBytes ?? 500 * MB;
-    this.downloadAttempts = options.downloadAttempts ?? 5;
-    this.downloadRetryMs = options.downloadRetryMs ?? Math.min(1000, this.pollIntervalMs);
-    this.progressIntervalMs = options.progressIntervalMs ?? 250;
     this.describeLeads = options.describeLeads ?? ((api) => this.cachedDescribe(api));
     this.maxWindowDays = options.maxWindowDays ?? 31;
-    this.maxPollFailures = options.maxPollFailures ?? 10;
     this.deleteDataOnClose = options.deleteDataOnClose ?? false;
     this.disk = options.diskHealth;
     const injected = options.registry;
@@ -243,6 +181,46 @@ export class ExportJobManager {
       limitBytes: this.dailyQuotaBytes,
       logger: this.logger,
     });
+    const read = async (key: string) => (await this.reg()).get(key);
+    const update = (key: string, mutate: (job: ExportJobRecord) => void) =>
+      this.update(key, mutate);
+    const fail = (key: string, error: JobError) => this.fail(key, error);
+    this.queue = new ExportQueue({
+      client: this.client,
+      read,
+      update,
+      fail,
+      wake: (key) => this.engine.runner(key)?.alarm.wake(),
+      closed: () => this.engine.isClosed,
+      quotaTracker: this.quotaTracker,
+      clock: this.clock,
+      logger: this.logger,
+      queueRetryMs: this.queueRetryMs,
+      dailyQuotaBytes: this.dailyQuotaBytes,
+    });
+    const ingester = new PartIngester({
+      read,
+      update,
+      fail,
+      jobDir: (job) => this.jobDir(job),
+      logger: this.logger,
+      downloadAttempts: options.downloadAttempts ?? 5,
+      downloadRetryMs: options.downloadRetryMs ?? Math.min(1000, this.pollIntervalMs),
+      progressIntervalMs: options.progressIntervalMs ?? 250,
+    });
+    this.poller = new ExportPoller({
+      client: this.client,
+      read,
+      update,
+      fail,
+      ingester,
+      queue: this.queue,
+      quotaTracker: this.quotaTracker,
+      logger: this.logger,
+      pollIntervalMs: this.pollIntervalMs,
+      maxPollIntervalMs: options.maxPollIntervalMs ?? this.pollIntervalMs * 5,
+      maxPollFailures: options.maxPollFailures ?? 10,
+    });
   }
 
   /** Loads persisted jobs and picks up every unfinished one. Idempotent. */
@@ -270,10 +248,9 @@ export class ExportJobManager {
         status: latest.status,
       });
       for (const part of latest.parts) {
-        const queued = this.queue.some((q) => q.key === key && q.index === part.index);
-        if (!part.enqueued && !queued) this.queue.push({ key, index: part.index });
+        if (!part.enqueued) this.queue.add(key, part.index);
       }
-      if (this.queue.length > 0) void this.pump();
+      if (this.queue.length > 0) void this.queue.pump();
     });
   }
 
@@ -309,18 +286,19 @@ export class ExportJobManager {
     // validation errors (1035 unsupported filter, 1003…) then reach the caller, and a single job
     // keeps Marketo's exportId as its id.
     let id: string = randomUUID();
-    if (this.queue.length === 0 && !this.quotaTracker.spent()) {
+    const [firstPart] = parts;
+    if (firstPart && this.queue.length === 0 && !this.quotaTracker.spent()) {
       try {
         const status = await api.createExportJob(
           plan.entity,
           marketoRequest(plan, plan.windows[0]),
         );
-        applyStatus(parts[0]!, status);
+        applyStatus(firstPart, status);
         if (parts.length === 1) id = status.exportId;
       } catch (error) {
         if (!(error instanceof MarketoError && error.code === '1029')) throw error;
-        parts[0]!.waiting = this.waitInfo(error);
-        if (parts[0]!.waiting.reason === 'DAILY_QUOTA') await this.quotaTracker.markSpent();
+        firstPart.waiting = this.queue.waitInfo(error);
+        if (firstPart.waiting.reason === 'DAILY_QUOTA') await this.quotaTracker.markSpent();
       }
     }
     const job: ExportJobRecord = {
@@ -348,8 +326,8 @@ export class ExportJobManager {
       parts: parts.length,
       exportIds: parts.flatMap((p) => (p.exportId ? [p.exportId] : [])),
     });
-    for (const part of parts) this.queue.push({ key, index: part.index });
-    await this.pump();
+    for (const part of parts) this.queue.add(key, part.index);
+    await this.queue.pump();
     this.ensureRunner(key);
     return (await registry.get(key)) ?? job;
   }
@@ -450,8 +428,10 @@ export class ExportJobManager {
       j.status = 'CANCELLED';
       for (const part of j.parts) delete part.waiting;
     });
-    await rm(this.jobDir(job), { recursive: true, force: true }).catch(() => {});
-    void this.pump();
+    await rm(this.jobDir(job), { recursive: true, force: true }).catch((error: unknown) =>
+      this.logger.warn('cancelled export files not removed', { jobId: id, error }),
+    );
+    void this.queue.pump();
     this.logger.info('export job cancelled', { jobId: id, entity });
     return final ?? job;
   }
@@ -489,7 +469,9 @@ export class ExportJobManager {
     const rows = stored.map((cells) => {
       const row: Record<string, unknown> = {};
       const values = cells as unknown[];
-      for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i] ?? null;
+      columns.forEach((column, i) => {
+        row[column] = values[i] ?? null;
+      });
       return row;
     });
     const cursors = rows.map((_, i) => encodeCursor(start + i));
@@ -512,12 +494,13 @@ export class ExportJobManager {
   /** Stops runners (jobs stay persisted in their current state and resume on next start). */
   async close(): Promise<void> {
     if (this.engine.isClosed) return;
-    clearTimeout(this.pumpTimer);
     await this.engine.close(async () => {
-      // The queue pump stops with the engine closed; its last step may still be saving.
-      await this.pumping?.catch((error: unknown) =>
-        this.logger.warn('export queue stopped with an error', { error }),
-      );
+      // The queue stops with the engine closed; its last step may still be saving.
+      await this.queue
+        .stop()
+        .catch((error: unknown) =>
+          this.logger.warn('export queue stopped with an error', { error }),
+        );
     });
     if (this.deleteDataOnClose) await rm(this.dataDir, { recursive: true, force: true });
   }
@@ -557,143 +540,6 @@ export class ExportJobManager {
     return this.describeCache.fields;
   }
 
-  // ---------------------------------------------------------------- waiting
-
-  private waitInfo(error: MarketoError | undefined, reason?: WaitReason): WaitInfo {
-    const quota = reason === 'DAILY_QUOTA' || /quota/i.test(error?.message ?? '');
-    const now = this.clock.now();
-    const resumesAt = quota
-      ? (error?.resetsAt ?? new Date(nextQuotaReset(now)).toISOString())
-      : new Date(now + this.queueRetryMs * this.clock.timeScale).toISOString();
-    return {
-      reason: quota ? 'DAILY_QUOTA' : 'QUEUE_FULL',
-      message: quota
-        ? `Marketo's daily export quota (${Math.round(this.dailyQuotaBytes / MB)} MB) is spent; waiting for the reset`
-        : "Marketo's export queue is full (1029 Too many jobs in queue); waiting in the gateway's queue",
-      since: new Date(now).toISOString(),
-      resumesAt,
-    };
-  }
-
-  /** Real ms until a Marketo-clock instant. */
-  private realMsUntil(iso: string): number {
-    return Math.max(0, (Date.parse(iso) - this.clock.now()) / this.clock.timeScale);
-  }
-
-  // ---------------------------------------------------------------- the gateway's queue
-
-  /** Creates and enqueues queued parts in order until Marketo refuses; then retries later. */
-  private pump(): Promise<void> {
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return this.pumping;
-    }
-    this.pumping = (async () => {
-      try {
-        do {
-          this.pumpAgain = false;
-          await this.pumpOnce();
-        } while (this.pumpAgain && !this.engine.isClosed);
-      } catch (error) {
-        // The shared registry is away: the queue stays as it is; try again later.
-        if (!(error instanceof RegistryUnavailableError)) throw error;
-        this.schedulePump(this.queueRetryMs);
-      } finally {
-        this.pumping = undefined;
-      }
-    })();
-    return this.pumping;
-  }
-
-  private schedulePump(realMs: number): void {
-    if (this.engine.isClosed) return;
-    clearTimeout(this.pumpTimer);
-    this.pumpTimer = setTimeout(() => void this.pump(), Math.max(10, realMs));
-    this.pumpTimer.unref();
-  }
-
-  private async pumpOnce(): Promise<void> {
-    const registry = await this.reg();
-    while (this.queue.length > 0 && !this.engine.isClosed) {
-      const { key, index } = this.queue[0]!;
-      const job = await registry.get(key);
-      const part = job?.parts[index];
-      if (!job || !part || isTerminal(job.status) || job.cancelRequested || part.enqueued) {
-        this.queue.shift();
-        continue;
-      }
-      if (this.quotaTracker.spent()) {
-        const info = this.waitInfo(undefined, 'DAILY_QUOTA');
-        await this.block(info);
-        this.schedulePump(this.realMsUntil(info.resumesAt!));
-        return;
-      }
-      try {
-        let exportId = part.exportId;
-        if (!exportId) {
-          const created = await this.client.createExportJob(
-            job.entity,
-            marketoRequest(job, part.window),
-          );
-          exportId = created.exportId;
-          await this.update(key, (j) => applyStatus(j.parts[index]!, created));
-        }
-        try {
-          const queued = await this.client.enqueueExportJob(job.entity, exportId);
-          await this.update(key, (j) => {
-            const p = j.parts[index]!;
-            applyStatus(p, queued);
-            p.enqueued = true;
-            delete p.waiting;
-          });
-        } catch (error) {
-          if (!(error instanceof MarketoError && /already queued/i.test(error.message)))
-            throw error;
-          await this.update(key, (j) => {
-            j.parts[index]!.enqueued = true;
-            delete j.parts[index]!.waiting;
-          });
-        }
-        this.queue.shift();
-        this.engine.runner(key)?.alarm.wake();
-      } catch (error) {
-        if (error instanceof MarketoError && error.code === '1029') {
-          const info = this.waitInfo(error);
-          if (info.reason === 'DAILY_QUOTA') await this.quotaTracker.markSpent();
-          await this.block(info);
-          const delay =
-            info.reason === 'DAILY_QUOTA' ? this.realMsUntil(info.resumesAt!) : this.queueRetryMs;
-          this.schedulePump(delay);
-          return;
-        }
-        if (error instanceof MarketoError && error.retryable) {
-          this.logger.warn('enqueue will be retried', { jobId: job.id, error });
-          this.schedulePump(this.queueRetryMs);
-          return;
-        }
-        this.queue.shift();
-        await this.fail(key, {
-          code: error instanceof MarketoError ? error.code : 'CREATE_FAILED',
-          message: error instanceof Error ? error.message : String(error),
-          ...(part.exportId && { exportId: part.exportId }),
-        });
-      }
-    }
-  }
-
-  /** Marks every part still in the gateway's queue as waiting (visible as WAITING). */
-  private async block(info: WaitInfo): Promise<void> {
-    for (const { key, index } of this.queue) {
-      await this.update(key, (job) => {
-        const part = job.parts[index];
-        if (!part || part.enqueued) return;
-        const before = part.waiting;
-        part.waiting =
-          before && before.reason === info.reason ? { ...info, since: before.since } : info;
-      });
-    }
-  }
-
   // ---------------------------------------------------------------- the runner (one per job)
 
   /**
@@ -707,7 +553,7 @@ export class ExportJobManager {
       async (runner) => {
         await onClaimed?.();
         const sleep = (realMs: number) => runner.alarm.sleep(realMs);
-        await this.engine.retrying(runner.signal, () => this.run(key, runner.signal, sleep));
+        await this.engine.retrying(runner.signal, () => this.poller.run(key, runner.signal, sleep));
       },
       async (error) => {
         const cause = asDiskError(this.dataDir, error);
@@ -719,351 +565,4 @@ export class ExportJobManager {
       },
     );
   }
-
-  private async run(
-    key: string,
-    signal: AbortSignal,
-    sleep: (realMs: number) => Promise<void>,
-  ): Promise<void> {
-    const registry = await this.reg();
-    const api = this.client.withContext({ signal });
-    let interval = this.pollIntervalMs;
-    let pollFailures = 0;
-    while (!signal.aborted) {
-      const job = await registry.get(key);
-      if (!job || job.cancelRequested) return;
-      if (isTerminal(job.status)) {
-        // One Marketo job failed or was cancelled at Marketo: the others are of no use now.
-        if (job.status !== 'READY') await this.cancelOtherParts(key, -1);
-        return;
-      }
-      const part = job.parts.find((p) => p.local !== 'INGESTED');
-      if (!part) return; // all ingested: update() already made it READY
-      if (!part.exportId || (!part.enqueued && normalizeStatus(part.marketoStatus) === 'created')) {
-        await sleep(this.pollIntervalMs);
-        continue;
-      }
-      const marketo = normalizeStatus(part.marketoStatus);
-      if (!MARKETO_TERMINAL.has(marketo)) {
-        await sleep(interval);
-        if (signal.aborted) return;
-        let status: ExportJobStatus;
-        try {
-          status = await api.getExportJobStatus(job.entity, part.exportId);
-          pollFailures = 0;
-        } catch (error) {
-          if (signal.aborted) return;
-          pollFailures++;
-          const retryable = error instanceof MarketoError ? error.retryable : true;
-          if (!retryable || pollFailures >= this.maxPollFailures) {
-            await this.fail(key, {
-              code: error instanceof MarketoError ? error.code : 'POLL_FAILED',
-              message: `Status of Marketo export ${part.exportId} could not be read: ${error instanceof Error ? error.message : String(error)}`,
-              exportId: part.exportId,
-            });
-            return;
-          }
-          interval = Math.min(interval * 2, this.maxPollIntervalMs);
-          continue;
-        }
-        const changed = normalizeStatus(status.status) !== marketo;
-        interval = changed ? this.pollIntervalMs : Math.min(interval * 1.5, this.maxPollIntervalMs);
-        if (changed) await this.advance(key, part.index, status);
-        continue;
-      }
-      if (marketo === 'failed') {
-        await this.fail(key, {
-          code: 'MARKETO_FAILED',
-          message: part.errorMsg ?? `Marketo export ${part.exportId} failed`,
-          exportId: part.exportId,
-        });
-        await this.cancelOtherParts(key, part.index);
-        return;
-      }
-      if (marketo === 'cancelled') {
-        await this.update(key, (j) => {
-          j.status = 'CANCELLED';
-        });
-        await this.cancelOtherParts(key, part.index);
-        return;
-      }
-      // Completed at Marketo: fetch and ingest the file, parts strictly in order.
-      try {
-        await this.ingestPart(key, part.index, api, signal, sleep);
-      } catch (error) {
-        if (signal.aborted || error instanceof Cancelled) return;
-        throw error;
-      }
-    }
-  }
-
-  /**
-   * Records a newly polled status. When Marketo moved more than one step between two polls, the
-   * steps it passed (known from its timestamps) are published first, so watchers see every state.
-   */
-  private async advance(key: string, index: number, status: ExportJobStatus): Promise<void> {
-    const target = normalizeStatus(status.status);
-    const steps: ExportJobStatus[] = [];
-    if ((target === 'processing' || MARKETO_TERMINAL.has(target)) && status.queuedAt) {
-      steps.push({
-        ...pick(status, ['exportId', 'format', 'createdAt', 'queuedAt']),
-        status: 'Queued',
-      });
-    }
-    if (MARKETO_TERMINAL.has(target) && status.startedAt) {
-      steps.push({
-        ...pick(status, ['exportId', 'format', 'createdAt', 'queuedAt', 'startedAt']),
-        status: 'Processing',
-      });
-    }
-    steps.push(status);
-    for (const step of steps) {
-      await this.update(key, (job) => {
-        const part = job.parts[index]!;
-        const rank = ['created', 'queued', 'processing', 'completed', 'failed', 'cancelled'];
-        const current = rank.indexOf(normalizeStatus(part.marketoStatus));
-        if (rank.indexOf(normalizeStatus(step.status)) < current) return;
-        applyStatus(part, step);
-        // Marketo's own end states end the job in the same change (no intermediate state shown).
-        if (normalizeStatus(step.status) === 'failed') {
-          job.error = {
-            code: 'MARKETO_FAILED',
-            message: step.errorMsg ?? `Marketo export ${step.exportId} failed`,
-            exportId: step.exportId,
-          };
-        } else if (normalizeStatus(step.status) === 'cancelled') {
-          job.status = 'CANCELLED';
-        }
-      });
-    }
-    if (MARKETO_TERMINAL.has(target)) {
-      if (target === 'completed' && status.fileSize) await this.quotaTracker.add(status.fileSize);
-      void this.pump(); // a slot in Marketo's queue is free
-    }
-  }
-
-  private async cancelOtherParts(key: string, except: number): Promise<void> {
-    const job = await (await this.reg()).get(key);
-    for (const part of job?.parts ?? []) {
-      if (part.index === except || !part.exportId) continue;
-      if (MARKETO_TERMINAL.has(normalizeStatus(part.marketoStatus))) continue;
-      await this.client.cancelExportJob(job!.entity, part.exportId).catch(() => {});
-    }
-    void this.pump();
-  }
-
-  /**
-   * Downloads and parses one part's file in a single pass: bytes are hashed, written to disk (the
-   * Range resume point, and the input of a restart after verification) and fed to csv-parse →
-   * row store as they arrive, so rows are readable during DOWNLOADING. They are the bytes
-   * received; the checksum is verified at the end (PARSING then finishes the last rows), and on
-   * a mismatch the part's rows are dropped and parsed again from the file fetched anew.
-   */
-  private async ingestPart(
-    key: string,
-    index: number,
-    api: MarketoApi,
-    signal: AbortSignal,
-    sleep: (realMs: number) => Promise<void>,
-  ): Promise<void> {
-    const registry = await this.reg();
-    const job = (await registry.get(key))!;
-    const part = job.parts[index]!;
-    const dir = this.jobDir(job);
-    const file = join(dir, `part-${index}.download`);
-    await mkdir(dir, { recursive: true });
-    // Rows of earlier parts stay; anything of this part (cut short by a restart) is redone.
-    const from = index > 0 ? (job.parts[index - 1]!.rowsEnd ?? job.rowsEnd) : { rows: 0, bytes: 0 };
-    const verified = part.local === 'PARSING'; // a restart after the file was verified
-    // Readers stop seeing this part's rows before the store is cut back to `from`.
-    await this.update(key, (j) => {
-      const p = j.parts[index]!;
-      if (!verified) p.local = 'DOWNLOADING';
-      p.rowsParsed = 0;
-      j.rowsEnd = from;
-      if (index === 0) delete j.columns;
-    });
-    const ingestOptions: IngestOptions = {
-      format: job.format,
-      types: job.columnTypes,
-      store: new RowStore(dir),
-      from,
-      signal,
-      commitEveryMs: this.progressIntervalMs,
-      maxRowErrors: MAX_ROW_ERRORS,
-      onCommit: async (mark, rows, header) => {
-        await this.update(key, (j) => {
-          j.parts[index]!.rowsParsed = rows;
-          j.rowsEnd = mark;
-          if (header && !j.columns) j.columns = [...header];
-        });
-      },
-    };
-    let result: IngestResult;
-    try {
-      result = verified
-        ? await ingestFile({ ...ingestOptions, file })
-        : await this.downloadAndParse(key, index, api, signal, sleep, file, ingestOptions);
-    } catch (error) {
-      if (!(error instanceof ParseFailure)) throw error;
-      await this.fail(key, {
-        code: error.code,
-        message: `Export ${part.exportId} could not be parsed: ${error.message}`,
-        exportId: part.exportId!,
-      });
-      throw new Cancelled('failed');
-    }
-    const { end, rows, malformed, rowErrors, header } = result;
-    if (part.numberOfRecords !== undefined && part.numberOfRecords !== rows + malformed) {
-      this.logger.warn('row count differs from Marketo numberOfRecords', {
-        jobId: job.id,
-        exportId: part.exportId,
-        numberOfRecords: part.numberOfRecords,
-        parsed: rows,
-        malformed,
-      });
-    }
-    await rm(file, { force: true });
-    const columns = index === 0 ? undefined : job.columns;
-    if (header && columns && header.join('\u0000') !== columns.join('\u0000')) {
-      // Parts of one job share fields and headers; anything else would mislabel rows.
-      await this.fail(key, {
-        code: 'HEADER_MISMATCH',
-        message: `Export ${part.exportId} has columns ${header.join(', ')}; expected ${columns.join(', ')}`,
-        exportId: part.exportId!,
-      });
-      throw new Cancelled('failed');
-    }
-    await this.update(key, (j) => {
-      const p = j.parts[index]!;
-      p.rowsParsed = rows;
-      p.rowsEnd = end;
-      p.local = 'INGESTED';
-      j.rowsEnd = end;
-      if (header && !j.columns) j.columns = [...header];
-      if (malformed > 0) {
-        const firstError = rowErrors[0]!;
-        j.rowErrors = [...(j.rowErrors ?? []), ...rowErrors].slice(0, MAX_ROW_ERRORS);
-        j.error = {
-          code: 'MALFORMED_ROW',
-          message: `${malformed} malformed row(s) in export ${part.exportId}; first at line ${firstError.line}: ${firstError.message}`,
-          line: firstError.line,
-          exportId: part.exportId!,
-        };
-      }
-    });
-  }
-
-  /** The download (DOWNLOADING) feeding the parse; PARSING once verified, until the last row. */
-  private async downloadAndParse(
-    key: string,
-    index: number,
-    api: MarketoApi,
-    signal: AbortSignal,
-    sleep: (realMs: number) => Promise<void>,
-    file: string,
-    ingestOptions: IngestOptions,
-  ): Promise<IngestResult> {
-    const job = (await (await this.reg()).get(key))!;
-    const part = job.parts[index]!;
-    const from = ingestOptions.from;
-    let ingest = await startIngest(ingestOptions);
-    let lastProgress = Date.now();
-    let bytes: number;
-    try {
-      bytes = await downloadVerified({
-        open: (start) =>
-          api.downloadExportFile(job.entity, part.exportId!, {
-            start,
-            ...(part.fileSize !== undefined && { fileSize: part.fileSize }),
-          }),
-        file,
-        ...(part.fileSize !== undefined && { fileSize: part.fileSize }),
-        ...(part.fileChecksum !== undefined && { checksum: part.fileChecksum }),
-        what: `export ${part.exportId}`,
-        attempts: this.downloadAttempts,
-        retryDelayMs: this.downloadRetryMs,
-        sleep,
-        signal,
-        onBytes: (chunk) => ingest.write(chunk),
-        onRestart: async () => {
-          // The bytes parsed so far were not Marketo's file: drop their rows, start over.
-          await ingest.abort();
-          await this.update(key, (j) => {
-            j.parts[index]!.rowsParsed = 0;
-            j.rowsEnd = from;
-            if (index === 0) delete j.columns;
-          });
-          ingest = await startIngest(ingestOptions);
-        },
-        onProgress: (done) => {
-          if (Date.now() - lastProgress < this.progressIntervalMs) return;
-          lastProgress = Date.now();
-          // The interval restarts once watchers were served (see startIngest's commits).
-          // Progress only: a registry away (logged once by it) is made up for by the next one.
-          void this.update(key, (j) => {
-            j.parts[index]!.bytesDownloaded = done;
-          }).then(
-            () =>
-              setImmediate(() => {
-                lastProgress = Date.now();
-              }),
-            () => {},
-          );
-        },
-        onRetry: ({ bytes: at, attempts, error }) =>
-          this.logger.warn('export download interrupted', {
-            jobId: job.id,
-            exportId: part.exportId,
-            bytes: at,
-            attempts,
-            error,
-          }),
-      });
-    } catch (error) {
-      await ingest.abort();
-      if (!(error instanceof DownloadFailure)) throw error;
-      // No unverified rows of this part stay behind a failed download.
-      await this.update(key, (j) => {
-        j.parts[index]!.rowsParsed = 0;
-        j.rowsEnd = from;
-        j.error = { code: error.code, message: error.message, exportId: part.exportId! };
-      });
-      throw new Cancelled('failed');
-    }
-    await this.update(key, (j) => {
-      const p = j.parts[index]!;
-      p.bytesDownloaded = bytes;
-      p.local = 'PARSING';
-    });
-    return ingest.end();
-  }
-}
-
-function pick<T extends object, K extends keyof T>(obj: T, keys: readonly K[]): Pick<T, K> {
-  const out = {} as Pick<T, K>;
-  for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
-  return out;
-}
-
-/** Copies Marketo's status members onto a part (members not yet reached stay absent). */
-function applyStatus(part: ExportPart, status: ExportJobStatus): void {
-  part.exportId = status.exportId || part.exportId;
-  part.marketoStatus = status.status;
-  for (const key of [
-    'createdAt',
-    'queuedAt',
-    'startedAt',
-    'finishedAt',
-    'numberOfRecords',
-    'fileSize',
-    'fileChecksum',
-    'errorMsg',
-  ] as const) {
-    const value = status[key];
-    if (value !== undefined && value !== null)
-      (part as unknown as Record<string, unknown>)[key] = value;
-  }
-  const s = normalizeStatus(status.status);
-  if (s !== 'created') part.enqueued = true;
 }

@@ -16,47 +16,33 @@
  * adopter on the same (shared) directory still numbers failed rows.
  */
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputError, NotFoundError } from '../errors.js';
 import { asDiskError, type DiskHealth, DiskWriteError } from '../jobs/disk.js';
-import { Aborted, JobEngine } from '../jobs/engine.js';
-import { sleep } from '../jobs/sleep.js';
+import { JobEngine } from '../jobs/engine.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { ImportJobStatus, ImportRequest, MarketoApi } from '../marketo/api.js';
-import { ConfigError, MarketoError } from '../marketo/errors.js';
-import { IMPORT_FILE_MAX_BYTES, IMPORT_MAX_BYTES } from '../marketo/import-upload.js';
+import { MarketoError } from '../marketo/errors.js';
+import { IMPORT_FILE_MAX_BYTES } from '../marketo/import-upload.js';
 import type { DelimitedFormat } from './delimited.js';
-import { originDirName, positiveInt } from './export-config.js';
-import {
-  type ImportIssueKind,
-  type ImportRowIssue,
-  locateIssues,
-  type RawIssue,
-  readIssueFile,
-} from './import-issues.js';
-import { openRows, type SplitPart } from './import-split.js';
+import { ImportPartWork } from './import-parts.js';
 import {
   applyStatus,
   errorOf,
-  failPart,
   hasOrphanRows,
-  type ImportJobError,
   type ImportJobRecord,
-  type ImportPartRecord,
   isImportTerminal,
   markOwnerLost,
-  marketoDone,
-  mustWait,
   newPart,
-  normalize,
   overallState,
 } from './import-record.js';
+import { openRows, type SplitPart } from './import-split.js';
 import { createMemoryJobRegistry, type JobRegistry } from './job-registry.js';
 
+export { importManagerSettings, importSettingsFromEnv } from './import-config.js';
 export type { ImportRowIssue } from './import-issues.js';
 export type {
   ImportJobError,
@@ -118,8 +104,6 @@ export class ImportJobManager {
   private readonly client: MarketoApi;
   private readonly maxFileBytes: number;
   private readonly pollIntervalMs: number;
-  private readonly queueRetryMs: number;
-  private readonly maxAttempts: number;
   private readonly dataDir: string;
   private readonly deleteDataOnClose: boolean;
   private readonly logger: Logger;
@@ -127,8 +111,7 @@ export class ImportJobManager {
   readonly upsertBulkThreshold: number;
   private readonly engine: JobEngine<ImportJobRecord>;
   private readonly byBatch = new Map<number, string>();
-  /** Submissions go out one at a time, first come first served, across every job. */
-  private submitting: Promise<unknown> = Promise.resolve();
+  private readonly work: ImportPartWork;
 
   constructor(options: ImportJobManagerOptions) {
     this.client = options.client;
@@ -137,8 +120,6 @@ export class ImportJobManager {
       IMPORT_FILE_MAX_BYTES,
     );
     this.pollIntervalMs = options.pollIntervalMs ?? 5_000;
-    this.queueRetryMs = options.queueRetryMs ?? this.pollIntervalMs;
-    this.maxAttempts = options.maxAttempts ?? 10;
     this.dataDir =
       options.dataDir ??
       join(tmpdir(), `marketo-gateway-imports-${process.pid}-${randomUUID().slice(0, 8)}`);
@@ -171,6 +152,17 @@ export class ImportJobManager {
       removeFiles: (job) => this.removeFiles(job),
       adopt: (job) => this.adopt(job.id),
       ...(options.adoptIntervalMs !== undefined && { adoptIntervalMs: options.adoptIntervalMs }),
+    });
+    this.work = new ImportPartWork({
+      client: this.client,
+      engine: this.engine,
+      dataDir: this.dataDir,
+      logger: this.logger,
+      pollIntervalMs: this.pollIntervalMs,
+      queueRetryMs: options.queueRetryMs ?? this.pollIntervalMs,
+      maxAttempts: options.maxAttempts ?? 10,
+      track: (job, index, status) => this.track(job, index, status),
+      diskError: (error) => this.diskError(error),
     });
   }
 
@@ -225,7 +217,7 @@ export class ImportJobManager {
       const next = await parts.next();
       if (next.done) throw new InputError(input.argument, 'has a header but no rows');
       first = next.value;
-      firstStatus = await this.queued(() => this.submitOnce(api, first, request));
+      firstStatus = await this.work.submitFirst(api, first, request);
     } catch (error) {
       await parts.return(undefined);
       await rm(dir, { recursive: true, force: true });
@@ -384,7 +376,7 @@ export class ImportJobManager {
       this.logger.warn('import rows lost with their instance', { jobId: id, error: job.error });
     }
     const open = job.parts.filter((p) => p.batchId !== undefined && !p.done);
-    await Promise.all(open.map((p) => this.follow(id, p.index, signal)));
+    await Promise.all(open.map((p) => this.work.follow(id, p.index, signal)));
     if (!signal.aborted || (await this.ended(id))) await this.removeFiles(job);
   }
 
@@ -400,8 +392,8 @@ export class ImportJobManager {
   ): Promise<void> {
     const follows: Array<Promise<void>> = [];
     const start = async (part: SplitPart, submitted: boolean) => {
-      if (!submitted) await this.submit(id, part, request, signal);
-      follows.push(this.follow(id, part.index, signal));
+      if (!submitted) await this.work.submit(id, part, request, signal);
+      follows.push(this.work.follow(id, part.index, signal));
     };
     try {
       await start(first, firstSubmitted);
@@ -464,6 +456,7 @@ export class ImportJobManager {
    * still remove the files: nobody takes over a finished job.
    */
   private async ended(id: string): Promise<boolean> {
+    // A registry away answers "not known to have ended": the files stay for a takeover.
     const job = await this.engine.get(id).catch(() => undefined);
     return job !== undefined && isImportTerminal(job.status);
   }
@@ -472,287 +465,9 @@ export class ImportJobManager {
     if (job.dir) await rm(join(this.dataDir, job.dir), { recursive: true, force: true });
   }
 
-  /** Changes one part of the job (the part exists: parts are only ever appended). */
-  private updatePart(
-    id: string,
-    index: number,
-    mutate: (part: ImportPartRecord, job: ImportJobRecord) => void,
-    signal: AbortSignal,
-  ): Promise<ImportJobRecord | undefined> {
-    return this.engine.update(
-      id,
-      (job) => {
-        const part = job.parts[index];
-        if (part) mutate(part, job);
-      },
-      signal,
-    );
-  }
-
   private track(job: ImportJobRecord, index: number, status: ImportJobStatus): void {
     const part = job.parts[index];
     if (part) applyStatus(part, status);
     this.byBatch.set(status.batchId, job.id);
   }
-
-  // ---------------------------------------------------------------- the work
-
-  /** Runs `task` after every submission queued before it (gateway-wide FIFO). */
-  private queued<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.submitting.then(task, task);
-    this.submitting = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
-  }
-
-  /** One upload; undefined when Marketo's queue is full (the caller waits and retries). */
-  private async submitOnce(
-    api: MarketoApi,
-    part: Pick<SplitPart, 'file'>,
-    request: ImportRequest,
-  ): Promise<ImportJobStatus | undefined> {
-    try {
-      // Reopened per attempt, so the client may replay it after a rejection at the door.
-      return await api.importLeads(() => createReadStream(part.file), request);
-    } catch (error) {
-      if (mustWait(error)) return undefined;
-      throw error;
-    }
-  }
-
-  /**
-   * Records the intent to upload a part, durably, before the upload: an adopter finding it (and
-   * no batchId) knows the outcome is unknown rather than "never sent".
-   */
-  private async intend(id: string, index: number, signal: AbortSignal): Promise<void> {
-    await this.updatePart(
-      id,
-      index,
-      (part) => {
-        part.submitting = true;
-      },
-      signal,
-    );
-    const registry = await this.engine.registry();
-    await registry.flush?.();
-  }
-
-  /** Submits a part, waiting in the gateway's queue while Marketo's is full. */
-  private async submit(
-    id: string,
-    part: SplitPart,
-    request: ImportRequest,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const api = this.client.withContext({ signal });
-    const fail = (error: unknown, code: string) =>
-      this.updatePart(id, part.index, (p) => failPart(p, errorOf(error, code)), signal);
-    let attempts = 0;
-    await this.queued(async () => {
-      while (!signal.aborted) {
-        try {
-          await this.intend(id, part.index, signal);
-        } catch (error) {
-          if (signal.aborted) return;
-          // Not sent: an intent that cannot be recorded would make a crash undecidable.
-          await fail(this.diskError(error), 'SUBMIT_FAILED');
-          return;
-        }
-        let status: ImportJobStatus | undefined;
-        try {
-          status = await this.submitOnce(api, part, request);
-        } catch (error) {
-          if (signal.aborted) return;
-          attempts++;
-          if (!(error instanceof MarketoError && error.retryable) || attempts >= this.maxAttempts) {
-            await fail(error, 'SUBMIT_FAILED');
-            return;
-          }
-          await this.updatePart(id, part.index, (p) => delete p.submitting, signal);
-          await sleep(this.queueRetryMs, signal);
-          continue;
-        }
-        if (status) {
-          const accepted = status;
-          await this.engine.update(id, (job) => this.track(job, part.index, accepted), signal);
-          return;
-        }
-        await this.updatePart(
-          id,
-          part.index,
-          (p) => {
-            delete p.submitting;
-            p.waiting =
-              "Marketo's import queue is full (1016 Too many imports); waiting in the gateway's queue";
-          },
-          signal,
-        );
-        await sleep(this.queueRetryMs, signal);
-      }
-    });
-  }
-
-  /** Polls one part until Marketo finishes it, then reads its failures and warnings. */
-  private async follow(id: string, index: number, signal: AbortSignal): Promise<void> {
-    const api = this.client.withContext({ signal });
-    let failures = 0;
-    try {
-      while (!signal.aborted) {
-        const part = (await this.engine.read(id, signal))?.parts[index];
-        if (!part || part.done || part.batchId === undefined) return;
-        if (marketoDone(part.marketoStatus)) break;
-        await sleep(this.pollIntervalMs, signal);
-        if (signal.aborted) return;
-        let status: ImportJobStatus;
-        try {
-          status = await api.getImportJobStatus(part.batchId);
-          failures = 0;
-        } catch (error) {
-          if (signal.aborted) return;
-          failures++;
-          if (!(error instanceof MarketoError && error.retryable) || failures >= this.maxAttempts) {
-            const batchId = part.batchId;
-            await this.updatePart(
-              id,
-              index,
-              (p) => failPart(p, errorOf(error, 'POLL_FAILED', batchId)),
-              signal,
-            );
-            return;
-          }
-          continue;
-        }
-        await this.updatePart(id, index, (p) => applyStatus(p, status), signal);
-      }
-      if (signal.aborted) return;
-      await this.readIssues(id, index, api, signal);
-    } catch (error) {
-      if (!(error instanceof Aborted) && !signal.aborted) throw error;
-    }
-  }
-
-  private async readIssues(
-    id: string,
-    index: number,
-    api: MarketoApi,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const job = await this.engine.read(id, signal);
-    const part = job?.parts[index];
-    const batchId = part?.batchId;
-    if (!job || !part || batchId === undefined) return;
-    const found: Array<{ kind: ImportIssueKind; issue: RawIssue }> = [];
-    let header = job.columns;
-    let error: ImportJobError | undefined;
-    const read = async (kind: ImportIssueKind, count: number) => {
-      if (count === 0 && normalize(part.marketoStatus) !== 'failed') return;
-      try {
-        const stream =
-          kind === 'FAILURE'
-            ? await api.getImportFailures(batchId)
-            : await api.getImportWarnings(batchId);
-        if (!stream) return;
-        const parsed = await readIssueFile(stream, job.format);
-        if (header.length === 0) header = parsed.header;
-        for (const issue of parsed.issues) found.push({ kind, issue });
-      } catch (e) {
-        error = errorOf(e, 'ISSUES_UNREADABLE', batchId);
-        this.logger.warn('import failures or warnings unreadable', {
-          jobId: id,
-          batchId,
-          error: e,
-        });
-      }
-    };
-    await read('FAILURE', part.failed);
-    await read('WARNING', part.warned);
-    // Stopping mid-read is not a failure to read: whoever takes over reads them again.
-    if (signal.aborted) return;
-    // The part file as sent (on the data dir the fleet shares); without it row numbers stay null.
-    const file = part.file ? join(this.dataDir, part.file) : undefined;
-    const present = file
-      ? await access(file).then(
-          () => true,
-          () => false,
-        )
-      : false;
-    const located = await locateIssues({
-      partFile: present ? file : undefined,
-      format: job.format,
-      firstRow: part.firstRow,
-      batchId,
-      header,
-      issues: found,
-    });
-    if (signal.aborted) return;
-    await this.updatePart(
-      id,
-      index,
-      (p, j) => {
-        p.done = true;
-        if (error) p.error = error;
-        if (j.columns.length === 0) j.columns = [...header];
-        for (const { kind, issue } of located) {
-          (kind === 'FAILURE' ? j.failures : j.warnings).push(issue);
-        }
-        const byRow = (a: ImportRowIssue, b: ImportRowIssue) =>
-          (a.rowNumber ?? Number.MAX_SAFE_INTEGER) - (b.rowNumber ?? Number.MAX_SAFE_INTEGER);
-        j.failures.sort(byRow);
-        j.warnings.sort(byRow);
-      },
-      signal,
-    );
-    if (file) await rm(file, { force: true });
-  }
-}
-
-/**
- * IMPORT_MAX_FILE_BYTES, IMPORT_POLL_INTERVAL_MS and UPSERT_BULK_THRESHOLD, else Marketo's 10 MB,
- * 5 s (Marketo time) and 10 000 rows.
- */
-export function importSettingsFromEnv(
-  env: Record<string, string | undefined>,
-  timeScale: number,
-): Pick<ImportJobManagerOptions, 'maxFileBytes' | 'pollIntervalMs' | 'upsertBulkThreshold'> {
-  const upsertBulkThreshold = positiveInt(env, 'UPSERT_BULK_THRESHOLD');
-  const maxFileBytes = positiveInt(env, 'IMPORT_MAX_FILE_BYTES');
-  if (maxFileBytes !== undefined && maxFileBytes > IMPORT_MAX_BYTES) {
-    throw new ConfigError(
-      'IMPORT_MAX_FILE_BYTES',
-      `must be at most ${IMPORT_MAX_BYTES} (Marketo's limit)`,
-    );
-  }
-  const pollIntervalMs = positiveInt(env, 'IMPORT_POLL_INTERVAL_MS');
-  return {
-    ...(maxFileBytes !== undefined && { maxFileBytes }),
-    pollIntervalMs: pollIntervalMs ?? Math.max(10, 5_000 / timeScale),
-    ...(upsertBulkThreshold !== undefined && { upsertBulkThreshold }),
-  };
-}
-
-/**
- * The manager's options for the composition root: the env settings above, and IMPORT_DATA_DIR
- * (default `.data/imports`) with a directory per Marketo origin (batch ids belong to one instance).
- * The embedded sandbox forgets its imports when the process ends: a temporary directory removed
- * on close then, unless IMPORT_DATA_DIR says otherwise.
- */
-export function importManagerSettings(options: {
-  env?: Record<string, string | undefined>;
-  embeddedSandbox: boolean;
-  timeScale: number;
-  /** The Marketo origin the jobs belong to. */
-  origin: string;
-}): Omit<ImportJobManagerOptions, 'client'> {
-  const env = options.env ?? process.env;
-  const configured = env.IMPORT_DATA_DIR?.trim();
-  const ephemeral = options.embeddedSandbox && !configured;
-  return {
-    ...importSettingsFromEnv(env, options.timeScale),
-    dataDir: ephemeral
-      ? join(tmpdir(), `marketo-gateway-imports-${process.pid}-${randomUUID().slice(0, 8)}`)
-      : join(configured || join('.data', 'imports'), originDirName(options.origin)),
-    deleteDataOnClose: ephemeral,
-  };
 }

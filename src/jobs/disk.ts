@@ -47,6 +47,9 @@ export class DiskWriteError extends GatewayError {
   }
 }
 
+/** Whether an errno code (`ENOSPC`) means the directory cannot be written now. */
+export const isDiskErrno = (code: string): boolean => DISK_CODES.has(code);
+
 /** Whether `error` is a file system refusal (as opposed to a bug or a network failure). */
 export function isDiskFault(error: unknown): boolean {
   if (error instanceof DiskWriteError) return true;

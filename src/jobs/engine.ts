@@ -345,6 +345,7 @@ export class JobEngine<T extends JobRecord> {
     for (const runner of this.runners.values()) runner.abort.abort(new Aborted('closing'));
     await Promise.allSettled([...this.runners.values()].map((r) => r.done));
     await drain?.();
+    // A start that failed was reported to whoever awaited it.
     await this.started?.catch(() => undefined);
     try {
       await this.registryValue?.close();

@@ -63,7 +63,7 @@ const ExportWaitRef = builder.objectRef<WaitInfo>('ExportJobWait').implement({
 
 const ExportJobErrorRef = builder.objectRef<JobError>('ExportJobError').implement({
   description:
-    "Why a job FAILED: Marketo's code, or MARKETO_FAILED, FILE_EXPIRED, DOWNLOAD_FAILED, CHECKSUM_MISMATCH, MALFORMED_ROW…",
+    "Why a job FAILED: Marketo's code, or MARKETO_FAILED, FILE_EXPIRED, DOWNLOAD_FAILED, CHECKSUM_MISMATCH, MALFORMED_ROW, DISK_WRITE_FAILED (a file under EXPORT_DATA_DIR could not be written)…",
   fields: (t) => ({
     code: t.exposeString('code', { nullable: false }),
     message: t.exposeString('message', { nullable: false }),

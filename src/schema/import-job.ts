@@ -80,7 +80,7 @@ const ImportRowIssueRef = builder.objectRef<ImportRowIssue>('ImportRowIssue').im
 
 const ImportJobErrorRef = builder.objectRef<ImportJobError>('ImportJobError').implement({
   description:
-    "Why a part or job did not finish: Marketo's code, or BAD_USER_INPUT (the input broke off), SUBMIT_FAILED, POLL_FAILED, ISSUES_UNREADABLE.",
+    "Why a part or job did not finish: Marketo's code, or BAD_USER_INPUT (the input broke off), SUBMIT_FAILED, POLL_FAILED, ISSUES_UNREADABLE, DISK_WRITE_FAILED (a file under IMPORT_DATA_DIR could not be written), OWNER_LOST (the gateway instance holding the input stopped before sending these rows: they were not imported), OUTCOME_UNKNOWN (it stopped while sending this part: Marketo may hold its rows; check before sending them again).",
   fields: (t) => ({
     code: t.exposeString('code', { nullable: false }),
     message: t.exposeString('message', { nullable: false }),

@@ -91,9 +91,10 @@ async function readRows(fx: GatewayFixture, id: string, first: number): Promise<
 describe('exportJobStatus end to end', () => {
   let fx: GatewayFixture;
   beforeAll(async () => {
-    // Four minutes of Marketo time per status step (240 ms real): the subscription is surely up
-    // before Marketo moves the job past QUEUED, even on a loaded machine.
-    fx = await startGatewayFixture({ sandbox: { bulk: { exportStepMs: 240_000 } } });
+    // About seventeen minutes of Marketo time per status step (1 s real): the subscription is up
+    // before Marketo moves the job past QUEUED even on a loaded machine (240 ms was missed once
+    // at a load of 7, and again at 12).
+    fx = await startGatewayFixture({ sandbox: { bulk: { exportStepMs: 1_000_000 } } });
   });
   afterAll(async () => {
     await fx?.close();

@@ -39,10 +39,10 @@ let gw: TestGateway;
 
 beforeAll(async () => {
   gw = await startTestGateway({
-    // Two places in Marketo's import queue, and imports slow enough (~1 s real a file) that the
-    // gateway always has files ready before a place frees up, however loaded the machine: the
-    // later files must wait for 1016 to clear.
-    sandbox: { leads: 1_000, bulk: { importQueue: 2, importMsPer1000Rows: 5_000 } },
+    // Two places in Marketo's import queue, and imports slow enough (~3 s real a file) that the
+    // gateway always has files ready before a place frees up, however loaded the machine (each
+    // upload is preceded by a durable write of its intent): the later files must wait for 1016.
+    sandbox: { leads: 1_000, bulk: { importQueue: 2, importMsPer1000Rows: 15_000 } },
     importJobs: { maxFileBytes: MAX_FILE_BYTES, pollIntervalMs: 100, queueRetryMs: 100 },
   });
 });

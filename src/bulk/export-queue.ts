@@ -1,0 +1,240 @@
+/**
+ * The gateway's own export queue: parts Marketo has not accepted yet, created and enqueued in
+ * order, first come first served across jobs. While Marketo's queue is full (1029) or the daily
+ * export quota is spent, the parts wait here, visibly (WAITING with a reason and when the gateway
+ * tries again), instead of failing.
+ */
+import type { Logger } from '../logger.js';
+import type { MarketoApi } from '../marketo/api.js';
+import { MarketoError } from '../marketo/errors.js';
+import type { ExportQuotaTracker, MarketoClock } from './export-quota.js';
+import { marketoRequest } from './export-request.js';
+import { applyStatus } from './export-state.js';
+import { RegistryUnavailableError } from './job-registry.js';
+import { nextQuotaReset } from './quota.js';
+import {
+  type ExportJobRecord,
+  type ExportPart,
+  isTerminal,
+  type JobError,
+  type WaitInfo,
+  type WaitReason,
+} from './types.js';
+
+const MB = 1024 * 1024;
+
+export interface ExportQueueDeps {
+  client: MarketoApi;
+  read: (key: string) => Promise<ExportJobRecord | undefined>;
+  update: (
+    key: string,
+    mutate: (job: ExportJobRecord) => void,
+  ) => Promise<ExportJobRecord | undefined>;
+  fail: (key: string, error: JobError) => Promise<void>;
+  /** Wakes the job's runner (its part was enqueued). */
+  wake: (key: string) => void;
+  closed: () => boolean;
+  quotaTracker: ExportQuotaTracker;
+  clock: MarketoClock;
+  logger: Logger;
+  /** Wait before asking Marketo again after a full queue, real ms. */
+  queueRetryMs: number;
+  dailyQuotaBytes: number;
+}
+
+export class ExportQueue {
+  /** Parts not yet accepted by Marketo, in order. */
+  private readonly queue: Array<{ key: string; index: number }> = [];
+  private pumping: Promise<void> | undefined;
+  private pumpAgain = false;
+  private pumpTimer: NodeJS.Timeout | undefined;
+  private readonly client: MarketoApi;
+  private readonly quotaTracker: ExportQuotaTracker;
+  private readonly clock: MarketoClock;
+  private readonly logger: Logger;
+  private readonly queueRetryMs: number;
+  private readonly dailyQuotaBytes: number;
+
+  constructor(private readonly deps: ExportQueueDeps) {
+    this.client = deps.client;
+    this.quotaTracker = deps.quotaTracker;
+    this.clock = deps.clock;
+    this.logger = deps.logger;
+    this.queueRetryMs = deps.queueRetryMs;
+    this.dailyQuotaBytes = deps.dailyQuotaBytes;
+  }
+
+  get length(): number {
+    return this.queue.length;
+  }
+
+  /** Queues a part (once). */
+  add(key: string, index: number): void {
+    if (!this.queue.some((q) => q.key === key && q.index === index)) {
+      this.queue.push({ key, index });
+    }
+  }
+
+  /** Stops retrying; resolves once the step under way is saved. */
+  async stop(): Promise<void> {
+    clearTimeout(this.pumpTimer);
+    await this.pumping;
+  }
+
+  private update(key: string, mutate: (job: ExportJobRecord) => void) {
+    return this.deps.update(key, mutate);
+  }
+
+  private fail(key: string, error: JobError) {
+    return this.deps.fail(key, error);
+  }
+
+  /** Changes one queued part in one saved step. */
+  private change(key: string, index: number, mutate: (part: ExportPart) => void) {
+    return this.deps.update(key, (job) => {
+      const part = job.parts[index];
+      if (part) mutate(part);
+    });
+  }
+
+  waitInfo(error: MarketoError | undefined, reason?: WaitReason): WaitInfo {
+    const quota = reason === 'DAILY_QUOTA' || /quota/i.test(error?.message ?? '');
+    const now = this.clock.now();
+    const resumesAt = quota
+      ? (error?.resetsAt ?? new Date(nextQuotaReset(now)).toISOString())
+      : new Date(now + this.queueRetryMs * this.clock.timeScale).toISOString();
+    return {
+      reason: quota ? 'DAILY_QUOTA' : 'QUEUE_FULL',
+      message: quota
+        ? `Marketo's daily export quota (${Math.round(this.dailyQuotaBytes / MB)} MB) is spent; waiting for the reset`
+        : "Marketo's export queue is full (1029 Too many jobs in queue); waiting in the gateway's queue",
+      since: new Date(now).toISOString(),
+      resumesAt,
+    };
+  }
+
+  /** Real ms until a Marketo-clock instant (the queue's retry delay without one). */
+  private realMsUntil(iso: string | undefined): number {
+    if (iso === undefined) return this.queueRetryMs;
+    return Math.max(0, (Date.parse(iso) - this.clock.now()) / this.clock.timeScale);
+  }
+
+  // ---------------------------------------------------------------- the gateway's queue
+
+  /**
+   * Creates and enqueues queued parts in order until Marketo refuses; then retries later. Never
+   * rejects.
+   */
+  pump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return this.pumping;
+    }
+    this.pumping = (async () => {
+      try {
+        do {
+          this.pumpAgain = false;
+          await this.pumpOnce();
+        } while (this.pumpAgain && !this.deps.closed());
+      } catch (error) {
+        // The queue stays as it is and is tried again later (callers never wait on a failure:
+        // most wake the pump and go on). A shared registry away is expected; anything else is
+        // logged.
+        if (!(error instanceof RegistryUnavailableError)) {
+          this.logger.error('export queue step failed; retrying', { error });
+        }
+        this.schedulePump(this.queueRetryMs);
+      } finally {
+        this.pumping = undefined;
+      }
+    })();
+    return this.pumping;
+  }
+
+  private schedulePump(realMs: number): void {
+    if (this.deps.closed()) return;
+    clearTimeout(this.pumpTimer);
+    this.pumpTimer = setTimeout(() => void this.pump(), Math.max(10, realMs));
+    this.pumpTimer.unref();
+  }
+
+  private async pumpOnce(): Promise<void> {
+    for (let head = this.queue[0]; head && !this.deps.closed(); head = this.queue[0]) {
+      const { key, index } = head;
+      const job = await this.deps.read(key);
+      const part = job?.parts[index];
+      if (!job || !part || isTerminal(job.status) || job.cancelRequested || part.enqueued) {
+        this.queue.shift();
+        continue;
+      }
+      if (this.quotaTracker.spent()) {
+        const info = this.waitInfo(undefined, 'DAILY_QUOTA');
+        await this.block(info);
+        this.schedulePump(this.realMsUntil(info.resumesAt));
+        return;
+      }
+      try {
+        let exportId = part.exportId;
+        if (!exportId) {
+          const created = await this.client.createExportJob(
+            job.entity,
+            marketoRequest(job, part.window),
+          );
+          exportId = created.exportId;
+          await this.change(key, index, (p) => applyStatus(p, created));
+        }
+        try {
+          const queued = await this.client.enqueueExportJob(job.entity, exportId);
+          await this.change(key, index, (p) => {
+            applyStatus(p, queued);
+            p.enqueued = true;
+            delete p.waiting;
+          });
+        } catch (error) {
+          if (!(error instanceof MarketoError && /already queued/i.test(error.message)))
+            throw error;
+          await this.change(key, index, (p) => {
+            p.enqueued = true;
+            delete p.waiting;
+          });
+        }
+        this.queue.shift();
+        this.deps.wake(key);
+      } catch (error) {
+        if (error instanceof MarketoError && error.code === '1029') {
+          const info = this.waitInfo(error);
+          if (info.reason === 'DAILY_QUOTA') await this.quotaTracker.markSpent();
+          await this.block(info);
+          const delay =
+            info.reason === 'DAILY_QUOTA' ? this.realMsUntil(info.resumesAt) : this.queueRetryMs;
+          this.schedulePump(delay);
+          return;
+        }
+        if (error instanceof MarketoError && error.retryable) {
+          this.logger.warn('enqueue will be retried', { jobId: job.id, error });
+          this.schedulePump(this.queueRetryMs);
+          return;
+        }
+        this.queue.shift();
+        await this.fail(key, {
+          code: error instanceof MarketoError ? error.code : 'CREATE_FAILED',
+          message: error instanceof Error ? error.message : String(error),
+          ...(part.exportId && { exportId: part.exportId }),
+        });
+      }
+    }
+  }
+
+  /** Marks every part still in the gateway's queue as waiting (visible as WAITING). */
+  private async block(info: WaitInfo): Promise<void> {
+    for (const { key, index } of this.queue) {
+      await this.update(key, (job) => {
+        const part = job.parts[index];
+        if (!part || part.enqueued) return;
+        const before = part.waiting;
+        part.waiting =
+          before && before.reason === info.reason ? { ...info, since: before.since } : info;
+      });
+    }
+  }
+}
