@@ -198,7 +198,9 @@ export function createRedisRateLimiter(
   const counts: number[] = [];
   const fleetSize = (): number => {
     if (pinnedFleet) return pinnedFleet;
-    if (counts.length === 0) return expectedInstances;
+    // A fleet still starting reads low (each instance counts those that beat before it): until
+    // `COUNTS_KEPT` counts were read, the expected size stays the floor.
+    if (counts.length < COUNTS_KEPT) return Math.max(expectedInstances, ...counts);
     return Math.max(...counts);
   };
   const heartbeat = () => {

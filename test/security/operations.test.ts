@@ -13,12 +13,21 @@ const ADMIN_UI = 'https://admin.example.com';
 
 describe('health and readiness', () => {
   it('answers /health, /ready and GraphiQL without a key; /ready is 503 while Marketo gives no token', async () => {
-    const gw = await startSecuredGateway();
+    // Identity fails from the start: the gateway never held a token.
+    const gw = await startSecuredGateway({
+      beforeStart: async (sandbox) => {
+        await fetch(`${sandbox.url}/__sandbox/faults`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ http: 500, next: 100, endpoint: '/identity/oauth/token' }),
+        });
+      },
+    });
     try {
-      // Identity fails before the gateway ever held a token.
-      await gw.fault({ http: 500, next: 100, endpoint: '/identity/oauth/token' });
       expect((await fetch(`${gw.url}/health`)).status).toBe(200);
-      expect((await fetch(`${gw.url}/ready`)).status).toBe(503);
+      const notReady = await fetch(`${gw.url}/ready`);
+      expect(notReady.status).toBe(503);
+      expect(await notReady.json()).toMatchObject({ ready: false, marketo: { code: 'HTTP_500' } });
       await fetch(`${gw.sandboxUrl}/__sandbox/faults`, { method: 'DELETE' });
       expect((await fetch(`${gw.url}/ready`)).status).toBe(200);
       // The GraphiQL page itself needs no key (its requests do).

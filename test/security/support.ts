@@ -12,7 +12,7 @@ import type { ApiKey } from '../../src/auth/api-keys.js';
 import type { Scope } from '../../src/auth/scopes.js';
 import { gatewayConfigFor } from '../helpers/gateway.js';
 import { silentLogger } from '../../src/logger.js';
-import { type SandboxOptions, startSandbox } from '../../src/sandbox/server.js';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/server.js';
 import {
   DEFAULT_LIMITS,
   type OperationLimits,
@@ -83,6 +83,8 @@ export interface SecuredGatewayOptions {
   gatewayLogger?: boolean;
   /** Where uploads are streamed to (GATEWAY_UPLOAD_DIR). */
   uploads?: UploadStoreOptions;
+  /** Runs against the sandbox before the gateway starts (e.g. a fault for its first token). */
+  beforeStart?: (sandbox: Sandbox) => Promise<void>;
 }
 
 export async function startSecuredGateway(
@@ -90,6 +92,7 @@ export async function startSecuredGateway(
 ): Promise<SecuredGateway> {
   const timeScale = 50;
   const sandbox = await startSandbox({ leads: 500, ...options.sandbox, timeScale });
+  await options.beforeStart?.(sandbox);
   const config = gatewayConfigFor(sandbox, timeScale, {
     logLevel: options.gatewayLogger ? 'debug' : 'error',
     security: {
