@@ -43,21 +43,7 @@ export interface PartIngestDeps {
 }
 
 export class PartIngester {
-  private readonly update: PartIngestDeps['update'];
-  private readonly fail: PartIngestDeps['fail'];
-  private readonly logger: Logger;
-  private readonly progressIntervalMs: number;
-  private readonly downloadAttempts: number;
-  private readonly downloadRetryMs: number;
-
-  constructor(private readonly deps: PartIngestDeps) {
-    this.update = deps.update;
-    this.fail = deps.fail;
-    this.logger = deps.logger;
-    this.progressIntervalMs = deps.progressIntervalMs;
-    this.downloadAttempts = deps.downloadAttempts;
-    this.downloadRetryMs = deps.downloadRetryMs;
-  }
+  constructor(private readonly deps: PartIngestDeps) {}
 
   /** The job and its part, which exist while a runner works on them. */
   private async part(key: string, index: number) {
@@ -76,7 +62,7 @@ export class PartIngester {
     index: number,
     mutate: (part: ExportPart, job: ExportJobRecord) => void,
   ): Promise<ExportJobRecord | undefined> {
-    return this.update(key, (job) => {
+    return this.deps.update(key, (job) => {
       const part = job.parts[index];
       if (part) mutate(part, job);
     });
@@ -116,7 +102,7 @@ export class PartIngester {
       store: new RowStore(dir),
       from,
       signal,
-      commitEveryMs: this.progressIntervalMs,
+      commitEveryMs: this.deps.progressIntervalMs,
       maxRowErrors: MAX_ROW_ERRORS,
       onCommit: async (mark, rows, header) => {
         await this.change(key, index, (p, j) => {
@@ -135,7 +121,7 @@ export class PartIngester {
       if (!(error instanceof ParseFailure)) throw error;
       // The row store could not be written: a disk fault (the runner fails the job with it).
       if (isDiskErrno(error.code)) throw new DiskWriteError(dir, error);
-      await this.fail(key, {
+      await this.deps.fail(key, {
         code: error.code,
         message: `Export ${part.exportId} could not be parsed: ${error.message}`,
         exportId,
@@ -144,7 +130,7 @@ export class PartIngester {
     }
     const { end, rows, malformed, rowErrors, header } = result;
     if (part.numberOfRecords !== undefined && part.numberOfRecords !== rows + malformed) {
-      this.logger.warn('row count differs from Marketo numberOfRecords', {
+      this.deps.logger.warn('row count differs from Marketo numberOfRecords', {
         jobId: job.id,
         exportId: part.exportId,
         numberOfRecords: part.numberOfRecords,
@@ -156,7 +142,7 @@ export class PartIngester {
     const columns = index === 0 ? undefined : job.columns;
     if (header && columns && header.join('\u0000') !== columns.join('\u0000')) {
       // Parts of one job share fields and headers; anything else would mislabel rows.
-      await this.fail(key, {
+      await this.deps.fail(key, {
         code: 'HEADER_MISMATCH',
         message: `Export ${part.exportId} has columns ${header.join(', ')}; expected ${columns.join(', ')}`,
         exportId,
@@ -209,8 +195,8 @@ export class PartIngester {
         ...(part.fileSize !== undefined && { fileSize: part.fileSize }),
         ...(part.fileChecksum !== undefined && { checksum: part.fileChecksum }),
         what: `export ${part.exportId}`,
-        attempts: this.downloadAttempts,
-        retryDelayMs: this.downloadRetryMs,
+        attempts: this.deps.downloadAttempts,
+        retryDelayMs: this.deps.downloadRetryMs,
         sleep,
         signal,
         onBytes: (chunk) => ingest.write(chunk),
@@ -225,7 +211,7 @@ export class PartIngester {
           ingest = await startIngest(ingestOptions);
         },
         onProgress: (done) => {
-          if (Date.now() - lastProgress < this.progressIntervalMs) return;
+          if (Date.now() - lastProgress < this.deps.progressIntervalMs) return;
           lastProgress = Date.now();
           // The interval restarts once watchers were served (see startIngest's commits).
           this.change(key, index, (p) => {
@@ -237,13 +223,14 @@ export class PartIngester {
               }),
             // Progress only: the next one (or the final count) is saved again. Logged once.
             (error: unknown) => {
-              if (!progressFailed) this.logger.warn('export progress not saved', { key, error });
+              if (!progressFailed)
+                this.deps.logger.warn('export progress not saved', { key, error });
               progressFailed = true;
             },
           );
         },
         onRetry: ({ bytes: at, attempts, error }) =>
-          this.logger.warn('export download interrupted', {
+          this.deps.logger.warn('export download interrupted', {
             jobId: job.id,
             exportId: part.exportId,
             bytes: at,

@@ -48,21 +48,8 @@ export class ExportQueue {
   private pumping: Promise<void> | undefined;
   private pumpAgain = false;
   private pumpTimer: NodeJS.Timeout | undefined;
-  private readonly client: MarketoApi;
-  private readonly quotaTracker: ExportQuotaTracker;
-  private readonly clock: MarketoClock;
-  private readonly logger: Logger;
-  private readonly queueRetryMs: number;
-  private readonly dailyQuotaBytes: number;
 
-  constructor(private readonly deps: ExportQueueDeps) {
-    this.client = deps.client;
-    this.quotaTracker = deps.quotaTracker;
-    this.clock = deps.clock;
-    this.logger = deps.logger;
-    this.queueRetryMs = deps.queueRetryMs;
-    this.dailyQuotaBytes = deps.dailyQuotaBytes;
-  }
+  constructor(private readonly deps: ExportQueueDeps) {}
 
   get length(): number {
     return this.queue.length;
@@ -99,14 +86,14 @@ export class ExportQueue {
 
   waitInfo(error: MarketoError | undefined, reason?: WaitReason): WaitInfo {
     const quota = reason === 'DAILY_QUOTA' || /quota/i.test(error?.message ?? '');
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const resumesAt = quota
       ? (error?.resetsAt ?? new Date(nextQuotaReset(now)).toISOString())
-      : new Date(now + this.queueRetryMs * this.clock.timeScale).toISOString();
+      : new Date(now + this.deps.queueRetryMs * this.deps.clock.timeScale).toISOString();
     return {
       reason: quota ? 'DAILY_QUOTA' : 'QUEUE_FULL',
       message: quota
-        ? `Marketo's daily export quota (${Math.round(this.dailyQuotaBytes / MB)} MB) is spent; waiting for the reset`
+        ? `Marketo's daily export quota (${Math.round(this.deps.dailyQuotaBytes / MB)} MB) is spent; waiting for the reset`
         : "Marketo's export queue is full (1029 Too many jobs in queue); waiting in the gateway's queue",
       since: new Date(now).toISOString(),
       resumesAt,
@@ -115,8 +102,8 @@ export class ExportQueue {
 
   /** Real ms until a Marketo-clock instant (the queue's retry delay without one). */
   private realMsUntil(iso: string | undefined): number {
-    if (iso === undefined) return this.queueRetryMs;
-    return Math.max(0, (Date.parse(iso) - this.clock.now()) / this.clock.timeScale);
+    if (iso === undefined) return this.deps.queueRetryMs;
+    return Math.max(0, (Date.parse(iso) - this.deps.clock.now()) / this.deps.clock.timeScale);
   }
 
   // ---------------------------------------------------------------- the gateway's queue
@@ -141,9 +128,9 @@ export class ExportQueue {
         // most wake the pump and go on). A shared registry away is expected; anything else is
         // logged.
         if (!(error instanceof RegistryUnavailableError)) {
-          this.logger.error('export queue step failed; retrying', { error });
+          this.deps.logger.error('export queue step failed; retrying', { error });
         }
-        this.schedulePump(this.queueRetryMs);
+        this.schedulePump(this.deps.queueRetryMs);
       } finally {
         this.pumping = undefined;
       }
@@ -167,7 +154,7 @@ export class ExportQueue {
         this.queue.shift();
         continue;
       }
-      if (this.quotaTracker.spent()) {
+      if (this.deps.quotaTracker.spent()) {
         const info = this.waitInfo(undefined, 'DAILY_QUOTA');
         await this.block(info);
         this.schedulePump(this.realMsUntil(info.resumesAt));
@@ -176,7 +163,7 @@ export class ExportQueue {
       try {
         let exportId = part.exportId;
         if (!exportId) {
-          const created = await this.client.createExportJob(
+          const created = await this.deps.client.createExportJob(
             job.entity,
             marketoRequest(job, part.window),
           );
@@ -184,7 +171,7 @@ export class ExportQueue {
           await this.change(key, index, (p) => applyStatus(p, created));
         }
         try {
-          const queued = await this.client.enqueueExportJob(job.entity, exportId);
+          const queued = await this.deps.client.enqueueExportJob(job.entity, exportId);
           await this.change(key, index, (p) => {
             applyStatus(p, queued);
             p.enqueued = true;
@@ -203,16 +190,18 @@ export class ExportQueue {
       } catch (error) {
         if (error instanceof MarketoError && error.code === '1029') {
           const info = this.waitInfo(error);
-          if (info.reason === 'DAILY_QUOTA') await this.quotaTracker.markSpent();
+          if (info.reason === 'DAILY_QUOTA') await this.deps.quotaTracker.markSpent();
           await this.block(info);
           const delay =
-            info.reason === 'DAILY_QUOTA' ? this.realMsUntil(info.resumesAt) : this.queueRetryMs;
+            info.reason === 'DAILY_QUOTA'
+              ? this.realMsUntil(info.resumesAt)
+              : this.deps.queueRetryMs;
           this.schedulePump(delay);
           return;
         }
         if (error instanceof MarketoError && error.retryable) {
-          this.logger.warn('enqueue will be retried', { jobId: job.id, error });
-          this.schedulePump(this.queueRetryMs);
+          this.deps.logger.warn('enqueue will be retried', { jobId: job.id, error });
+          this.schedulePump(this.deps.queueRetryMs);
           return;
         }
         this.queue.shift();

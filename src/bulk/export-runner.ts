@@ -36,21 +36,7 @@ export interface ExportPollerDeps {
 }
 
 export class ExportPoller {
-  private readonly client: MarketoApi;
-  private readonly quotaTracker: ExportQuotaTracker;
-  private readonly logger: Logger;
-  private readonly pollIntervalMs: number;
-  private readonly maxPollIntervalMs: number;
-  private readonly maxPollFailures: number;
-
-  constructor(private readonly deps: ExportPollerDeps) {
-    this.client = deps.client;
-    this.quotaTracker = deps.quotaTracker;
-    this.logger = deps.logger;
-    this.pollIntervalMs = deps.pollIntervalMs;
-    this.maxPollIntervalMs = deps.maxPollIntervalMs;
-    this.maxPollFailures = deps.maxPollFailures;
-  }
+  constructor(private readonly deps: ExportPollerDeps) {}
 
   private update(key: string, mutate: (job: ExportJobRecord) => void) {
     return this.deps.update(key, mutate);
@@ -66,8 +52,8 @@ export class ExportPoller {
     signal: AbortSignal,
     sleep: (realMs: number) => Promise<void>,
   ): Promise<void> {
-    const api = this.client.withContext({ signal });
-    let interval = this.pollIntervalMs;
+    const api = this.deps.client.withContext({ signal });
+    let interval = this.deps.pollIntervalMs;
     let pollFailures = 0;
     let missing = 0;
     while (!signal.aborted) {
@@ -77,7 +63,7 @@ export class ExportPoller {
         // renewal: wait a while for it before giving the job up.
         missing++;
         if (missing > MISSING_POLLS) return;
-        await sleep(this.pollIntervalMs);
+        await sleep(this.deps.pollIntervalMs);
         continue;
       }
       missing = 0;
@@ -90,7 +76,7 @@ export class ExportPoller {
       const part = job.parts.find((p) => p.local !== 'INGESTED');
       if (!part) return; // all ingested: update() already made it READY
       if (!part.exportId || (!part.enqueued && normalizeStatus(part.marketoStatus) === 'created')) {
-        await sleep(this.pollIntervalMs);
+        await sleep(this.deps.pollIntervalMs);
         continue;
       }
       const marketo = normalizeStatus(part.marketoStatus);
@@ -105,7 +91,7 @@ export class ExportPoller {
           if (signal.aborted) return;
           pollFailures++;
           const retryable = error instanceof MarketoError ? error.retryable : true;
-          if (!retryable || pollFailures >= this.maxPollFailures) {
+          if (!retryable || pollFailures >= this.deps.maxPollFailures) {
             await this.fail(key, {
               code: error instanceof MarketoError ? error.code : 'POLL_FAILED',
               message: `Status of Marketo export ${part.exportId} could not be read: ${error instanceof Error ? error.message : String(error)}`,
@@ -113,11 +99,13 @@ export class ExportPoller {
             });
             return;
           }
-          interval = Math.min(interval * 2, this.maxPollIntervalMs);
+          interval = Math.min(interval * 2, this.deps.maxPollIntervalMs);
           continue;
         }
         const changed = normalizeStatus(status.status) !== marketo;
-        interval = changed ? this.pollIntervalMs : Math.min(interval * 1.5, this.maxPollIntervalMs);
+        interval = changed
+          ? this.deps.pollIntervalMs
+          : Math.min(interval * 1.5, this.deps.maxPollIntervalMs);
         if (changed) await this.advance(key, part.index, status);
         continue;
       }
@@ -188,7 +176,8 @@ export class ExportPoller {
       });
     }
     if (MARKETO_TERMINAL.has(target)) {
-      if (target === 'completed' && status.fileSize) await this.quotaTracker.add(status.fileSize);
+      if (target === 'completed' && status.fileSize)
+        await this.deps.quotaTracker.add(status.fileSize);
       void this.deps.queue.pump(); // a slot in Marketo's queue is free
     }
   }
@@ -200,10 +189,10 @@ export class ExportPoller {
       if (MARKETO_TERMINAL.has(normalizeStatus(part.marketoStatus))) continue;
       const exportId = part.exportId;
       // Best effort: a part Marketo already finished (or forgot) needs no cancel.
-      await this.client
+      await this.deps.client
         .cancelExportJob(job.entity, exportId)
         .catch((error: unknown) =>
-          this.logger.warn('cancel at Marketo failed', { jobId: job.id, exportId, error }),
+          this.deps.logger.warn('cancel at Marketo failed', { jobId: job.id, exportId, error }),
         );
     }
     void this.deps.queue.pump();

@@ -5,21 +5,19 @@
  * `exportJobStatus` to READY and reads rows. A page from an origin not in GATEWAY_CORS_ORIGINS
  * gets neither.
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/server.js';
 import { securityFromEnv } from '../../src/security/settings.js';
 import { createGateway, type Gateway } from '../../src/server.js';
+import { type Browser, launchChromium, skipWithoutChromium } from '../helpers/chromium.js';
 import { gatewayConfigFor } from '../helpers/gateway.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const KEY = 'frontend-key-0123456789abcdef';
 const DAY = 86_400_000;
 
@@ -138,22 +136,11 @@ let gateway: Gateway;
 let gatewayUrl: string;
 let allowed: PageServer;
 let foreign: PageServer;
-let browser: BrowserContext;
-let profileDir: string;
+let browser: Browser;
 let exportDir: string;
 
-// CI installs Chromium (.ci/run) and must fail without it; a developer's machine without it skips
-// this file with a warning instead of failing `npm test` on a fresh clone.
-const skip = !existsSync(CHROMIUM) && !process.env.CI;
-if (skip) console.warn(`test/browser skipped: no Chromium at ${CHROMIUM} (CI installs it)`);
-
-describe.skipIf(skip)('the gateway in headless Chromium', () => {
+describe.skipIf(skipWithoutChromium)('the gateway in headless Chromium', () => {
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install -y --no-install-recommends chromium)`,
-      );
-    }
     const timeScale = 1_000;
     sandbox = await startSandbox({ leads: 300, timeScale });
     const now = sandbox.clock.now();
@@ -179,21 +166,7 @@ describe.skipIf(skip)('the gateway in headless Chromium', () => {
     });
     gatewayUrl = await gateway.start(0, '127.0.0.1');
 
-    profileDir = await mkdtemp(join(tmpdir(), 'gateway-browser-profile-'));
-    browser = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -203,12 +176,11 @@ describe.skipIf(skip)('the gateway in headless Chromium', () => {
     for (const page of [allowed, foreign]) {
       await new Promise<void>((resolve) => (page ? page.server.close(() => resolve()) : resolve()));
     }
-    if (profileDir) await rm(profileDir, { recursive: true, force: true });
   });
 
   /** Opens the page of `origin` and waits for what it wrote into the DOM. */
   async function runPage(origin: string): Promise<PageResult> {
-    const page = await browser.newPage();
+    const page = await browser.context.newPage();
     try {
       await page.goto(`${origin}/`);
       const result = page.locator('#result[data-done="true"]');

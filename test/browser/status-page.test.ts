@@ -4,34 +4,28 @@
  * limiter, the daily quota, an export and an import reach their end, and the import's failed rows
  * as a table. The screenshot is written to test-results/status-page.png.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/server.js';
 import { securityFromEnv } from '../../src/security/settings.js';
 import { createGateway, type Gateway } from '../../src/server.js';
+import { type Browser, launchChromium, skipWithoutChromium } from '../helpers/chromium.js';
 import { gatewayConfigFor } from '../helpers/gateway.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ADMIN_KEY = 'status-admin-key-0123456789';
 const READER_KEY = 'status-reader-key-0123456789';
 const DAY = 86_400_000;
 const SCREENSHOT = join('test-results', 'status-page.png');
 
-// As test/browser/frontend.test.ts: CI installs Chromium and fails without it; elsewhere, skip.
-const skip = !existsSync(CHROMIUM) && !process.env.CI;
-
-describe.skipIf(skip)('the /status page', () => {
+describe.skipIf(skipWithoutChromium)('the /status page', () => {
   let sandbox: Sandbox;
   let gateway: Gateway;
   let url: string;
   let dataDir: string;
-  let profileDir: string;
-  let browser: BrowserContext;
+  let browser: Browser;
 
   const graphql = async <T>(query: string, variables: Record<string, unknown> = {}) => {
     const response = await fetch(`${url}/graphql`, {
@@ -43,7 +37,6 @@ describe.skipIf(skip)('the /status page', () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}`);
     const timeScale = 1_000;
     sandbox = await startSandbox({ leads: 300, timeScale });
     const security = securityFromEnv({
@@ -59,22 +52,9 @@ describe.skipIf(skip)('the /status page', () => {
       importJobs: { dataDir: join(dataDir, 'imports'), deleteDataOnClose: true },
     });
     url = (await gateway.start(0, '127.0.0.1')).replace(/\/graphql$/, '');
-    profileDir = await mkdtemp(join(tmpdir(), 'gateway-status-profile-'));
-    browser = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
+    browser = await launchChromium({
       httpCredentials: { username: 'ops', password: ADMIN_KEY },
       viewport: { width: 1100, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
     });
   });
 
@@ -82,9 +62,7 @@ describe.skipIf(skip)('the /status page', () => {
     await browser?.close();
     await gateway?.stop();
     await sandbox?.close();
-    for (const dir of [profileDir, dataDir]) {
-      if (dir) await rm(dir, { recursive: true, force: true });
-    }
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it('is refused without the admin scope, and asks a browser for the key', async () => {
@@ -112,7 +90,7 @@ describe.skipIf(skip)('the /status page', () => {
   });
 
   it('shows the budget, an export and an import to their end, and the failed rows', async () => {
-    const page = await browser.newPage();
+    const page = await browser.context.newPage();
     await page.goto(`${url}/status`);
     await page.locator('#connection', { hasText: 'live' }).waitFor({ timeout: 20_000 });
     await expect(page.locator('#window b').textContent()).resolves.toMatch(/^\d+ \/ 100$/);
