@@ -6,10 +6,9 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DiskWriteError, isDiskErrno } from '../jobs/disk.js';
-import type { Logger } from '../logger.js';
 import type { MarketoApi } from '../marketo/api.js';
 import { DownloadFailure, downloadVerified } from './download.js';
-import { Cancelled } from './export-state.js';
+import { Cancelled, type ExportRecordAccess } from './export-state.js';
 import {
   type IngestOptions,
   type IngestResult,
@@ -19,21 +18,13 @@ import {
 } from './ingest.js';
 import { RegistryUnavailableError } from './job-registry.js';
 import { RowStore } from './row-store.js';
-import type { ExportJobRecord, ExportPart, JobError } from './types.js';
+import type { ExportJobRecord, ExportPart } from './types.js';
 
 /** Parse errors kept per job (the first of them is named in its error). */
 export const MAX_ROW_ERRORS = 100;
 
-export interface PartIngestDeps {
-  /** The job's latest version. */
-  read: (key: string) => Promise<ExportJobRecord | undefined>;
-  update: (
-    key: string,
-    mutate: (job: ExportJobRecord) => void,
-  ) => Promise<ExportJobRecord | undefined>;
-  fail: (key: string, error: JobError) => Promise<void>;
+export interface PartIngestDeps extends ExportRecordAccess {
   jobDir: (job: ExportJobRecord) => string;
-  logger: Logger;
   /** Download attempts (each resumes where the last stopped) before the job fails. */
   downloadAttempts: number;
   /** First delay between download attempts, real ms (doubles each time). */

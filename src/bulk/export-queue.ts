@@ -4,12 +4,11 @@
  * export quota is spent, the parts wait here, visibly (WAITING with a reason and when the gateway
  * tries again), instead of failing.
  */
-import type { Logger } from '../logger.js';
 import type { MarketoApi } from '../marketo/api.js';
 import { MarketoError } from '../marketo/errors.js';
 import type { ExportQuotaTracker, MarketoClock } from './export-quota.js';
 import { marketoRequest } from './export-request.js';
-import { applyStatus } from './export-state.js';
+import { applyStatus, type ExportRecordAccess } from './export-state.js';
 import { RegistryUnavailableError } from './job-registry.js';
 import { nextQuotaReset } from './quota.js';
 import {
@@ -23,20 +22,13 @@ import {
 
 const MB = 1024 * 1024;
 
-export interface ExportQueueDeps {
+export interface ExportQueueDeps extends ExportRecordAccess {
   client: MarketoApi;
-  read: (key: string) => Promise<ExportJobRecord | undefined>;
-  update: (
-    key: string,
-    mutate: (job: ExportJobRecord) => void,
-  ) => Promise<ExportJobRecord | undefined>;
-  fail: (key: string, error: JobError) => Promise<void>;
   /** Wakes the job's runner (its part was enqueued). */
   wake: (key: string) => void;
   closed: () => boolean;
   quotaTracker: ExportQuotaTracker;
   clock: MarketoClock;
-  logger: Logger;
   /** Wait before asking Marketo again after a full queue, real ms. */
   queueRetryMs: number;
   dailyQuotaBytes: number;

@@ -3,30 +3,29 @@
  * state Marketo passed between two polls), hands a completed file to the ingester, parts strictly
  * in order, and cancels the other Marketo jobs of a job that failed or was cancelled.
  */
-import type { Logger } from '../logger.js';
 import type { ExportJobStatus, MarketoApi } from '../marketo/api.js';
 import { MarketoError } from '../marketo/errors.js';
 import type { PartIngester } from './export-ingest.js';
 import type { ExportQueue } from './export-queue.js';
 import type { ExportQuotaTracker } from './export-quota.js';
-import { applyStatus, Cancelled, MARKETO_TERMINAL, normalizeStatus, pick } from './export-state.js';
+import {
+  applyStatus,
+  Cancelled,
+  type ExportRecordAccess,
+  MARKETO_TERMINAL,
+  normalizeStatus,
+  pick,
+} from './export-state.js';
 import { type ExportJobRecord, isTerminal, type JobError } from './types.js';
 
 /** Polls a missing record is waited for (a Redis restarted empty: the lease renewal restores it). */
 const MISSING_POLLS = 50;
 
-export interface ExportPollerDeps {
+export interface ExportPollerDeps extends ExportRecordAccess {
   client: MarketoApi;
-  read: (key: string) => Promise<ExportJobRecord | undefined>;
-  update: (
-    key: string,
-    mutate: (job: ExportJobRecord) => void,
-  ) => Promise<ExportJobRecord | undefined>;
-  fail: (key: string, error: JobError) => Promise<void>;
   ingester: PartIngester;
   queue: ExportQueue;
   quotaTracker: ExportQuotaTracker;
-  logger: Logger;
   /** First status poll interval, real ms. */
   pollIntervalMs: number;
   /** Backoff ceiling while a job's status does not change. */

@@ -3,11 +3,13 @@
  * download and parse), the job's state derived from its parts, and Marketo's status members
  * copied onto a part.
  */
+import type { Logger } from '../logger.js';
 import type { ExportJobStatus } from '../marketo/api.js';
 import {
   type ExportJobRecord,
   type ExportJobState,
   type ExportPart,
+  type JobError,
   STATE_ORDER,
 } from './types.js';
 
@@ -81,4 +83,16 @@ export function applyStatus(part: ExportPart, status: ExportJobStatus): void {
   }
   const s = normalizeStatus(status.status);
   if (s !== 'created') part.enqueued = true;
+}
+
+/** How each step of an export (queue, poller, ingester) reads and changes its job record. */
+export interface ExportRecordAccess {
+  /** The job's latest version. */
+  read: (key: string) => Promise<ExportJobRecord | undefined>;
+  update: (
+    key: string,
+    mutate: (job: ExportJobRecord) => void,
+  ) => Promise<ExportJobRecord | undefined>;
+  fail: (key: string, error: JobError) => Promise<void>;
+  logger: Logger;
 }
