@@ -9,7 +9,7 @@ import { parseMarketoDateTime } from '../lead-values.js';
 import type { Campaign, CampaignToken, RecordResult } from '../marketo/api.js';
 import { positiveId, positiveIds } from './args.js';
 import { builder } from './builder.js';
-import { PAGE_COST, resolveMarketoConnection } from './pagination.js';
+import { forwardPagingArgs, PAGE_COST, resolveMarketoConnection } from './pagination.js';
 import { ReasonRef, type ReasonShape } from './reason.js';
 import { chunks, marketoCost } from '../security/marketo-cost.js';
 
@@ -181,6 +181,11 @@ function triggerOutcome(result: RecordResult, index: number, leadId: number): Ca
   return { index, leadId, status: unknown ? 'OUTCOME_UNKNOWN' : 'NOT_ATTEMPTED', reasons };
 }
 
+const CampaignConnectionRef = builder.connectionObject(
+  { type: CampaignRef, name: 'CampaignConnection' },
+  { name: 'CampaignEdge' },
+);
+
 builder.queryFields((t) => ({
   campaign: t.field({
     type: CampaignRef,
@@ -192,39 +197,36 @@ builder.queryFields((t) => ({
       return ctx.loaders.campaignById.load(args.id);
     },
   }),
-  campaigns: t.connection(
-    {
-      nullable: false,
-      extensions: PAGE_COST,
-      type: CampaignRef,
-      description: 'Smart campaigns, filtered by exact names / program / workspace, paged.',
-      args: {
-        ids: t.arg.intList({ required: false }),
-        names: t.arg.stringList({ required: false }),
-        programNames: t.arg.stringList({ required: false }),
-        workspaceNames: t.arg.stringList({ required: false }),
-        isTriggerable: t.arg.boolean({
-          required: false,
-          description: 'Only active trigger campaigns that a Web Service API request can start.',
-        }),
-      },
-      resolve: (_root, args, ctx) =>
-        resolveMarketoConnection(args, (page) =>
-          ctx.marketo.getCampaigns(
-            {
-              ...(args.ids && { ids: args.ids }),
-              ...(args.names && { names: args.names }),
-              ...(args.programNames && { programNames: args.programNames }),
-              ...(args.workspaceNames && { workspaceNames: args.workspaceNames }),
-              ...(args.isTriggerable != null && { isTriggerable: args.isTriggerable }),
-            },
-            page,
-          ),
-        ),
+  campaigns: t.field({
+    nullable: false,
+    extensions: PAGE_COST,
+    type: CampaignConnectionRef,
+    description: 'Smart campaigns, filtered by exact names / program / workspace, paged.',
+    args: {
+      ...forwardPagingArgs(t.arg),
+      ids: t.arg.intList({ required: false }),
+      names: t.arg.stringList({ required: false }),
+      programNames: t.arg.stringList({ required: false }),
+      workspaceNames: t.arg.stringList({ required: false }),
+      isTriggerable: t.arg.boolean({
+        required: false,
+        description: 'Only active trigger campaigns that a Web Service API request can start.',
+      }),
     },
-    { name: 'CampaignConnection' },
-    { name: 'CampaignEdge' },
-  ),
+    resolve: (_root, args, ctx) =>
+      resolveMarketoConnection(args, (page) =>
+        ctx.marketo.getCampaigns(
+          {
+            ...(args.ids && { ids: args.ids }),
+            ...(args.names && { names: args.names }),
+            ...(args.programNames && { programNames: args.programNames }),
+            ...(args.workspaceNames && { workspaceNames: args.workspaceNames }),
+            ...(args.isTriggerable != null && { isTriggerable: args.isTriggerable }),
+          },
+          page,
+        ),
+      ),
+  }),
 }));
 
 builder.mutationFields((t) => ({

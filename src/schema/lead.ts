@@ -24,6 +24,12 @@ export const MAX_LEAD_KEYS = 10_000;
 
 export const LeadRef = builder.objectRef<Lead>('Lead');
 
+/** A static list's members (`List.leads`), declared beside Lead: list.ts is loaded from here. */
+export const ListLeadsConnectionRef = builder.connectionObject(
+  { type: LeadRef, name: 'ListLeadsConnection' },
+  { name: 'ListLeadsEdge' },
+);
+
 type LeadFieldBuilder = PothosSchemaTypes.ObjectFieldBuilder<
   PothosSchemaTypes.ExtendDefaultTypes<GatewaySchemaTypes>,
   Lead

@@ -7,8 +7,8 @@ import { parseMarketoDateTime } from '../lead-values.js';
 import type { MarketoApi, Reason, StaticList } from '../marketo/api.js';
 import { positiveId, positiveIds } from './args.js';
 import { builder } from './builder.js';
-import { LeadRef } from './lead.js';
-import { PAGE_COST, resolveMarketoConnection } from './pagination.js';
+import { ListLeadsConnectionRef } from './lead.js';
+import { forwardPagingArgs, PAGE_COST, resolveMarketoConnection } from './pagination.js';
 import { ReasonRef, type ReasonShape } from './reason.js';
 import { chunks, marketoCost } from '../security/marketo-cost.js';
 
@@ -36,25 +36,22 @@ ListRef.implement({
       nullable: true,
       resolve: (list) => parseMarketoDateTime(list.updatedAt),
     }),
-    leads: t.connection(
-      {
-        nullable: false,
-        type: LeadRef,
-        description: 'Members, ordered by lead id, paged with Marketo page tokens.',
-        // One page, read with the lead fields the operation selects (the describe).
-        extensions: marketoCost({ ...PAGE_COST.marketoCost, describe: true }),
-        resolve: async (list, args, ctx, info) => {
-          const { fields, byId } = await ctx.loaders.leads(info);
-          const connection = await resolveMarketoConnection(args, (page) =>
-            ctx.marketo.getListLeads(list.id, fields, page),
-          );
-          for (const edge of connection.edges) byId.prime(edge.node.id, edge.node);
-          return connection;
-        },
+    leads: t.field({
+      nullable: false,
+      type: ListLeadsConnectionRef,
+      args: forwardPagingArgs(t.arg),
+      description: 'Members, ordered by lead id, paged with Marketo page tokens.',
+      // One page, read with the lead fields the operation selects (the describe).
+      extensions: marketoCost({ ...PAGE_COST.marketoCost, describe: true }),
+      resolve: async (list, args, ctx, info) => {
+        const { fields, byId } = await ctx.loaders.leads(info);
+        const connection = await resolveMarketoConnection(args, (page) =>
+          ctx.marketo.getListLeads(list.id, fields, page),
+        );
+        for (const edge of connection.edges) byId.prime(edge.node.id, edge.node);
+        return connection;
       },
-      { name: 'ListLeadsConnection' },
-      { name: 'ListLeadsEdge' },
-    ),
+    }),
   }),
 });
 
@@ -148,6 +145,11 @@ const ListMembershipChangeRef = builder
     }),
   });
 
+const ListConnectionRef = builder.connectionObject(
+  { type: ListRef, name: 'ListConnection' },
+  { name: 'ListEdge' },
+);
+
 builder.queryFields((t) => ({
   list: t.field({
     type: ListRef,
@@ -159,34 +161,31 @@ builder.queryFields((t) => ({
       return ctx.loaders.listById.load(args.id);
     },
   }),
-  lists: t.connection(
-    {
-      nullable: false,
-      extensions: PAGE_COST,
-      type: ListRef,
-      description: 'Static lists, filtered by exact names / program / workspace, paged.',
-      args: {
-        ids: t.arg.intList({ required: false }),
-        names: t.arg.stringList({ required: false }),
-        programNames: t.arg.stringList({ required: false }),
-        workspaceNames: t.arg.stringList({ required: false }),
-      },
-      resolve: (_root, args, ctx) =>
-        resolveMarketoConnection(args, (page) =>
-          ctx.marketo.getLists(
-            {
-              ...(args.ids && { ids: args.ids }),
-              ...(args.names && { names: args.names }),
-              ...(args.programNames && { programNames: args.programNames }),
-              ...(args.workspaceNames && { workspaceNames: args.workspaceNames }),
-            },
-            page,
-          ),
-        ),
+  lists: t.field({
+    nullable: false,
+    extensions: PAGE_COST,
+    type: ListConnectionRef,
+    description: 'Static lists, filtered by exact names / program / workspace, paged.',
+    args: {
+      ...forwardPagingArgs(t.arg),
+      ids: t.arg.intList({ required: false }),
+      names: t.arg.stringList({ required: false }),
+      programNames: t.arg.stringList({ required: false }),
+      workspaceNames: t.arg.stringList({ required: false }),
     },
-    { name: 'ListConnection' },
-    { name: 'ListEdge' },
-  ),
+    resolve: (_root, args, ctx) =>
+      resolveMarketoConnection(args, (page) =>
+        ctx.marketo.getLists(
+          {
+            ...(args.ids && { ids: args.ids }),
+            ...(args.names && { names: args.names }),
+            ...(args.programNames && { programNames: args.programNames }),
+            ...(args.workspaceNames && { workspaceNames: args.workspaceNames }),
+          },
+          page,
+        ),
+      ),
+  }),
 }));
 
 async function membershipMutation(

@@ -4,6 +4,7 @@
  * as `after`); a cursor after any other edge names (page token, offset into that page), so paging
  * can resume after any edge.
  */
+import type { ArgBuilder, SchemaTypes } from '@pothos/core';
 import { InputError } from '../errors.js';
 import type { Page, PageRequest } from '../marketo/api.js';
 import { marketoCost } from '../security/marketo-cost.js';
@@ -27,8 +28,23 @@ interface Position {
 export interface ConnectionArgs {
   first?: number | null | undefined;
   after?: string | null | undefined;
-  last?: number | null | undefined;
-  before?: string | null | undefined;
+}
+
+/**
+ * A connection's paging arguments: `first` and `after` only. Marketo pages forward only, so a
+ * `last`/`before` (what Pothos's `t.connection` adds) could only ever be refused.
+ */
+export function forwardPagingArgs<Types extends SchemaTypes>(arg: ArgBuilder<Types>) {
+  return {
+    first: arg.int({
+      required: false,
+      description: `Items in the page: ${DEFAULT_PAGE_SIZE} unless given, at most ${MAX_PAGE_SIZE}.`,
+    }),
+    after: arg.string({
+      required: false,
+      description: "The page after this cursor (an edge's, or `pageInfo.endCursor`).",
+    }),
+  };
 }
 
 export interface Connection<T> {
@@ -66,12 +82,6 @@ function decodeCursor(cursor: string): Position {
 
 /** Validates paging arguments before any Marketo call. */
 export function pageSize(args: ConnectionArgs): number {
-  if (args.last != null || args.before != null) {
-    throw new InputError(
-      args.last != null ? 'last' : 'before',
-      'Marketo pages forward only; use first/after',
-    );
-  }
   const first = args.first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
     throw new InputError('first', `must be between 1 and ${MAX_PAGE_SIZE}`);
