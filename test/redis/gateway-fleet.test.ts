@@ -34,7 +34,14 @@ let dataDir: string;
 beforeAll(async () => {
   redis = await startTestRedis();
   // A status step of 20 s of Marketo time (200 ms real): an export takes about a second.
-  sandbox = await startTestSandbox({ timeScale, leads: 2000, bulk: { exportStepMs: 20_000 } });
+  // A day-long token: at 100× Marketo's hour is 36 s real, which a loaded machine can outlast,
+  // and a renewal would count as a second token where the fleet's sharing is what is checked.
+  sandbox = await startTestSandbox({
+    timeScale,
+    leads: 2000,
+    tokenLifetimeSec: 86_400,
+    bulk: { exportStepMs: 20_000 },
+  });
   // Export rows are read by every instance: the fleet shares one data directory.
   dataDir = await mkdtemp(join(tmpdir(), 'gateway-fleet-exports-'));
 });
