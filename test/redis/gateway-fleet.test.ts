@@ -72,7 +72,9 @@ async function startInstance(namespace: string): Promise<Instance> {
       progressIntervalMs: 20,
     },
     redis: {
-      connection: TEST_CONNECTION_TIMINGS,
+      // A killed Redis is seen at once (its connections close); a command merely slow on a loaded
+      // machine must not count as Redis away, which would send each instance for its own token.
+      connection: { ...TEST_CONNECTION_TIMINGS, commandTimeoutMs: 2_000 },
       limiter,
       tokenStore: { lockTtlMs: 500, pollMs: 5 },
       leaseMs: 300,
