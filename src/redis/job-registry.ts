@@ -1,8 +1,8 @@
 /**
  * The fleet's job registry (`JobRegistry`, one per kind: exports, imports): job records in one
  * Redis hash, the keys of unfinished ones in a set (the adoption pass reads only those), every
- * saved version published on a prefixed channel per job (yoga pub/sub on
- * @graphql-yoga/redis-event-target, so a subscriber on any instance hears a job polled on another),
+ * saved version published on a prefixed channel per job (ioredis pub/sub, one pattern subscription
+ * per registry, so a subscriber on any instance hears a job polled on another),
  * and the poller claim as a lease (`SET NX PX`, renewed by its holder). An instance that dies
  * stops renewing; its lease lapses within `leaseMs` and another instance's adoption pass takes the
  * job over. A holder that finds another instance holding its lease is told through `onLost`, so
