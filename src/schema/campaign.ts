@@ -10,7 +10,7 @@ import type { Campaign, CampaignToken, RecordResult } from '../marketo/api.js';
 import { positiveId, positiveIds } from './args.js';
 import { builder } from './builder.js';
 import { forwardPagingArgs, PAGE_COST, resolveMarketoConnection } from './pagination.js';
-import { ReasonRef, type ReasonShape } from './reason.js';
+import { countStatus, reasonsField, type ReasonShape } from './reason.js';
 import { chunks, marketoCost } from '../security/marketo-cost.js';
 
 /** Marketo: at most 100 leads per trigger call (the client chunks); we bound the whole request. */
@@ -137,16 +137,9 @@ const CampaignLeadResultRef = builder
       }),
       leadId: t.exposeInt('leadId', { nullable: false }),
       status: t.field({ type: TriggerStatusEnum, nullable: false, resolve: (r) => r.status }),
-      reasons: t.field({
-        type: [ReasonRef],
-        nullable: { list: false, items: false },
-        resolve: (r) => r.reasons,
-      }),
+      reasons: t.field(reasonsField()),
     }),
   });
-
-const countOf = (run: CampaignRun, status: TriggerStatus) =>
-  run.results.filter((result) => result.status === status).length;
 
 const CampaignRunRef = builder.objectRef<CampaignRun>('CampaignRun').implement({
   description:
@@ -159,9 +152,15 @@ const CampaignRunRef = builder.objectRef<CampaignRun>('CampaignRun').implement({
     }),
     calls: t.exposeInt('calls', { nullable: false, description: 'Marketo calls made.' }),
     runAt: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.runAt }),
-    triggered: t.int({ nullable: false, resolve: (r) => countOf(r, 'TRIGGERED') }),
-    notAttempted: t.int({ nullable: false, resolve: (r) => countOf(r, 'NOT_ATTEMPTED') }),
-    outcomeUnknown: t.int({ nullable: false, resolve: (r) => countOf(r, 'OUTCOME_UNKNOWN') }),
+    triggered: t.int({ nullable: false, resolve: (r) => countStatus(r.results, 'TRIGGERED') }),
+    notAttempted: t.int({
+      nullable: false,
+      resolve: (r) => countStatus(r.results, 'NOT_ATTEMPTED'),
+    }),
+    outcomeUnknown: t.int({
+      nullable: false,
+      resolve: (r) => countStatus(r.results, 'OUTCOME_UNKNOWN'),
+    }),
     results: t.field({
       type: [CampaignLeadResultRef],
       nullable: { list: false, items: false },

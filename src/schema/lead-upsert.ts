@@ -22,7 +22,7 @@ import { assertTriggerable, CampaignTokenInput, validateTokens } from './campaig
 import { countRows as countFileRows, readRows } from '../uploads/rows.js';
 import { headerCheck, ImportFormatEnum, ImportJobRef, importJsonRows } from './import-job.js';
 import { changeListMembership, type ListAction, ListActionEnum } from './list.js';
-import { ReasonRef, type ReasonShape } from './reason.js';
+import { countStatus, reasonsField, ReasonRef, type ReasonShape } from './reason.js';
 import { marketoCost } from '../security/marketo-cost.js';
 
 /** Guard against absurd payloads; the synchronous path sends 300 rows per Marketo call. */
@@ -156,11 +156,7 @@ const RowResultRef = builder.objectRef<RowResult>('UpsertRowResult').implement({
     }),
     id: t.exposeInt('id', { nullable: true, description: 'Marketo lead id when created/updated.' }),
     status: t.field({ type: UpsertStatusEnum, nullable: false, resolve: (r) => r.status }),
-    reasons: t.field({
-      type: [ReasonRef],
-      nullable: { list: false, items: false },
-      resolve: (r) => r.reasons,
-    }),
+    reasons: t.field(reasonsField()),
   }),
 });
 
@@ -169,11 +165,7 @@ const StepRowResultRef = builder.objectRef<StepRowResult>('UpsertStepRowResult')
     index: t.exposeInt('index', { nullable: false, description: 'Position in `input.leads`.' }),
     id: t.exposeInt('id', { nullable: true }),
     status: t.field({ type: StepStatusEnum, nullable: false, resolve: (r) => r.status }),
-    reasons: t.field({
-      type: [ReasonRef],
-      nullable: { list: false, items: false },
-      resolve: (r) => r.reasons,
-    }),
+    reasons: t.field(reasonsField()),
   }),
 });
 
@@ -213,16 +205,13 @@ const StepResultRef = builder.objectRef<StepResult>('UpsertStepResult').implemen
   }),
 });
 
-const countRows = (outcome: UpsertOutcome, status: UpsertStatus) =>
-  outcome.results.filter((r) => r.status === status).length;
-
 const UpsertLeadsResultRef = builder.objectRef<UpsertOutcome>('UpsertLeadsResult').implement({
   fields: (t) => ({
     total: t.int({ nullable: false, description: 'Input rows.', resolve: (o) => o.total }),
-    created: t.int({ nullable: false, resolve: (o) => countRows(o, 'CREATED') }),
-    updated: t.int({ nullable: false, resolve: (o) => countRows(o, 'UPDATED') }),
-    skipped: t.int({ nullable: false, resolve: (o) => countRows(o, 'SKIPPED') }),
-    failed: t.int({ nullable: false, resolve: (o) => countRows(o, 'FAILED') }),
+    created: t.int({ nullable: false, resolve: (o) => countStatus(o.results, 'CREATED') }),
+    updated: t.int({ nullable: false, resolve: (o) => countStatus(o.results, 'UPDATED') }),
+    skipped: t.int({ nullable: false, resolve: (o) => countStatus(o.results, 'SKIPPED') }),
+    failed: t.int({ nullable: false, resolve: (o) => countStatus(o.results, 'FAILED') }),
     results: t.field({
       type: [RowResultRef],
       nullable: { list: false, items: false },

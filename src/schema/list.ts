@@ -9,7 +9,7 @@ import { positiveId, positiveIds } from './args.js';
 import { builder } from './builder.js';
 import { ListLeadsConnectionRef } from './lead.js';
 import { forwardPagingArgs, PAGE_COST, resolveMarketoConnection } from './pagination.js';
-import { ReasonRef, type ReasonShape } from './reason.js';
+import { countStatus, reasonsField, type ReasonShape } from './reason.js';
 import { chunks, marketoCost } from '../security/marketo-cost.js';
 
 /** Most lead ids one membership mutation takes (1 Marketo call per 300). */
@@ -114,16 +114,9 @@ const ListMemberResultRef = builder.objectRef<ListMemberResult>('ListMemberResul
     index: t.exposeInt('index', { nullable: false, description: 'Position in `leadIds`.' }),
     leadId: t.exposeInt('leadId', { nullable: false }),
     status: t.field({ type: ListMemberStatusEnum, nullable: false, resolve: (r) => r.status }),
-    reasons: t.field({
-      type: [ReasonRef],
-      nullable: { list: false, items: false },
-      resolve: (r) => r.reasons,
-    }),
+    reasons: t.field(reasonsField()),
   }),
 });
-
-const count = (change: ListMembershipChange, status: ListMemberStatus) =>
-  change.results.filter((result) => result.status === status).length;
 
 const ListMembershipChangeRef = builder
   .objectRef<ListMembershipChange>('ListMembershipChange')
@@ -131,9 +124,9 @@ const ListMembershipChangeRef = builder
     fields: (t) => ({
       listId: t.exposeInt('listId', { nullable: false }),
       action: t.field({ type: ListActionEnum, nullable: false, resolve: (c) => c.action }),
-      added: t.int({ nullable: false, resolve: (c) => count(c, 'ADDED') }),
-      removed: t.int({ nullable: false, resolve: (c) => count(c, 'REMOVED') }),
-      skipped: t.int({ nullable: false, resolve: (c) => count(c, 'SKIPPED') }),
+      added: t.int({ nullable: false, resolve: (c) => countStatus(c.results, 'ADDED') }),
+      removed: t.int({ nullable: false, resolve: (c) => countStatus(c.results, 'REMOVED') }),
+      skipped: t.int({ nullable: false, resolve: (c) => countStatus(c.results, 'SKIPPED') }),
       results: t.field({
         type: [ListMemberResultRef],
         nullable: { list: false, items: false },

@@ -18,3 +18,17 @@ export const ReasonRef = builder.objectRef<ReasonShape>('Reason').implement({
     field: t.exposeString('field', { nullable: true }),
   }),
 });
+
+/** The `reasons` of a per-row or per-lead result: never null, nor any item of it. */
+export function reasonsField<Row extends { reasons: ReasonShape[] }>() {
+  return {
+    type: [ReasonRef] as [typeof ReasonRef],
+    nullable: { list: false as const, items: false as const },
+    resolve: (row: Row) => row.reasons,
+  };
+}
+
+/** How many results have `status`: the counters beside the per-row results. */
+export function countStatus<S>(results: ReadonlyArray<{ status: S }>, status: S): number {
+  return results.filter((result) => result.status === status).length;
+}
