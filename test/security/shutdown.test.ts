@@ -5,87 +5,21 @@
  * jobs survive it: a second process on the same EXPORT_DATA_DIR takes the job on to READY without
  * creating it again at Marketo.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { createClient } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type Sandbox, startSandbox } from '../../src/sandbox/server.js';
+import { killLeftovers, spawnGateway } from '../helpers/gateway-process.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const DAY = 86_400_000;
 
-interface LogLine {
-  level: string;
-  msg: string;
-  [key: string]: unknown;
-}
-
-interface GatewayProcess {
-  child: ChildProcess;
-  /** `http://127.0.0.1:port` */
-  url: string;
-  port: number;
-  lines: LogLine[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const running = new Set<GatewayProcess>();
-
-/** Starts the gateway as `npm start` would (without npm, which does not forward SIGTERM). */
-async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    // Only what the test chooses: no MARKETO_*, REDIS_URL or API keys from the outer shell.
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? tmpdir(),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: LogLine[] = [];
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const listening = new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (text) => {
-      let line: LogLine;
-      try {
-        line = JSON.parse(text) as LogLine;
-      } catch {
-        return;
-      }
-      lines.push(line);
-      if (line.msg === 'gateway listening') resolve(String(line.url).replace(/\/graphql$/, ''));
-    });
-    void exited.then(({ code }) =>
-      reject(new Error(`gateway exited (${code}) before listening: ${stderr.slice(-2_000)}`)),
-    );
-  });
-  const url = await listening;
-  const gateway = { child, url, port: Number(new URL(url).port), lines, exited };
-  running.add(gateway);
-  void exited.then(() => running.delete(gateway));
-  return gateway;
-}
-
-afterEach(() => {
-  // A failed test must not leave a gateway behind.
-  for (const gateway of running) gateway.child.kill('SIGKILL');
-});
+// A failed test must not leave a gateway behind.
+afterEach(killLeftovers);
 
 async function post<T>(
   url: string,
@@ -249,7 +183,7 @@ describe('SIGTERM with the embedded sandbox', () => {
 
     // Not accepting any more, while the query is still running.
     await eventually('new connections to be refused', async () =>
-      (await refused(gateway.port)) ? true : undefined,
+      (await refused(Number(new URL(gateway.url).port))) ? true : undefined,
     );
     expect(answeredAt).toBeUndefined();
     expect(await closed).toBe(1001);
