@@ -742,12 +742,12 @@ class Client implements MarketoClient {
     try {
       return await this.exportJobCall(entity, exportId, 'enqueue');
     } catch (error) {
-      // "Job already queued": the state we asked for already holds (e.g. an earlier attempt whose
-      // answer was lost) — report the job as it is.
+      // "Job already queued", or "already completed" (only an enqueued job can complete): an
+      // earlier attempt whose answer was lost already did it — report the job as it is.
       if (
         error instanceof MarketoError &&
-        error.code === '1029' &&
-        /already queued/i.test(error.message)
+        ((error.code === '1029' && /already queued/i.test(error.message)) ||
+          (error.code === '1003' && /already completed/i.test(error.message)))
       ) {
         return this.exportJobCall(entity, exportId, 'status');
       }

@@ -55,7 +55,7 @@ describe('bulk export jobs', () => {
     expect(job.fileChecksum).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
-  it('treats a second enqueue of a queued job as done (reports the job)', async () => {
+  it('treats a second enqueue of a queued or completed job as done (reports the job)', async () => {
     const now = h.sandbox.clock.now();
     const other = await h.client.createExportJob('leads', {
       fields: ['id'],
@@ -68,6 +68,11 @@ describe('bulk export jobs', () => {
       status: expect.stringMatching(/Queued|Processing|Completed/),
     });
     await h.client.cancelExportJob('leads', other.exportId).catch(() => {});
+  });
+
+  it('treats an enqueue answered "Job already completed" as done: only an enqueued job completes', async () => {
+    const again = await h.client.enqueueExportJob('leads', job.exportId);
+    expect(again).toMatchObject({ exportId: job.exportId, status: 'Completed' });
   });
 
   it('downloads the file as a stream, byte-exact, and from an offset', async () => {
