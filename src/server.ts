@@ -289,6 +289,10 @@ export async function createGateway(
       headersTimeout: Math.min(bodyLimits.headersTimeoutMs, bodyLimits.requestTimeoutMs),
       requestTimeout: bodyLimits.requestTimeoutMs,
       connectionsCheckingInterval: checkingInterval(bodyLimits),
+      // Idle keep-alive sockets outlive every common client's and load balancer's idle timeout
+      // (undici 4 s, nginx and cloud balancers 60 s): the client closes first, so a request is
+      // never sent on a socket the server is closing (ECONNRESET, not retried for a POST).
+      keepAliveTimeout: 65_000,
     },
     // The key is checked from the headers before the body's size, let alone its bytes.
     authenticateBeforeBody(

@@ -176,6 +176,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       else res.destroy();
     });
   });
+  // With keep-alive on, idle sockets outlive the client's own idle timeout (undici's 4 s), so the
+  // client closes first and never sends on a socket being closed (an ECONNRESET on a loaded machine).
+  server.keepAliveTimeout = 65_000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

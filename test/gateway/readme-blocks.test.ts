@@ -82,11 +82,15 @@ describe('README code blocks', () => {
     it(`sh at line ${block.line} runs and answers without errors`, async () => {
       const script = block.text.replaceAll('localhost:4000', origin.replace(/^https?:\/\//, ''));
       // Not spawnSync: the gateway answering it runs in this process.
-      const run = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], {
-        cwd,
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
+      const run = await promisify(execFile)(
+        'bash',
+        ['--norc', '--noprofile', '-euo', 'pipefail', '-c', script],
+        {
+          cwd,
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
+      );
       expect(run.stderr.replace(/^\s*% Total[\s\S]*$/m, ''), script).toBe('');
       // Every answer (JSON, or the `data:` lines of an event stream) has data and no errors.
       const answers = run.stdout

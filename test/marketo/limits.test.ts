@@ -158,16 +158,17 @@ describe('tokens', () => {
   });
 
   it('50 concurrent callers whose cached token has run out cause one token call', async () => {
-    // 100 s tokens = 1 s here; renew only 10 ms before expiry so the run itself causes no renewal.
+    // 300 s tokens = 3 s here (the 50 calls must fit in one token's life even on a loaded
+    // machine); renew only 10 ms before expiry so the run itself causes no renewal.
     const short = await startHarness({
       timeScale: 100,
-      sandbox: { tokenLifetimeSec: 100 },
+      sandbox: { tokenLifetimeSec: 300 },
       client: { tokenRefreshMarginMs: 10 },
     });
     try {
       const client = short.client;
       await client.getLeadsByIds([1]);
-      await new Promise((r) => setTimeout(r, 1_100));
+      await new Promise((r) => setTimeout(r, 3_100));
       await short.reset();
       await Promise.all(Array.from({ length: 50 }, (_, i) => client.getLeadsByIds([i + 1])));
       const stats = await short.stats();
