@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -81,6 +82,18 @@ describe('serving', () => {
   it('answers /health with 200', async () => {
     const response = await fetch(`${gw.url}/health`);
     expect(response.status).toBe(200);
+  });
+
+  it('keeps idle connections longer than clients do, so a reused socket is never one being closed', async () => {
+    const keepAlive = await new Promise<string | undefined>((resolve, reject) => {
+      const req = request(`${gw.url}/health`, { headers: { connection: 'keep-alive' } }, (res) => {
+        res.resume();
+        resolve(res.headers['keep-alive']?.toString());
+      });
+      req.on('error', reject).end();
+    });
+    // undici keeps an idle socket 4 s (less when the server's hint is shorter).
+    expect(keepAlive).toMatch(/timeout=65\b/);
   });
 
   it('serves GraphiQL without any CDN', async () => {
