@@ -78,8 +78,12 @@ subscription FollowExport($id: ID!) {
   exportJobStatus(id: $id) { id status bytesDownloaded fileSize rowsParsed rowCount error { code message } }
 }
 
+# The rows as JSON objects, and the same rows typed (LeadRow: standard fields with their scalars).
 query ExportRows($id: ID!) {
-  exportJob(id: $id) { rows(first: 20) { totalCount edges { node } } }
+  exportJob(id: $id) {
+    rows(first: 20) { totalCount edges { node } }
+    leadRows(first: 5) { nodes { id email firstName createdAt } }
+  }
 }
 `,
       variables: JSON.stringify({ from, to, id: 'paste the export id here' }, null, 2),

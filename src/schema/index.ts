@@ -12,6 +12,7 @@ import './campaign.js';
 import './lead-upsert.js';
 import './import-job.js';
 import './export-job.js';
+import './lead-row.js';
 import './marketo-status.js';
 
 export const schema = builder.toSchema();

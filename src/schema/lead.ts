@@ -4,19 +4,12 @@
  * DataLoaders, which ask Marketo only for the union of the lead fields the operation selects.
  */
 import { InputError } from '../errors.js';
-import {
-  parseMarketoDateTime,
-  toBoolean,
-  toDateOnly,
-  toFloat,
-  toInt,
-  toText,
-} from '../lead-values.js';
-import { STANDARD_LEAD_FIELDS, type StandardLeadField } from '../loaders/lead-fields.js';
+import { STANDARD_LEAD_FIELDS } from '../loaders/lead-fields.js';
 import type { Lead, StaticList } from '../marketo/api.js';
 import { boundedList, positiveId, positiveIds, unwrapMany } from './args.js';
-import { builder, type GatewaySchemaTypes } from './builder.js';
+import { builder } from './builder.js';
 import { ListRef } from './list.js';
+import { typedLeadField } from './typed-lead-field.js';
 import { chunks, lengthOf, marketoCost, RECORDS_PER_CALL } from '../security/marketo-cost.js';
 
 /** Largest `ids` / `values` list one query may ask for (Marketo cost grows with it: 1 call per 300). */
@@ -30,47 +23,16 @@ export const ListLeadsConnectionRef = builder.connectionObject(
   { name: 'ListLeadsEdge' },
 );
 
-type LeadFieldBuilder = PothosSchemaTypes.ObjectFieldBuilder<
-  PothosSchemaTypes.ExtendDefaultTypes<GatewaySchemaTypes>,
-  Lead
->;
-
-function standardField(t: LeadFieldBuilder, field: StandardLeadField) {
-  const description = field.description ?? `Marketo REST field \`${field.name}\`.`;
-  const value = (lead: Lead) => lead[field.name];
-  switch (field.kind) {
-    case 'int':
-      return t.int({ nullable: true, description, resolve: (lead) => toInt(value(lead)) });
-    case 'float':
-      return t.float({ nullable: true, description, resolve: (lead) => toFloat(value(lead)) });
-    case 'boolean':
-      return t.boolean({ nullable: true, description, resolve: (lead) => toBoolean(value(lead)) });
-    case 'datetime':
-      return t.field({
-        type: 'DateTime',
-        nullable: true,
-        description,
-        resolve: (lead) => parseMarketoDateTime(value(lead)),
-      });
-    case 'date':
-      return t.field({
-        type: 'Date',
-        nullable: true,
-        description,
-        resolve: (lead) => toDateOnly(value(lead)),
-      });
-    default:
-      return t.string({ nullable: true, description, resolve: (lead) => toText(value(lead)) });
-  }
-}
-
 LeadRef.implement({
   description:
     'A Marketo person (lead). Only the fields an operation selects are read from Marketo.',
   fields: (t) => ({
     id: t.int({ nullable: false, resolve: (lead) => lead.id }),
     ...Object.fromEntries(
-      STANDARD_LEAD_FIELDS.map((field) => [field.name, standardField(t, field)]),
+      STANDARD_LEAD_FIELDS.map((field) => [
+        field.name,
+        typedLeadField(t, field, (lead) => lead[field.name]),
+      ]),
     ),
     field: t.field({
       type: 'JSON',

@@ -93,8 +93,15 @@ describe('GraphiQL example tabs', () => {
           expect(last.upsertLeads).toMatchObject({ total: 2, failed: 1, then: { succeeded: 1 } });
         }
         if (name === 'ExportRows') {
-          const rows = (last.exportJob as { rows: { totalCount: number } }).rows;
-          expect(rows.totalCount).toBeGreaterThan(0);
+          const job = last.exportJob as {
+            rows: { totalCount: number };
+            leadRows: { nodes: Array<{ id: number; createdAt: string }> };
+          };
+          expect(job.rows.totalCount).toBeGreaterThan(0);
+          expect(job.leadRows.nodes[0]).toMatchObject({
+            id: expect.any(Number),
+            createdAt: expect.any(String),
+          });
         }
       }
     }

@@ -20,6 +20,10 @@ type Documents = {
     "\n  mutation Create($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { id status entity parts { exportId } }\n  }\n": typeof types.CreateDocument,
     "\n  subscription Watch($id: ID!) {\n    exportJobStatus(id: $id, entity: LEADS) {\n      id status fileSize bytesDownloaded rowsParsed rowCount numberOfRecords checksum\n      error { code message line }\n      waiting { reason resumesAt }\n    }\n  }\n": typeof types.WatchDocument,
     "\n  query Rows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      status rowCount\n      rows(first: $first, after: $after) {\n        totalCount\n        edges { cursor node }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.RowsDocument,
+    "\n  mutation CreateLeadExport($input: CreateExportJobInput!) {\n    createExportJob(input: $input) {\n      id\n      leadRows {\n        totalCount\n      }\n    }\n  }\n": typeof types.CreateLeadExportDocument,
+    "\n  query ExportState($id: ID!) {\n    exportJob(id: $id) {\n      status\n      error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.ExportStateDocument,
+    "\n  query TypedRows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      rowCount\n      leadRows(first: $first, after: $after) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          email\n          createdAt\n          unsubscribed\n          leadScore\n          annualRevenue\n          dateOfBirth\n          acquisitionProgramId\n          city\n          integerField: field(name: \"integer_field\")\n          customString: field(name: \"customString__c\")\n        }\n      }\n      rows(first: $first, after: $after) {\n        nodes\n      }\n    }\n  }\n": typeof types.TypedRowsDocument,
+    "\n  mutation ActivityLeadRows($input: CreateExportJobInput!) {\n    createExportJob(input: $input) {\n      id\n      entity\n      leadRows {\n        totalCount\n      }\n    }\n  }\n": typeof types.ActivityLeadRowsDocument,
     "\n  mutation ImportLeads($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n      marketoStatus\n    }\n  }\n": typeof types.ImportLeadsDocument,
     "\n  query ImportJob($id: ID!) {\n    importJob(id: $id) {\n      id\n      status\n      rowsProcessed\n      rowsFailed\n      rowsWithWarning\n      message\n      failures {\n        row\n        reason\n      }\n      warnings {\n        row\n        reason\n      }\n    }\n  }\n": typeof types.ImportJobDocument,
     "\n  query ImportedLeads($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n    }\n  }\n": typeof types.ImportedLeadsDocument,
@@ -72,6 +76,10 @@ const documents: Documents = {
     "\n  mutation Create($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { id status entity parts { exportId } }\n  }\n": types.CreateDocument,
     "\n  subscription Watch($id: ID!) {\n    exportJobStatus(id: $id, entity: LEADS) {\n      id status fileSize bytesDownloaded rowsParsed rowCount numberOfRecords checksum\n      error { code message line }\n      waiting { reason resumesAt }\n    }\n  }\n": types.WatchDocument,
     "\n  query Rows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      status rowCount\n      rows(first: $first, after: $after) {\n        totalCount\n        edges { cursor node }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.RowsDocument,
+    "\n  mutation CreateLeadExport($input: CreateExportJobInput!) {\n    createExportJob(input: $input) {\n      id\n      leadRows {\n        totalCount\n      }\n    }\n  }\n": types.CreateLeadExportDocument,
+    "\n  query ExportState($id: ID!) {\n    exportJob(id: $id) {\n      status\n      error {\n        code\n        message\n      }\n    }\n  }\n": types.ExportStateDocument,
+    "\n  query TypedRows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      rowCount\n      leadRows(first: $first, after: $after) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          email\n          createdAt\n          unsubscribed\n          leadScore\n          annualRevenue\n          dateOfBirth\n          acquisitionProgramId\n          city\n          integerField: field(name: \"integer_field\")\n          customString: field(name: \"customString__c\")\n        }\n      }\n      rows(first: $first, after: $after) {\n        nodes\n      }\n    }\n  }\n": types.TypedRowsDocument,
+    "\n  mutation ActivityLeadRows($input: CreateExportJobInput!) {\n    createExportJob(input: $input) {\n      id\n      entity\n      leadRows {\n        totalCount\n      }\n    }\n  }\n": types.ActivityLeadRowsDocument,
     "\n  mutation ImportLeads($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n      marketoStatus\n    }\n  }\n": types.ImportLeadsDocument,
     "\n  query ImportJob($id: ID!) {\n    importJob(id: $id) {\n      id\n      status\n      rowsProcessed\n      rowsFailed\n      rowsWithWarning\n      message\n      failures {\n        row\n        reason\n      }\n      warnings {\n        row\n        reason\n      }\n    }\n  }\n": types.ImportJobDocument,
     "\n  query ImportedLeads($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n    }\n  }\n": types.ImportedLeadsDocument,
@@ -139,6 +147,22 @@ export function graphql(source: "\n  subscription Watch($id: ID!) {\n    exportJ
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query Rows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      status rowCount\n      rows(first: $first, after: $after) {\n        totalCount\n        edges { cursor node }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n"): typeof import('./graphql.js').RowsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateLeadExport($input: CreateExportJobInput!) {\n    createExportJob(input: $input) {\n      id\n      leadRows {\n        totalCount\n      }\n    }\n  }\n"): typeof import('./graphql.js').CreateLeadExportDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ExportState($id: ID!) {\n    exportJob(id: $id) {\n      status\n      error {\n        code\n        message\n      }\n    }\n  }\n"): typeof import('./graphql.js').ExportStateDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TypedRows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      rowCount\n      leadRows(first: $first, after: $after) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          email\n          createdAt\n          unsubscribed\n          leadScore\n          annualRevenue\n          dateOfBirth\n          acquisitionProgramId\n          city\n          integerField: field(name: \"integer_field\")\n          customString: field(name: \"customString__c\")\n        }\n      }\n      rows(first: $first, after: $after) {\n        nodes\n      }\n    }\n  }\n"): typeof import('./graphql.js').TypedRowsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ActivityLeadRows($input: CreateExportJobInput!) {\n    createExportJob(input: $input) {\n      id\n      entity\n      leadRows {\n        totalCount\n      }\n    }\n  }\n"): typeof import('./graphql.js').ActivityLeadRowsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -210,6 +210,36 @@ export type RowsQueryVariables = Exact<{
 
 export type RowsQuery = { exportJob: { status: ExportJobState, rowCount: number | null, rows: { totalCount: number, edges: Array<{ cursor: string, node: Record<string, unknown> }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
 
+export type CreateLeadExportMutationVariables = Exact<{
+  input: CreateExportJobInput;
+}>;
+
+
+export type CreateLeadExportMutation = { createExportJob: { id: string, leadRows: { totalCount: number } | null } | null };
+
+export type ExportStateQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ExportStateQuery = { exportJob: { status: ExportJobState, error: { code: string, message: string } | null } | null };
+
+export type TypedRowsQueryVariables = Exact<{
+  id: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type TypedRowsQuery = { exportJob: { rowCount: number | null, leadRows: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: number | null, email: string | null, createdAt: string | null, unsubscribed: boolean | null, leadScore: number | null, annualRevenue: number | null, dateOfBirth: string | null, acquisitionProgramId: number | null, city: string | null, integerField: unknown, customString: unknown }> } | null, rows: { nodes: Array<Record<string, unknown>> } } | null };
+
+export type ActivityLeadRowsMutationVariables = Exact<{
+  input: CreateExportJobInput;
+}>;
+
+
+export type ActivityLeadRowsMutation = { createExportJob: { id: string, entity: ExportEntity, leadRows: { totalCount: number } | null } | null };
+
 export type ImportLeadsMutationVariables = Exact<{
   input: ImportLeadsInput;
 }>;
@@ -613,6 +643,68 @@ export const RowsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RowsQuery, RowsQueryVariables>;
+export const CreateLeadExportDocument = new TypedDocumentString(`
+    mutation CreateLeadExport($input: CreateExportJobInput!) {
+  createExportJob(input: $input) {
+    id
+    leadRows {
+      totalCount
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateLeadExportMutation, CreateLeadExportMutationVariables>;
+export const ExportStateDocument = new TypedDocumentString(`
+    query ExportState($id: ID!) {
+  exportJob(id: $id) {
+    status
+    error {
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ExportStateQuery, ExportStateQueryVariables>;
+export const TypedRowsDocument = new TypedDocumentString(`
+    query TypedRows($id: ID!, $first: Int, $after: String) {
+  exportJob(id: $id) {
+    rowCount
+    leadRows(first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes {
+        id
+        email
+        createdAt
+        unsubscribed
+        leadScore
+        annualRevenue
+        dateOfBirth
+        acquisitionProgramId
+        city
+        integerField: field(name: "integer_field")
+        customString: field(name: "customString__c")
+      }
+    }
+    rows(first: $first, after: $after) {
+      nodes
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<TypedRowsQuery, TypedRowsQueryVariables>;
+export const ActivityLeadRowsDocument = new TypedDocumentString(`
+    mutation ActivityLeadRows($input: CreateExportJobInput!) {
+  createExportJob(input: $input) {
+    id
+    entity
+    leadRows {
+      totalCount
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ActivityLeadRowsMutation, ActivityLeadRowsMutationVariables>;
 export const ImportLeadsDocument = new TypedDocumentString(`
     mutation ImportLeads($input: ImportLeadsInput!) {
   importLeads(input: $input) {

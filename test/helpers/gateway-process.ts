@@ -1,6 +1,7 @@
 /**
- * The gateway as a real process (`node --import tsx src/main.ts`) for tests that kill it, stop it
- * with a signal or watch it refuse to start: its JSON log lines, its exit, and GraphQL over HTTP.
+ * The gateway as a real process (`node --import tsx src/main.ts`, or `npm start` itself) for tests
+ * that kill it, stop it with a signal or watch it refuse to start: its JSON log lines, its exit,
+ * and GraphQL over HTTP.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,8 @@ export interface Exit {
 
 export interface GatewayChild {
   child: ChildProcess;
+  /** Signals the gateway (with `npm start`: its whole process group, npm → sh → tsx → node). */
+  kill(signal: NodeJS.Signals): void;
   lines: LogLine[];
   /** Everything written to stdout and stderr (for a process that refuses to start). */
   output(): string;
@@ -39,16 +42,24 @@ export interface GatewayProcess extends GatewayChild {
   ): Promise<{ data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> }>;
 }
 
-const children = new Set<ChildProcess>();
+export interface LaunchOptions {
+  /** Run the package's start script (`npm start`) as the README's Quick start does. */
+  npmStart?: boolean;
+}
+
+const children = new Map<ChildProcess, (signal: NodeJS.Signals) => void>();
 
 /** SIGKILLs every gateway process a test left behind (call in afterEach/afterAll). */
 export function killLeftovers(): void {
-  for (const child of children) child.kill('SIGKILL');
+  for (const kill of children.values()) kill('SIGKILL');
 }
 
 /** Starts the process with only the environment given (nothing from the outer shell). */
-export function launchGateway(env: Record<string, string>): GatewayChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export function launchGateway(
+  env: Record<string, string>,
+  options: LaunchOptions = {},
+): GatewayChild {
+  const spawnOptions = {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -58,9 +69,25 @@ export function launchGateway(env: Record<string, string>): GatewayChild {
       LOG_LEVEL: 'info',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
+    stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'],
+  };
+  // npm starts sh, which starts tsx, which starts node: in a group of their own, signalled together.
+  const child = options.npmStart
+    ? spawn('npm', ['start'], { ...spawnOptions, detached: true })
+    : spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], spawnOptions);
+  const kill = (signal: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (options.npmStart && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // The group is gone already.
+      }
+    } else {
+      child.kill(signal);
+    }
+  };
+  children.set(child, kill);
   const lines: LogLine[] = [];
   const waiters = new Set<{ match: (line: LogLine) => boolean; resolve: (l: LogLine) => void }>();
   let text = '';
@@ -92,6 +119,7 @@ export function launchGateway(env: Record<string, string>): GatewayChild {
   }
   return {
     child,
+    kill,
     lines,
     output: () => text,
     exited,
@@ -109,8 +137,11 @@ export function launchGateway(env: Record<string, string>): GatewayChild {
 }
 
 /** Starts the gateway and waits until it listens. */
-export async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
-  const launched = launchGateway(env);
+export async function spawnGateway(
+  env: Record<string, string>,
+  options: LaunchOptions = {},
+): Promise<GatewayProcess> {
+  const launched = launchGateway(env, options);
   const listening = await launched.logged((line) => line.msg === 'gateway listening');
   const url = String(listening.url).replace(/\/graphql$/, '');
   return {
