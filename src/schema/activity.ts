@@ -54,6 +54,9 @@ export function typedValue(dataType: string | undefined, value: unknown): unknow
     const n = Number(value);
     return Number.isFinite(n) ? n : value;
   }
+  if ((dataType === 'string' || dataType === 'text') && typeof value !== 'string') {
+    return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
   if (dataType === 'boolean' && typeof value === 'string') {
     if (value === 'true') return true;
     if (value === 'false') return false;
