@@ -41,7 +41,8 @@ export const MAX_ACTIVITY_LEADS = 3_000;
 export const MAX_ACTIVITY_TYPES = 100;
 
 const MEMBER_PAGE = 300;
-const LIST_READ_CALLS = Math.ceil(MAX_SPLIT_LIST_MEMBERS / MEMBER_PAGE);
+// One more than the pages: Marketo may answer a last, empty page with a token.
+const LIST_READ_CALLS = Math.ceil(MAX_SPLIT_LIST_MEMBERS / MEMBER_PAGE) + 1;
 
 // ---- values ------------------------------------------------------------------------------
 

@@ -80,6 +80,21 @@ const Activities = graphql(`
   }
 `);
 
+const ActivitiesUntil = graphql(`
+  query ActivitiesUntil($since: DateTime!, $until: DateTime!, $leadIds: [Int!]) {
+    activities(types: ["New Lead"], since: $since, until: $until, leadIds: $leadIds) {
+      edges {
+        node {
+          leadId
+        }
+      }
+      pageInfo {
+        hasNextPage
+      }
+    }
+  }
+`);
+
 const LeadActivities = graphql(`
   query LeadActivities($id: Int!, $since: DateTime!) {
     lead(id: $id) {
@@ -218,6 +233,19 @@ describe('activities: every write the gateway makes is recorded', () => {
       'Change Data Value',
       'Change Data Value',
     ]);
+  });
+
+  it('stops at `until`: nothing after it, and the stream ends there', async () => {
+    const until = iso((await sandboxNow()).getTime() - 1000);
+    const id = await createLead('gw-until@example.com');
+    const result = await gw.execute(ActivitiesUntil, {
+      since: iso(Date.parse(until) - 60_000),
+      until,
+      leadIds: [id],
+    });
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.activities.edges).toEqual([]);
+    expect(result.data?.activities.pageInfo.hasNextPage).toBe(false);
   });
 
   it('lists the activity types and deleted leads', async () => {

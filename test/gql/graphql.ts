@@ -251,6 +251,15 @@ export type ActivitiesQueryVariables = Exact<{
 
 export type ActivitiesQuery = { activities: { edges: Array<{ cursor: string, node: { marketoGUID: string, leadId: number, activityTypeId: number, activityType: string | null, campaignId: number | null, primaryAttributeValueId: number | null, primaryAttributeValue: string | null, attributesObject: Record<string, unknown>, attributes: Array<{ name: string, dataType: string | null, value: unknown }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
+export type ActivitiesUntilQueryVariables = Exact<{
+  since: string;
+  until: string;
+  leadIds?: Array<number> | number | null | undefined;
+}>;
+
+
+export type ActivitiesUntilQuery = { activities: { edges: Array<{ node: { leadId: number } }>, pageInfo: { hasNextPage: boolean } } };
+
 export type LeadActivitiesQueryVariables = Exact<{
   id: number;
   since: string;
@@ -744,6 +753,20 @@ export const ActivitiesDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ActivitiesQuery, ActivitiesQueryVariables>;
+export const ActivitiesUntilDocument = new TypedDocumentString(`
+    query ActivitiesUntil($since: DateTime!, $until: DateTime!, $leadIds: [Int!]) {
+  activities(types: ["New Lead"], since: $since, until: $until, leadIds: $leadIds) {
+    edges {
+      node {
+        leadId
+      }
+    }
+    pageInfo {
+      hasNextPage
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ActivitiesUntilQuery, ActivitiesUntilQueryVariables>;
 export const LeadActivitiesDocument = new TypedDocumentString(`
     query LeadActivities($id: Int!, $since: DateTime!) {
   lead(id: $id) {
