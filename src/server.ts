@@ -18,6 +18,7 @@ import {
 } from './bulk/import-jobs.js';
 import { type Config, redisPassword } from './config.js';
 import type { GatewayServices, MarketoInstanceInfo } from './context.js';
+import { ActivityTypeCatalog } from './loaders/activity-types.js';
 import { FieldCatalog } from './loaders/field-catalog.js';
 import { SharedLeadReads } from './loaders/shared-reads.js';
 import { createLogger, type Logger } from './logger.js';
@@ -242,6 +243,7 @@ export async function createGateway(
   const services: GatewayServices = {
     marketo,
     fieldCatalog,
+    activityTypes: new ActivityTypeCatalog({ ttlMs: config.fieldCacheTtlMs }),
     leadReads: new SharedLeadReads(marketo),
     instance,
     logger,

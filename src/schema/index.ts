@@ -14,5 +14,6 @@ import './import-job.js';
 import './export-job.js';
 import './lead-row.js';
 import './marketo-status.js';
+import './activity.js';
 
 export const schema = builder.toSchema();
