@@ -11,8 +11,8 @@
  *   plus those with Marketo when a batch left, halving every `halfLifeMs` without a burst). While
  *   a call is with Marketo, a batch waits for it: the readers it carries come back once answered
  *   and join. With nothing at Marketo, it leaves once `expected` readers have gathered, or once
- *   none has come in for a quiet spell (a few times the recent gap between arrivals, restarted
- *   by each answer). Closed-loop clients thus converge on one call per round instead of
+ *   none has come in for a quiet spell (four times the recent gap between arrivals, up to 25 ms
+ *   or half Marketo's latency, restarted by each answer). Closed-loop clients thus converge on one call per round instead of
  *   alternating groups;
  * - no batch waits longer than twice Marketo's measured latency (at least 20 ms, at most
  *   `maxWaitMs`), and a batch of 300 ids leaves at once.
@@ -149,8 +149,11 @@ export class SharedLeadReads {
     if (lane.open !== batch) return;
     const now = performance.now();
     const deadline = batch.openedAt + this.#maxWait(lane, now);
+    // The quiet spell: a few gaps between arrivals, longer when Marketo is slow (waiting costs
+    // little beside its answer then), never past the deadline.
     const quietAt =
-      lane.lastEventAt + Math.min(MAX_QUIET_MS, Math.max(MIN_QUIET_MS, 4 * lane.gapMs));
+      lane.lastEventAt +
+      Math.min(Math.max(MAX_QUIET_MS, lane.latencyMs / 2), Math.max(MIN_QUIET_MS, 4 * lane.gapMs));
     const expected = this.#expected(lane, now);
     const leave =
       batch.ids.size >= FULL ||
