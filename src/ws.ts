@@ -40,7 +40,8 @@ function sharedFrames() {
   return {
     /** graphql-ws's `jsonMessageReplacer`: a result without errors becomes the token. */
     replacer(this: unknown, key: string, value: unknown): unknown {
-      if (key !== 'payload' || typeof value !== 'object' || value === null) return value;
+      if (key !== 'payload' || (this as { type?: unknown }).type !== 'next') return value;
+      if (typeof value !== 'object' || value === null) return value;
       if ((value as ExecutionResult).errors !== undefined) return value;
       let text = texts.get(value);
       if (text === undefined) {
