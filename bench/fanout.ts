@@ -49,10 +49,10 @@ import {
   writeResults,
 } from './support.js';
 
-/** Targets of issue #9: publish → subscriber p99 by subscriber count, memory per subscriber. */
+/** Targets of issue #19: publish → subscriber p99 by subscriber count, memory per subscriber. */
 const TARGETS = {
-  p99Ms: { 1000: 100, 5000: 300 } as Record<number, number>,
-  bytesPerSubscriber: 60 * 1024,
+  p99Ms: { 1000: 50, 5000: 150 } as Record<number, number>,
+  bytesPerSubscriber: 20 * 1024,
   /**
    * Heap left over after every subscriber dropped, over the baseline (GC'd both times), as a
    * share of what the subscribers took: lazily loaded modules and compiled code stay, nothing else.

@@ -44,6 +44,15 @@ export interface ActivityListSelection {
   chunks: number;
 }
 
+/** What an operation that made no call cost. */
+const NO_COST: OperationCost = Object.freeze({
+  calls: 0,
+  recordsSent: 0,
+  recordsRead: 0,
+  limiterWaitMs: 0,
+  byEndpoint: Object.freeze({}) as Record<string, EndpointCost>,
+});
+
 export class CostTracker implements CallTracker {
   readonly #byEndpoint = new Map<string, EndpointCost>();
   readonly #budget: CallBudget | undefined;
@@ -101,9 +110,13 @@ export class CostTracker implements CallTracker {
     if (call.errorCode !== undefined) cost.errors += 1;
   }
 
-  /** The cost so far; the same (frozen) object while nothing new was recorded. */
+  /**
+   * The cost so far; the same (frozen) object while nothing new was recorded, and one object
+   * shared by every operation that has cost nothing (subscribers of one event then get one
+   * result object, serialised once: `useMarketoCost`).
+   */
   summary(): OperationCost {
-    this.#summary ??= this.#total();
+    this.#summary ??= this.#byEndpoint.size === 0 && !this.#leadFields ? NO_COST : this.#total();
     return this.#summary;
   }
 

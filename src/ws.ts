@@ -4,8 +4,9 @@
  * API key (`connectionParams.authorization`) is checked once at connect: a wrong one closes the
  * socket with 4403 before any operation.
  */
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { ExecutionArgs } from 'graphql';
+import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
@@ -20,6 +21,44 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
+}
+
+/**
+ * One serialisation per shared result. Subscribers of one event share its result object
+ * (shared-subscriptions.ts, `useMarketoCost`): its JSON is made once, and each subscriber's `next`
+ * frame is the small envelope (`id`, `type`) with that text put in place of a token. The token
+ * carries a per-process nonce and is only replaced as the frame's last member, which a client's
+ * id (escaped JSON) can never forge.
+ */
+function sharedFrames() {
+  const token = `\u0000frame:${randomUUID()}`;
+  /** The frame's last member as graphql-ws writes it when the payload became the token. */
+  const suffix = `,"payload":${JSON.stringify(token)}}`;
+  const texts = new WeakMap<object, string>();
+  /** The text of the payload just replaced: graphql-ws sends each frame as soon as it is made. */
+  let pending: string | undefined;
+  return {
+    /** graphql-ws's `jsonMessageReplacer`: a result without errors becomes the token. */
+    replacer(this: unknown, key: string, value: unknown): unknown {
+      if (key !== 'payload' || (this as { type?: unknown }).type !== 'next') return value;
+      if (typeof value !== 'object' || value === null) return value;
+      if ((value as ExecutionResult).errors !== undefined) return value;
+      let text = texts.get(value);
+      if (text === undefined) {
+        text = JSON.stringify(value);
+        texts.set(value, text);
+      }
+      pending = text;
+      return token;
+    },
+    /** The frame to send: the token replaced by the payload's JSON. */
+    expand(data: string): string {
+      const text = pending;
+      pending = undefined;
+      if (text === undefined || !data.endsWith(suffix)) return data;
+      return `${data.slice(0, -suffix.length)},"payload":${text}}`;
+    },
+  };
 }
 
 export interface WebSocketHandle {
@@ -56,8 +95,16 @@ export function attachWebSocket(
       }),
   });
   const principals = new WeakMap<WebSocket, Principal>();
+  const frames = sharedFrames();
+  // Before graphql-ws's own listener: every frame it sends goes through `expand`.
+  wss.on('connection', (socket: WebSocket) => {
+    const send = socket.send.bind(socket) as (data: unknown, cb?: (error?: Error) => void) => void;
+    socket.send = ((data: unknown, cb?: (error?: Error) => void) =>
+      send(typeof data === 'string' ? frames.expand(data) : data, cb)) as typeof socket.send;
+  });
   const handle = useServer(
     {
+      jsonMessageReplacer: frames.replacer,
       onConnect: (ctx) => {
         const principal = access.principalFor(ctx.connectionParams?.authorization);
         // false: graphql-ws closes with 4403 Forbidden, the same for a missing or a wrong key.
@@ -70,9 +117,12 @@ export function attachWebSocket(
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       // A client that does not read its socket is cut once its backlog is large, instead of
       // the gateway buffering events for it without end.
-      onNext: (ctx) => {
+      // The result itself as the payload when it has no errors (graphql-ws would copy it): one
+      // object shared by a shared event's subscribers, serialised once (`sharedFrames`).
+      onNext: (ctx, _id, _payload, _args, result) => {
         const socket = ctx.extra.socket;
         if (socket.bufferedAmount > MAX_BUFFERED_BYTES) socket.close(4408, 'Consumer too slow');
+        return result.errors === undefined ? result : undefined;
       },
       onSubscribe: async (ctx, _id, params) => {
         // Deep variables are refused before anything walks them (as over HTTP).

@@ -3,7 +3,7 @@
  * their codes, `extensions.marketo` cost reporting, offline GraphiQL, `/health` and `/ready`,
  * request ids (`x-request-id`) and, given metrics, `/metrics`.
  */
-import { GraphQLError, type GraphQLSchema, Kind } from 'graphql';
+import { type ExecutionResult, GraphQLError, type GraphQLSchema, Kind } from 'graphql';
 import {
   createYoga,
   handleStreamOrSingleExecutionResult,
@@ -26,6 +26,7 @@ import {
   useUnexpectedErrors,
 } from './request-id.js';
 import { useCodedRefusals } from './security/coded-refusals.js';
+import { authenticatedPrincipal } from './security/early-auth.js';
 import { boundedError } from './security/excerpt.js';
 import { useJsonDepthLimit } from './security/json-depth.js';
 import { useOperationLimits } from './security/operation-limits.js';
@@ -48,21 +49,42 @@ export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GraphQLCon
  * subscription, each event carries the cost so far.
  */
 export function useMarketoCost(): Plugin<GraphQLContext> {
+  /**
+   * Per result, per cost summary, the result with its cost: subscribers sharing an event's result
+   * (shared-subscriptions.ts) whose costs are the same object (nothing spent) get the same
+   * object, so whatever comes after (graphql-ws's frame) sees one result, not thousands.
+   */
+  const withCosts = new WeakMap<object, WeakMap<object, ExecutionResult>>();
+  const costed = (result: ExecutionResult, marketo: object): ExecutionResult => ({
+    ...result,
+    extensions: { ...result.extensions, marketo },
+  });
   const withCost =
     (context: GraphQLContext) =>
     (payload: Parameters<typeof handleStreamOrSingleExecutionResult>[0]) =>
       handleStreamOrSingleExecutionResult(payload, ({ result, setResult }) => {
-        setResult({
-          ...result,
-          extensions: { ...result.extensions, marketo: context.cost.summary() },
-        });
+        setResult(costed(result, context.cost.summary()));
+      });
+  const withSharedCost =
+    (context: GraphQLContext) =>
+    (payload: Parameters<typeof handleStreamOrSingleExecutionResult>[0]) =>
+      handleStreamOrSingleExecutionResult(payload, ({ result, setResult }) => {
+        const marketo = context.cost.summary();
+        let bySummary = withCosts.get(result);
+        let shared = bySummary?.get(marketo);
+        if (!shared) {
+          shared = costed(result, marketo);
+          if (!bySummary) withCosts.set(result, (bySummary = new WeakMap()));
+          bySummary.set(marketo, shared);
+        }
+        setResult(shared);
       });
   return {
     onExecute({ args }) {
       return { onExecuteDone: withCost(args.contextValue) };
     },
     onSubscribe({ args }) {
-      return { onSubscribeResult: withCost(args.contextValue) };
+      return { onSubscribeResult: withSharedCost(args.contextValue) };
     },
   };
 }
@@ -148,8 +170,20 @@ export function createGatewayYoga(options: {
     healthCheckEndpoint: '/health',
     landingPage: false,
     // graphql-ws authenticates at connect and passes `principal`; HTTP and SSE carry the header.
-    context: ({ request, principal }: { request?: Request; principal?: Principal }) => {
-      const caller = principal ?? access.principalFor(request?.headers.get('authorization'));
+    context: ({
+      request,
+      req,
+      principal,
+    }: {
+      request?: Request;
+      req?: unknown;
+      principal?: Principal;
+    }) => {
+      // graphql-ws and early-auth.ts have checked the key already; SSE/GET paths may not have.
+      const caller =
+        principal ??
+        authenticatedPrincipal(req) ??
+        access.principalFor(request?.headers.get('authorization'));
       if (!caller) throw unauthenticatedError();
       return createContext(options.services, {
         principal: caller,

@@ -1,13 +1,21 @@
 /**
  * Lead reads by id shared between concurrent operations. Each operation keeps its own DataLoaders
- * (nothing is cached across requests); what they send to Marketo with the same field list in the
- * same turn of the event loop goes out together, 300 ids a call. 100 `lead(id:)` operations
- * arriving together cost one call instead of 100, against Marketo's budget of 100 calls per 20 s.
+ * (nothing is cached across requests); what they send to Marketo with the same field list goes
+ * out together, 300 ids a call. 100 `lead(id:)` operations arriving together cost one call
+ * instead of 100, against Marketo's budget of 100 calls per 20 s.
  *
- * Reads that arrive while calls are with Marketo: under light load (up to `maxInFlight` calls
- * carrying fewer than `burstReads` reads) they go out at the end of their turn, so a read does not
- * wait for another's answer; under a burst they gather until a call is answered and ride along,
- * one call in flight at a time, so sustained bursts still cost a few calls, not one each.
+ * When a gathering batch leaves adapts to the lane (principal and field list):
+ * - a lone read (the lane has had one reader at a time lately) leaves at the end of its turn: it
+ *   never waits for a timer or for another read's answer;
+ * - otherwise the lane remembers how many readers it had at once (`expected`: the reads gathering
+ *   plus those with Marketo when a batch left, halving every `halfLifeMs` without a burst). While
+ *   a call is with Marketo, a batch waits for it: the readers it carries come back once answered
+ *   and join. With nothing at Marketo, it leaves once `expected` readers have gathered, or once
+ *   none has come in for a quiet spell (four times the recent gap between arrivals, up to 25 ms
+ *   or half Marketo's latency, restarted by each answer). Closed-loop clients thus converge on one call per round instead of
+ *   alternating groups;
+ * - no batch waits longer than twice Marketo's measured latency (at least 20 ms, at most
+ *   `maxWaitMs`), and a batch of 300 ids leaves at once.
  *
  * Reads are shared only between operations of the same principal (API key): a shared call runs
  * under that principal's fair share of the budget, so a noisy client's batches never carry, or
@@ -28,76 +36,185 @@ interface Batch {
   ids: Set<number>;
   callers: LeadReadCaller[];
   done: Promise<Lead[]>;
+  openedAt: number;
+  /** A check is scheduled for the end of this turn. */
+  checking: boolean;
+  timer: NodeJS.Timeout | undefined;
+  /** When the timer fires (ms, performance.now()). */
+  timerAt: number;
   leave(): void;
-  /** Waiting for one of the calls in flight to be answered before it leaves. */
-  waiting: boolean;
 }
 
-/** One principal and field list: the batch still taking ids, and its calls with Marketo. */
+/** One principal and field list: the batch still taking ids, its calls with Marketo, its history. */
 interface Lane {
   open: Batch | undefined;
   inFlight: number;
   /** Reads those calls carry. */
   reads: number;
+  /** Readers seen at once at the last departure (decays from `expectedAt`). */
+  expected: number;
+  expectedAt: number;
+  /** The last arrival of a read, or answer of a call (ms). */
+  lastEventAt: number;
+  /** Moving average of the gap between arrivals into a gathering batch (ms). */
+  gapMs: number;
+  /** Moving average of a call's duration (ms); 0 before the first. */
+  latencyMs: number;
+  /** When each call with Marketo left (ms). */
+  sentAt: number[];
 }
 
 export interface SharedLeadReadsOptions {
-  /** Calls one principal and field list may have with Marketo at once, outside bursts (4). */
-  maxInFlight?: number;
-  /** Reads with Marketo from which a lane is under a burst: one call at a time (20). */
-  burstReads?: number;
+  /** The longest a batch waits for readers to join (250 ms); twice Marketo's latency below it. */
+  maxWaitMs?: number;
+  /** How fast the memory of a burst fades: `expected` halves every this many ms (1,000). */
+  halfLifeMs?: number;
 }
+
+/** Marketo's ids per call: a batch this full has nothing to wait for. */
+const FULL = 300;
+/** The shortest deadline under a burst, and the quiet spell's bounds (ms). */
+const MIN_WAIT_MS = 20;
+const MIN_QUIET_MS = 2;
+const MAX_QUIET_MS = 25;
+/** Lanes without activity for this long are forgotten (ms). */
+const IDLE_LANE_MS = 30_000;
 
 export class SharedLeadReads {
   readonly #api: MarketoApi;
-  readonly #maxInFlight: number;
-  readonly #burstReads: number;
-  /** By principal and field list; dropped once nothing is gathering or in flight. */
+  readonly #maxWaitMs: number;
+  readonly #halfLifeMs: number;
+  /** By principal and field list. */
   readonly #lanes = new Map<string, Lane>();
+  #sweptAt = performance.now();
 
   /** `api`: the process-wide client, without an operation's context. */
   constructor(api: MarketoApi, options: SharedLeadReadsOptions = {}) {
     this.#api = api;
-    this.#maxInFlight = Math.max(1, options.maxInFlight ?? 4);
-    this.#burstReads = options.burstReads ?? 20;
+    this.#maxWaitMs = Math.max(MIN_WAIT_MS, options.maxWaitMs ?? 250);
+    this.#halfLifeMs = Math.max(1, options.halfLifeMs ?? 1_000);
   }
 
   /** Found leads among (at least) `ids`, asking Marketo for `fields`; any order. */
   read(ids: readonly number[], fields: readonly string[], caller: LeadReadCaller): Promise<Lead[]> {
+    const now = performance.now();
+    if (now - this.#sweptAt > IDLE_LANE_MS) this.#sweep(now);
     const key = `${caller.principal ?? ''}\u0000${fields.join(',')}`;
     let lane = this.#lanes.get(key);
     if (!lane) {
-      lane = { open: undefined, inFlight: 0, reads: 0 };
+      lane = {
+        open: undefined,
+        inFlight: 0,
+        reads: 0,
+        expected: 1,
+        expectedAt: now,
+        lastEventAt: now,
+        gapMs: MIN_QUIET_MS,
+        latencyMs: 0,
+        sentAt: [],
+      };
       this.#lanes.set(key, lane);
     }
     let batch = lane.open;
     if (!batch) {
-      batch = this.#gather(key, lane, fields);
+      batch = this.#gather(lane, fields, now);
       lane.open = batch;
-      if (this.#hasRoom(lane, 0)) setImmediate(batch.leave);
-      else batch.waiting = true;
+    } else {
+      lane.gapMs = 0.8 * lane.gapMs + 0.2 * (now - lane.lastEventAt);
     }
+    lane.lastEventAt = now;
     for (const id of ids) batch.ids.add(id);
     batch.callers.push(caller);
+    this.#checkSoon(lane, batch);
     return batch.done;
   }
 
-  /**
-   * Whether another call may leave now: a lightly loaded lane (a few reads with Marketo) keeps up
-   * to `maxInFlight` calls, so a read seldom waits for another's answer; under a burst, one.
-   */
-  #hasRoom(lane: Lane, joining: number): boolean {
-    if (lane.inFlight === 0) return true;
-    return lane.inFlight < this.#maxInFlight && lane.reads + joining < this.#burstReads;
+  /** Readers the lane had at once lately: the last burst's, halving every `halfLifeMs`. */
+  #expected(lane: Lane, now: number): number {
+    return lane.expected * 0.5 ** ((now - lane.expectedAt) / this.#halfLifeMs);
+  }
+
+  /** The batch is looked at once every read of this turn has joined. */
+  #checkSoon(lane: Lane, batch: Batch): void {
+    if (batch.checking) return;
+    batch.checking = true;
+    setImmediate(() => {
+      batch.checking = false;
+      this.#check(lane, batch);
+    });
+  }
+
+  /** Leaves now, or arms the timer for the next moment it may. */
+  #check(lane: Lane, batch: Batch): void {
+    if (lane.open !== batch) return;
+    const now = performance.now();
+    const deadline = batch.openedAt + this.#maxWait(lane, now);
+    // The quiet spell: a few gaps between arrivals, longer when Marketo is slow (waiting costs
+    // little beside its answer then), never past the deadline.
+    const quietAt =
+      lane.lastEventAt +
+      Math.min(Math.max(MAX_QUIET_MS, lane.latencyMs / 2), Math.max(MIN_QUIET_MS, 4 * lane.gapMs));
+    const expected = this.#expected(lane, now);
+    const leave =
+      batch.ids.size >= FULL ||
+      now >= deadline ||
+      // A lane of one reader at a time: nothing to wait for.
+      expected < 1.5 ||
+      // Nothing with Marketo: every reader the lane had at once is in, or none came lately.
+      (lane.inFlight === 0 && (batch.callers.length >= expected - 0.5 || now >= quietAt));
+    if (leave) {
+      batch.leave();
+      return;
+    }
+    // While calls are with Marketo their answers wake the batch (#settled); the deadline bounds it.
+    const wakeAt = lane.inFlight === 0 ? Math.min(deadline, quietAt) : deadline;
+    if (batch.timer && batch.timerAt <= wakeAt) return;
+    clearTimeout(batch.timer);
+    batch.timerAt = wakeAt;
+    batch.timer = setTimeout(
+      () => {
+        batch.timer = undefined;
+        this.#check(lane, batch);
+      },
+      Math.max(1, Math.ceil(wakeAt - now)),
+    );
   }
 
   /**
-   * A new batch for `fields`. It leaves after the poll phase (every request that arrived in this
-   * turn has had its say) when the lane has room for another call; otherwise, once one of the
-   * lane's calls is answered: reads that come in meanwhile ride along instead of each taking a
-   * call of their own, so a burst costs a few calls, not one each.
+   * How long a batch may gather: twice Marketo's latency, as measured or as the oldest call still
+   * out shows it to be now (a call out longer than the average says Marketo slowed down); the
+   * whole `maxWaitMs` before any call was answered.
    */
-  #gather(key: string, lane: Lane, fields: readonly string[]): Batch {
+  #maxWait(lane: Lane, now: number): number {
+    const oldest = lane.sentAt.length > 0 ? now - lane.sentAt[0]! : 0;
+    const latency = Math.max(lane.latencyMs, oldest);
+    if (lane.latencyMs === 0 && lane.inFlight > 0) return this.#maxWaitMs;
+    return Math.min(this.#maxWaitMs, Math.max(MIN_WAIT_MS, 2 * latency));
+  }
+
+  /** A call of the lane was answered: its readers come back soon, so the quiet spell restarts. */
+  #settled(lane: Lane, batch: Batch, startedAt: number): void {
+    const now = performance.now();
+    lane.inFlight--;
+    lane.reads -= batch.callers.length;
+    lane.sentAt.splice(lane.sentAt.indexOf(startedAt), 1);
+    const took = now - startedAt;
+    lane.latencyMs = lane.latencyMs === 0 ? took : 0.8 * lane.latencyMs + 0.2 * took;
+    lane.lastEventAt = now;
+    if (lane.open) this.#check(lane, lane.open);
+  }
+
+  #sweep(now: number): void {
+    this.#sweptAt = now;
+    for (const [key, lane] of this.#lanes) {
+      if (!lane.open && lane.inFlight === 0 && now - lane.lastEventAt > IDLE_LANE_MS) {
+        this.#lanes.delete(key);
+      }
+    }
+  }
+
+  /** A new batch for `fields`, gathering until `#check` lets it leave. */
+  #gather(lane: Lane, fields: readonly string[], now: number): Batch {
     let settle: { resolve(leads: Lead[]): void; reject(error: unknown): void } | undefined;
     const done = new Promise<Lead[]>((resolve, reject) => {
       settle = { resolve, reject };
@@ -107,35 +224,31 @@ export class SharedLeadReads {
       ids: new Set(),
       callers: [],
       done,
-      waiting: false,
+      openedAt: now,
+      checking: false,
+      timer: undefined,
+      timerAt: Infinity,
       leave: () => {
-        // Reads that came in this turn may have made a burst of it: then it waits its turn.
-        if (!this.#hasRoom(lane, batch.callers.length)) {
-          batch.waiting = true;
-          return;
-        }
+        clearTimeout(batch.timer);
+        batch.timer = undefined;
         lane.open = undefined;
+        const startedAt = performance.now();
+        // Readers at once: this batch's and those still with Marketo.
+        const seen = batch.callers.length + lane.reads;
+        lane.expected = Math.max(seen, this.#expected(lane, startedAt));
+        lane.expectedAt = startedAt;
         lane.inFlight++;
         lane.reads += batch.callers.length;
-        // The lane makes room before the callers resume: a batch waiting for it leaves first.
-        const release = () => {
-          lane.inFlight--;
-          lane.reads -= batch.callers.length;
-          const next = lane.open;
-          if (next?.waiting && this.#hasRoom(lane, next.callers.length)) {
-            next.waiting = false;
-            setImmediate(next.leave);
-          } else if (!next && lane.inFlight === 0) {
-            this.#lanes.delete(key);
-          }
-        };
+        lane.sentAt.push(startedAt);
+        // The lane is told before the callers resume: a batch waiting for this answer is looked
+        // at first, with the quiet spell restarted for the readers coming back.
         this.#send(batch).then(
           (leads) => {
-            release();
+            this.#settled(lane, batch, startedAt);
             settle!.resolve(leads);
           },
           (error: unknown) => {
-            release();
+            this.#settled(lane, batch, startedAt);
             settle!.reject(error);
           },
         );

@@ -7,10 +7,23 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { type Access, UNAUTHENTICATED_MESSAGE } from '../auth/access.js';
+import type { Principal } from '../auth/scopes.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../request-id.js';
+
+/** Who each request let through was authenticated as: the GraphQL context asks, not re-hashes. */
+const principals = new WeakMap<IncomingMessage, Principal>();
+
+/** The principal `authenticateBeforeBody` found for this request, if it checked one. */
+export function authenticatedPrincipal(req: unknown): Principal | undefined {
+  return typeof req === 'object' && req !== null
+    ? principals.get(req as IncomingMessage)
+    : undefined;
+}
 
 /** Whether the request asks to run an operation on `endpoint` (and so needs a key). */
 function runsOperation(req: IncomingMessage, endpoint: string): boolean {
+  // The usual POST to the endpoint itself, without parsing a URL.
+  if (req.url === endpoint) return req.method === 'POST';
   const url = new URL(req.url ?? '/', 'http://gateway');
   if (url.pathname !== endpoint) return false;
   if (req.method === 'POST') return true;
@@ -27,7 +40,13 @@ export function authenticateBeforeBody(
     errors: [{ message: UNAUTHENTICATED_MESSAGE, extensions: { code: 'UNAUTHENTICATED' } }],
   });
   return (req: IncomingMessage, res: ServerResponse) => {
-    if (!runsOperation(req, endpoint) || access.principalFor(req.headers.authorization)) {
+    if (!runsOperation(req, endpoint)) {
+      next(req, res);
+      return;
+    }
+    const principal = access.principalFor(req.headers.authorization);
+    if (principal) {
+      principals.set(req, principal);
       next(req, res);
       return;
     }

@@ -45,6 +45,16 @@ function fakeApi() {
 }
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Waits (a few seconds at most) until `condition` holds. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition never held');
+    await sleep(1);
+  }
+}
 
 function tracker() {
   const calls: CallRecord[] = [];
@@ -80,94 +90,136 @@ describe('lead reads shared between concurrent operations', () => {
 
   it("never shares a read across principals: a quiet key's read neither rides in nor waits behind a noisy key's batch", async () => {
     const { api, sent } = fakeApi();
-    const reads = new SharedLeadReads(api, { maxInFlight: 1 });
-    const noisy = reads.read([1], ['id'], { principal: 'noisy' });
+    const reads = new SharedLeadReads(api);
+    // The noisy key reads in a burst: its next reads gather behind the call still with Marketo…
+    const noisy = [1, 2, 3].map((id) => reads.read([id], ['id'], { principal: 'noisy' }));
     await turn();
-    // The noisy key's next batch gathers behind its call still with Marketo…
-    const noisyLater = reads.read([2], ['id'], { principal: 'noisy' });
-    const quiet = reads.read([3], ['id'], { principal: 'quiet' });
+    const noisyLater = reads.read([4], ['id'], { principal: 'noisy' });
+    const quiet = reads.read([5], ['id'], { principal: 'quiet' });
     await turn();
     // …while the quiet key's read goes out at once, under its own principal.
     expect(sent.map((s) => [s.ids, s.ctx.principal])).toEqual([
-      [[1], 'noisy'],
-      [[3], 'quiet'],
+      [[1, 2, 3], 'noisy'],
+      [[5], 'quiet'],
     ]);
     sent[1]?.answer();
-    expect((await quiet).map((lead) => lead.id)).toEqual([3]);
+    expect((await quiet).map((lead) => lead.id)).toEqual([5]);
     sent[0]?.answer();
-    await noisy;
-    await turn();
-    expect(sent[2]?.ids).toEqual([2]);
+    await Promise.all(noisy);
+    await until(() => sent.length === 3);
+    expect(sent[2]?.ids).toEqual([4]);
     sent[2]?.answer();
     await noisyLater;
   });
 
-  it('gathers reads that arrive while Marketo answers the previous one into the next call', async () => {
+  it('sends a lone read at the end of its turn, without waiting for a timer or another answer', async () => {
     const { api, sent } = fakeApi();
-    const reads = new SharedLeadReads(api, { maxInFlight: 1 });
+    const reads = new SharedLeadReads(api, { maxWaitMs: 10_000 });
     const first = reads.read([1], ['id'], {});
     await turn();
-    expect(sent).toHaveLength(1);
-    const later = [reads.read([2], ['id'], {})];
-    await turn();
-    later.push(reads.read([3], ['id'], {}));
-    await turn();
-    // Still one call: the second batch waits for the first answer.
-    expect(sent).toHaveLength(1);
-    sent[0]?.answer();
-    await first;
-    await turn();
-    expect(sent.map((s) => s.ids)).toEqual([[1], [2, 3]]);
-    sent[1]?.answer();
-    expect((await Promise.all(later)).map((leads) => leads.length)).toEqual([2, 2]);
-  });
-
-  it('sends at once while the calls in flight are few and carry few reads, then gathers', async () => {
-    const { api, sent } = fakeApi();
-    const reads = new SharedLeadReads(api, { maxInFlight: 2, burstReads: 4 });
-    const first = reads.read([1], ['id'], {});
-    await turn();
-    // A lightly loaded lane: the next read does not wait for the first answer…
+    expect(sent.map((s) => s.ids)).toEqual([[1]]);
+    // The lane had one reader at a time: the next read does not wait for the first answer…
     const second = reads.read([2], ['id'], {});
     await turn();
     expect(sent.map((s) => s.ids)).toEqual([[1], [2]]);
-    // …but with maxInFlight calls out, later reads gather into the next call.
-    const later = [reads.read([3], ['id'], {})];
-    await turn();
-    later.push(reads.read([4], ['id'], {}));
-    await turn();
+    // …but now two were out at once: a third waits for them to come back and share its call.
+    const third = reads.read([3], ['id'], {});
+    await sleep(30);
     expect(sent).toHaveLength(2);
     sent[0]?.answer();
-    await first;
-    await turn();
-    expect(sent.map((s) => s.ids)).toEqual([[1], [2], [3, 4]]);
     sent[1]?.answer();
+    await Promise.all([first, second]);
+    await until(() => sent.length === 3);
     sent[2]?.answer();
-    await second;
-    expect((await Promise.all(later)).map((leads) => leads.length)).toEqual([2, 2]);
+    expect((await third).map((lead) => lead.id)).toEqual([3]);
   });
 
-  it('under a burst (burstReads reads with Marketo), sends one call at a time', async () => {
+  it('under a burst, gathers the readers a call carries into one call once they come back', async () => {
     const { api, sent } = fakeApi();
-    const reads = new SharedLeadReads(api, { maxInFlight: 4, burstReads: 3 });
-    // Three operations in one turn: one call, and the lane is under a burst.
-    const burst = [1, 2, 3].map((id) => reads.read([id], ['id'], {}));
+    const reads = new SharedLeadReads(api, { maxWaitMs: 10_000 });
+    const first = Array.from({ length: 10 }, (_, i) => reads.read([i + 1], ['id'], {}));
     await turn();
-    const later = reads.read([4], ['id'], {});
+    expect(sent.map((s) => s.ids.length)).toEqual([10]);
+    // Ten readers at once: a read arriving while their call is with Marketo waits for them.
+    const early = reads.read([100], ['id'], {});
+    await sleep(30);
+    expect(sent).toHaveLength(1);
+    sent[0]?.answer();
+    await Promise.all(first);
+    // They come back one turn after another; the call leaves once ten readers are in.
+    const back: Promise<Lead[]>[] = [];
+    for (let i = 0; i < 8; i++) {
+      back.push(reads.read([11 + i], ['id'], {}));
+      await turn();
+    }
+    expect(sent).toHaveLength(1);
+    back.push(reads.read([19], ['id'], {}));
     await turn();
-    expect(sent.map((s) => s.ids)).toEqual([[1, 2, 3]]);
+    expect(sent.map((s) => s.ids.length)).toEqual([10, 10]);
+    sent[1]?.answer();
+    await Promise.all([early, ...back]);
+  });
+
+  it('sends a gathering batch once readers stop arriving while nothing is with Marketo', async () => {
+    const { api, sent } = fakeApi();
+    const reads = new SharedLeadReads(api, { maxWaitMs: 10_000 });
+    const burst = Array.from({ length: 10 }, (_, i) => reads.read([i + 1], ['id'], {}));
+    await turn();
     sent[0]?.answer();
     await Promise.all(burst);
-    await turn();
-    // The burst answered, the lane is lightly loaded again: the next read goes out at once.
-    expect(sent.map((s) => s.ids)).toEqual([[1, 2, 3], [4]]);
-    const alone = reads.read([5], ['id'], {});
-    await turn();
-    expect(sent.map((s) => s.ids)).toEqual([[1, 2, 3], [4], [5]]);
+    // Three of the ten come back, and no more: a quiet spell later they go, long before maxWaitMs.
+    const started = performance.now();
+    const three = [11, 12, 13].map((id) => reads.read([id], ['id'], {}));
+    await until(() => sent.length === 2);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(sent[1]?.ids).toEqual([11, 12, 13]);
     sent[1]?.answer();
-    sent[2]?.answer();
-    expect((await later).map((lead) => lead.id)).toEqual([4]);
-    expect((await alone).map((lead) => lead.id)).toEqual([5]);
+    await Promise.all(three);
+  });
+
+  it('never holds a batch past its deadline, even while the call it waits for is not answered', async () => {
+    const { api, sent } = fakeApi();
+    const reads = new SharedLeadReads(api, { maxWaitMs: 40 });
+    const burst = Array.from({ length: 10 }, (_, i) => reads.read([i + 1], ['id'], {}));
+    await turn();
+    const started = performance.now();
+    const waiting = reads.read([11], ['id'], {});
+    await until(() => sent.length === 2);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(15);
+    expect(sent[1]?.ids).toEqual([11]);
+    sent[0]?.answer();
+    sent[1]?.answer();
+    await Promise.all([...burst, waiting]);
+  });
+
+  it('forgets a burst over time: a lone read after it goes out at once again', async () => {
+    const { api, sent } = fakeApi();
+    const reads = new SharedLeadReads(api, { maxWaitMs: 10_000, halfLifeMs: 5 });
+    const burst = Array.from({ length: 10 }, (_, i) => reads.read([i + 1], ['id'], {}));
+    await turn();
+    sent[0]?.answer();
+    await Promise.all(burst);
+    await sleep(50);
+    const alone = reads.read([11], ['id'], {});
+    await turn();
+    expect(sent.map((s) => s.ids)).toEqual([burst.map((_, i) => i + 1), [11]]);
+    sent[1]?.answer();
+    await alone;
+  });
+
+  it('sends a batch of 300 ids at once', async () => {
+    const { api, sent } = fakeApi();
+    const reads = new SharedLeadReads(api, { maxWaitMs: 10_000 });
+    const burst = Array.from({ length: 400 }, (_, i) => reads.read([i + 1], ['id'], {}));
+    await turn();
+    sent[0]?.answer();
+    await Promise.all(burst);
+    const ids = Array.from({ length: 300 }, (_, i) => 1000 + i);
+    const full = reads.read(ids, ['id'], {});
+    await turn();
+    expect(sent[1]?.ids).toEqual(ids);
+    sent[1]?.answer();
+    await full;
   });
 
   it('aborts a shared call only when every operation in it has gone away', async () => {
@@ -199,7 +251,7 @@ describe('lead reads shared between concurrent operations', () => {
     await expect(first).rejects.toThrow('606');
     await expect(second).rejects.toThrow('606');
     const third = reads.read([3], ['id'], {});
-    await turn();
+    await until(() => sent.length === 2);
     sent[1]?.answer();
     expect((await third).map((lead) => lead.id)).toEqual([3]);
   });
@@ -241,8 +293,8 @@ describe('concurrent lead(id:) operations through the gateway', () => {
     ]);
     expect(results.map((r) => r.data?.lead?.id)).toEqual([1, ...ids]);
     const reads = (await gw.stats()).calls.byEndpoint['GET /rest/v1/leads.json'];
-    // The first, up to 3 more alongside it (a lane keeps up to 4 calls out while lightly
-    // loaded), and one (two if the machine is very slow) for the rest of the 40.
+    // The first, the first of the 40 (the lane had one reader at a time), and one (two if the
+    // machine is very slow) for the rest, which wait for those calls up to the deadline.
     expect(reads).toBeLessThanOrEqual(6);
     expect(results[1]?.extensions?.marketo?.calls).toBe(1);
   });
