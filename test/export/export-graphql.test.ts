@@ -7,7 +7,7 @@ const FIELDS = ['id', 'email', 'firstName', 'createdAt', 'unsubscribed', 'leadSc
 
 const CREATE = /* GraphQL */ `
   mutation Create($input: CreateExportJobInput!) {
-    createExportJob(input: $input) { id status entity parts { exportId } }
+    createExportJob(input: $input) { ... on ExportJob { id status entity parts { exportId } } ... on Error { code message } }
   }
 `;
 const WATCH = /* GraphQL */ `
@@ -220,7 +220,7 @@ describe('exportJobStatus end to end', () => {
     });
     const watching = fx.subscribeWs(WATCH, { id });
     const cancelled = await fx.query<{ cancelExportJob: { status: string } }>(
-      'mutation ($id: ID!) { cancelExportJob(id: $id) { status } }',
+      'mutation ($id: ID!) { cancelExportJob(id: $id) { ... on ExportJob { status } ... on Error { code message } } }',
       { id },
     );
     expect(cancelled.data?.cancelExportJob.status).toBe('CANCELLED');

@@ -9,13 +9,20 @@ import {
   type TestGateway,
 } from '../helpers/gateway.js';
 import { StartImport, waitForImport as waitForImportJob } from '../helpers/imports.js';
+import { payload } from '../helpers/outcome.js';
 
 const ImportLeads = graphql(`
   mutation ImportLeads($input: ImportLeadsInput!) {
     importLeads(input: $input) {
-      id
-      status
-      marketoStatus
+      ... on ImportJob {
+        id
+        status
+        marketoStatus
+      }
+      ... on Error {
+        code
+        message
+      }
     }
   }
 `);
@@ -87,8 +94,8 @@ describe('bulk lead import', () => {
       input: { data, format: 'SSV', listId: 1007 },
     });
     expect(started.errors).toBeUndefined();
-    expect(started.data?.importLeads?.status).toBe('QUEUED');
-    const id = started.data?.importLeads?.id ?? '';
+    expect(payload(started.data?.importLeads).status).toBe('QUEUED');
+    const id = payload(started.data?.importLeads).id ?? '';
 
     const done = await waitForImport(id);
     const job = done.data?.importJob;
@@ -126,7 +133,7 @@ describe('bulk lead import', () => {
     ].join('\n');
     const started = await gw.execute(StartImport, { input: { data } });
     expect(started.errors).toBeUndefined();
-    const job = await waitForImportJob(gw, started.data?.importLeads?.id ?? '');
+    const job = await waitForImportJob(gw, payload(started.data?.importLeads).id ?? '');
     expect(job).toMatchObject({
       status: 'COMPLETE',
       rowsProcessed: 4,
@@ -155,7 +162,7 @@ describe('bulk lead import', () => {
       input: { data: 'email,firstName\nbusy.list@example.com,Ada', listId: 1007 },
     });
     expect(started.errors).toBeUndefined();
-    const job = await waitForImportJob(gw, started.data?.importLeads?.id ?? '');
+    const job = await waitForImportJob(gw, payload(started.data?.importLeads).id ?? '');
     expect(job).toMatchObject({ status: 'COMPLETE', rowsProcessed: 1, rowsFailed: 0 });
     const stats = await gw.stats();
     expect(stats.errors['1019']).toBe(2);
@@ -175,7 +182,7 @@ describe('bulk lead import', () => {
       },
     });
     expect(started.errors).toBeUndefined();
-    const done = await waitForImport(started.data?.importLeads?.id ?? '');
+    const done = await waitForImport(payload(started.data?.importLeads).id ?? '');
     expect(done.data?.importJob).toMatchObject({
       status: 'COMPLETE',
       rowsFailed: 0,

@@ -7,6 +7,7 @@ import {
   startTestGateway,
   type TestGateway,
 } from '../helpers/gateway.js';
+import { payload } from '../helpers/outcome.js';
 
 const ListById = graphql(`
   query ListById($id: Int!, $first: Int, $after: String) {
@@ -72,18 +73,24 @@ const Lists = graphql(`
 const AddToList = graphql(`
   mutation AddToList($listId: Int!, $leadIds: [Int!]!) {
     addLeadsToList(listId: $listId, leadIds: $leadIds) {
-      listId
-      action
-      added
-      skipped
-      results {
-        index
-        leadId
-        status
-        reasons {
-          code
-          message
+      ... on ListMembershipChange {
+        listId
+        action
+        added
+        skipped
+        results {
+          index
+          leadId
+          status
+          reasons {
+            code
+            message
+          }
         }
+      }
+      ... on Error {
+        code
+        message
       }
     }
   }
@@ -92,13 +99,19 @@ const AddToList = graphql(`
 const RemoveFromList = graphql(`
   mutation RemoveFromList($listId: Int!, $leadIds: [Int!]!) {
     removeLeadsFromList(listId: $listId, leadIds: $leadIds) {
-      removed
-      skipped
-      results(status: [SKIPPED]) {
-        leadId
-        reasons {
-          code
+      ... on ListMembershipChange {
+        removed
+        skipped
+        results(status: [SKIPPED]) {
+          leadId
+          reasons {
+            code
+          }
         }
+      }
+      ... on Error {
+        code
+        message
       }
     }
   }
@@ -143,9 +156,15 @@ const Campaigns = graphql(`
 const Trigger = graphql(`
   mutation Trigger($campaignId: Int!, $leadIds: [Int!]!, $tokens: [CampaignTokenInput!]) {
     triggerCampaign(campaignId: $campaignId, leadIds: $leadIds, tokens: $tokens) {
-      campaignId
-      leadCount
-      calls
+      ... on CampaignRun {
+        campaignId
+        leadCount
+        calls
+      }
+      ... on Error {
+        code
+        message
+      }
     }
   }
 `);
@@ -153,8 +172,14 @@ const Trigger = graphql(`
 const Schedule = graphql(`
   mutation Schedule($campaignId: Int!, $runAt: DateTime, $tokens: [CampaignTokenInput!], $clone: String) {
     scheduleCampaign(campaignId: $campaignId, runAt: $runAt, tokens: $tokens, cloneToProgramName: $clone) {
-      campaignId
-      runAt
+      ... on CampaignRun {
+        campaignId
+        runAt
+      }
+      ... on Error {
+        code
+        message
+      }
     }
   }
 `);
@@ -257,7 +282,7 @@ describe('static lists', () => {
   it('adds and removes leads, one result per input id with Marketo codes for skips', async () => {
     const add = await gw.execute(AddToList, { listId: 1007, leadIds: [10, 11, 987_654, 10] });
     expect(add.errors).toBeUndefined();
-    const change = add.data?.addLeadsToList;
+    const change = payload(add.data?.addLeadsToList);
     expect(change).toMatchObject({ listId: 1007, action: 'ADD', added: 3, skipped: 1 });
     expect(change?.results.map((r) => [r.index, r.leadId, r.status])).toEqual([
       [0, 10, 'ADDED'],
@@ -360,7 +385,7 @@ describe('smart campaigns', () => {
       clone: 'Webinar copy',
     });
     expect(result.errors).toBeUndefined();
-    expect(result.data?.scheduleCampaign?.campaignId).toBe(1107);
+    expect(payload(result.data?.scheduleCampaign).campaignId).toBe(1107);
     const runs = await gw.control<Runs>('/__sandbox/campaigns/1107/runs');
     expect(runs.schedules).toHaveLength(1);
     expect(runs.schedules[0]?.cloneToProgramName).toBe('Webinar copy');

@@ -75,8 +75,14 @@ describe('triggerCampaign: per-lead outcomes', () => {
   const ids = Array.from({ length: 250 }, (_, i) => i + 1);
   const trigger = `mutation ($ids: [Int!]!) {
     triggerCampaign(campaignId: 1102, leadIds: $ids) {
-      leadCount calls triggered notAttempted outcomeUnknown
-      results { leadId status reasons { code } }
+      ... on CampaignRun {
+        leadCount calls triggered notAttempted outcomeUnknown
+        results { leadId status reasons { code } }
+      }
+      ... on Error {
+        code
+        message
+      }
     }
   }`;
   type Run = {

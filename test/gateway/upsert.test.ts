@@ -2,46 +2,53 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { UpsertThenInput } from '../gql/graphql.js';
 import { graphql } from '../gql/index.js';
 import { restCalls, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { payload } from '../helpers/outcome.js';
 
 const UpsertLeads = graphql(`
   mutation UpsertLeads($input: UpsertLeadsInput!) {
     upsertLeads(input: $input) {
-      total
-      created
-      updated
-      skipped
-      failed
-      results {
-        index
-        lookupValue
-        id
-        status
-        reasons {
-          code
-          message
-          field
-        }
-      }
-      then {
-        kind
-        targetId
-        action
-        succeeded
+      ... on UpsertLeadsResult {
+        total
+        created
+        updated
         skipped
         failed
-        notAttempted
-        error {
-          code
-          message
-        }
         results {
           index
+          lookupValue
           id
           status
           reasons {
             code
+            message
+            field
           }
         }
+        then {
+          kind
+          targetId
+          action
+          succeeded
+          skipped
+          failed
+          notAttempted
+          error {
+            code
+            message
+          }
+          results {
+            index
+            id
+            status
+            reasons {
+              code
+            }
+          }
+        }
+      }
+      ... on Error {
+        code
+        message
       }
     }
   }
@@ -50,29 +57,35 @@ const UpsertLeads = graphql(`
 const UpsertLeadsProblems = graphql(`
   mutation UpsertLeadsProblems($input: UpsertLeadsInput!) {
     upsertLeads(input: $input) {
-      total
-      created
-      updated
-      skipped
-      failed
-      results(status: [FAILED, SKIPPED]) {
-        index
-        lookupValue
-        status
-        reasons {
-          code
-          field
-        }
-      }
-      then {
-        succeeded
+      ... on UpsertLeadsResult {
+        total
+        created
+        updated
         skipped
         failed
-        notAttempted
-        results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {
+        results(status: [FAILED, SKIPPED]) {
           index
+          lookupValue
           status
+          reasons {
+            code
+            field
+          }
         }
+        then {
+          succeeded
+          skipped
+          failed
+          notAttempted
+          results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {
+            index
+            status
+          }
+        }
+      }
+      ... on Error {
+        code
+        message
       }
     }
   }
@@ -123,7 +136,7 @@ describe('upsertLeads: per-row results', () => {
       },
     });
     expect(result.errors).toBeUndefined();
-    const upsert = result.data?.upsertLeads;
+    const upsert = payload(result.data?.upsertLeads);
     expect(upsert).toMatchObject({ total: 6, created: 1, updated: 1, skipped: 0, failed: 4 });
     const rows = upsert?.results ?? [];
     expect(rows.map((row) => row.status)).toEqual([
@@ -162,7 +175,7 @@ describe('upsertLeads: per-row results', () => {
       },
     });
     expect(result.errors).toBeUndefined();
-    expect(result.data?.upsertLeads?.results[0]).toMatchObject({
+    expect(payload(result.data?.upsertLeads).results[0]).toMatchObject({
       status: 'SKIPPED',
       id: null,
       reasons: [expect.objectContaining({ code: '1004' })],
@@ -177,7 +190,7 @@ describe('upsertLeads: a failed Marketo call', () => {
     const result = await gw.execute(UpsertLeadsProblems, { input: { leads } });
     expect(result.errors).toBeUndefined();
     expect(result.data?.upsertLeads).toMatchObject({ total: 900, created: 600, failed: 300 });
-    const failed = result.data?.upsertLeads?.results ?? [];
+    const failed = payload(result.data?.upsertLeads).results ?? [];
     const first = failed[0]?.index ?? -1;
     expect(first % 300).toBe(0);
     expect(failed.map((row) => row.index)).toEqual(
@@ -270,7 +283,7 @@ describe('upsertLeads: follow-up steps', () => {
       },
     });
     expect(result.errors).toBeUndefined();
-    const step = result.data?.upsertLeads?.then;
+    const step = payload(result.data?.upsertLeads).then;
     expect(step).toMatchObject({
       kind: 'LIST',
       targetId: 1001,
@@ -292,7 +305,7 @@ describe('upsertLeads: follow-up steps', () => {
       },
     });
     expect(result.errors).toBeUndefined();
-    const step = result.data?.upsertLeads?.then;
+    const step = payload(result.data?.upsertLeads).then;
     expect(step).toMatchObject({
       kind: 'CAMPAIGN',
       action: 'TRIGGER',
@@ -307,7 +320,7 @@ describe('upsertLeads: follow-up steps', () => {
     const runs = await gw.control<{ triggers: Array<{ leadIds: number[] }> }>(
       '/__sandbox/campaigns/1102/runs',
     );
-    const ids = result.data?.upsertLeads?.results.flatMap((row) => (row.id ? [row.id] : []));
+    const ids = payload(result.data?.upsertLeads).results.flatMap((row) => (row.id ? [row.id] : []));
     expect(runs.triggers.at(-1)?.leadIds.sort()).toEqual(ids?.sort());
   });
 
@@ -333,7 +346,7 @@ describe('upsertLeads at scale', () => {
         leads: [...duplicates, ...duplicates].map((email) => ({ email })),
       },
     });
-    expect(dupResult.data?.upsertLeads?.created).toBe(6);
+    expect(payload(dupResult.data?.upsertLeads).created).toBe(6);
     const existing = (await gw.execute(LeadsByEmail, { values: ['dup0@example.com'] })).data;
     expect(existing?.leadsBy).toHaveLength(2);
     await gw.reset();
@@ -359,7 +372,7 @@ describe('upsertLeads at scale', () => {
       input: { leads, mode: 'SYNC', ...followUp({ list: { id: 1007, action: 'ADD' } }) },
     });
     expect(result.errors).toBeUndefined();
-    const upsert = result.data?.upsertLeads;
+    const upsert = payload(result.data?.upsertLeads);
     expect(upsert).toMatchObject({
       total,
       created: total - badRows.size - skippedRows.size,

@@ -15,12 +15,12 @@ import * as types from './graphql.js';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "mutation StatusPageExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id } }": typeof types.StatusPageExportDocument,
-    "mutation StatusPageImport($input: ImportLeadsInput!) { importLeads(input: $input) { id } }": typeof types.StatusPageImportDocument,
-    "\n  mutation Create($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { id status entity parts { exportId } }\n  }\n": typeof types.CreateDocument,
+    "mutation StatusPageExport($input: CreateExportJobInput!) { createExportJob(input: $input) { ... on ExportJob { id } ... on Error { code message } } }": typeof types.StatusPageExportDocument,
+    "mutation StatusPageImport($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id } ... on Error { code message } } }": typeof types.StatusPageImportDocument,
+    "\n  mutation Create($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { ... on ExportJob { id status entity parts { exportId } } ... on Error { code message } }\n  }\n": typeof types.CreateDocument,
     "\n  subscription Watch($id: ID!) {\n    exportJobStatus(id: $id, entity: LEADS) {\n      id status fileSize bytesDownloaded rowsParsed rowCount numberOfRecords checksum\n      error { code message line }\n      waiting { reason resumesAt }\n    }\n  }\n": typeof types.WatchDocument,
     "\n  query Rows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      status rowCount\n      rows(first: $first, after: $after) {\n        totalCount\n        edges { cursor node }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.RowsDocument,
-    "\n  mutation ImportLeads($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n      marketoStatus\n    }\n  }\n": typeof types.ImportLeadsDocument,
+    "\n  mutation ImportLeads($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      ... on ImportJob {\n        id\n        status\n        marketoStatus\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.ImportLeadsDocument,
     "\n  query ImportJob($id: ID!) {\n    importJob(id: $id) {\n      id\n      status\n      rowsProcessed\n      rowsFailed\n      rowsWithWarning\n      message\n      failures {\n        row\n        reason\n      }\n      warnings {\n        row\n        reason\n      }\n    }\n  }\n": typeof types.ImportJobDocument,
     "\n  query ImportedLeads($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n    }\n  }\n": typeof types.ImportedLeadsDocument,
     "\n  query LeadsById($ids: [Int!]!) {\n    leads(ids: $ids) {\n      id\n      email\n    }\n  }\n": typeof types.LeadsByIdDocument,
@@ -33,46 +33,46 @@ type Documents = {
     "\n  query ListById($id: Int!, $first: Int, $after: String) {\n    list(id: $id) {\n      id\n      name\n      description\n      programName\n      workspaceId\n      workspaceName\n      createdAt\n      updatedAt\n      leads(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            id\n            email\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.ListByIdDocument,
     "\n  query TwoLists {\n    a: list(id: 1001) {\n      id\n    }\n    b: list(id: 1002) {\n      id\n    }\n    missing: list(id: 999999) {\n      id\n    }\n  }\n": typeof types.TwoListsDocument,
     "\n  query Lists($first: Int, $after: String, $names: [String!], $workspaceNames: [String!]) {\n    lists(first: $first, after: $after, names: $names, workspaceNames: $workspaceNames) {\n      edges {\n        cursor\n        node {\n          id\n          name\n          workspaceName\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ListsDocument,
-    "\n  mutation AddToList($listId: Int!, $leadIds: [Int!]!) {\n    addLeadsToList(listId: $listId, leadIds: $leadIds) {\n      listId\n      action\n      added\n      skipped\n      results {\n        index\n        leadId\n        status\n        reasons {\n          code\n          message\n        }\n      }\n    }\n  }\n": typeof types.AddToListDocument,
-    "\n  mutation RemoveFromList($listId: Int!, $leadIds: [Int!]!) {\n    removeLeadsFromList(listId: $listId, leadIds: $leadIds) {\n      removed\n      skipped\n      results(status: [SKIPPED]) {\n        leadId\n        reasons {\n          code\n        }\n      }\n    }\n  }\n": typeof types.RemoveFromListDocument,
+    "\n  mutation AddToList($listId: Int!, $leadIds: [Int!]!) {\n    addLeadsToList(listId: $listId, leadIds: $leadIds) {\n      ... on ListMembershipChange {\n        listId\n        action\n        added\n        skipped\n        results {\n          index\n          leadId\n          status\n          reasons {\n            code\n            message\n          }\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.AddToListDocument,
+    "\n  mutation RemoveFromList($listId: Int!, $leadIds: [Int!]!) {\n    removeLeadsFromList(listId: $listId, leadIds: $leadIds) {\n      ... on ListMembershipChange {\n        removed\n        skipped\n        results(status: [SKIPPED]) {\n          leadId\n          reasons {\n            code\n          }\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.RemoveFromListDocument,
     "\n  query CampaignById($id: Int!) {\n    campaign(id: $id) {\n      id\n      name\n      description\n      type\n      active\n      programId\n      programName\n      workspaceName\n      createdAt\n      updatedAt\n    }\n  }\n": typeof types.CampaignByIdDocument,
     "\n  query Campaigns($first: Int, $after: String, $isTriggerable: Boolean, $names: [String!]) {\n    campaigns(first: $first, after: $after, isTriggerable: $isTriggerable, names: $names) {\n      edges {\n        node {\n          id\n          name\n          type\n          active\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.CampaignsDocument,
-    "\n  mutation Trigger($campaignId: Int!, $leadIds: [Int!]!, $tokens: [CampaignTokenInput!]) {\n    triggerCampaign(campaignId: $campaignId, leadIds: $leadIds, tokens: $tokens) {\n      campaignId\n      leadCount\n      calls\n    }\n  }\n": typeof types.TriggerDocument,
-    "\n  mutation Schedule($campaignId: Int!, $runAt: DateTime, $tokens: [CampaignTokenInput!], $clone: String) {\n    scheduleCampaign(campaignId: $campaignId, runAt: $runAt, tokens: $tokens, cloneToProgramName: $clone) {\n      campaignId\n      runAt\n    }\n  }\n": typeof types.ScheduleDocument,
+    "\n  mutation Trigger($campaignId: Int!, $leadIds: [Int!]!, $tokens: [CampaignTokenInput!]) {\n    triggerCampaign(campaignId: $campaignId, leadIds: $leadIds, tokens: $tokens) {\n      ... on CampaignRun {\n        campaignId\n        leadCount\n        calls\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.TriggerDocument,
+    "\n  mutation Schedule($campaignId: Int!, $runAt: DateTime, $tokens: [CampaignTokenInput!], $clone: String) {\n    scheduleCampaign(campaignId: $campaignId, runAt: $runAt, tokens: $tokens, cloneToProgramName: $clone) {\n      ... on CampaignRun {\n        campaignId\n        runAt\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.ScheduleDocument,
     "\n  query FirstLead {\n    lead(id: 1) {\n      id\n      email\n    }\n  }\n": typeof types.FirstLeadDocument,
     "\n  subscription StatusTicks {\n    marketoStatus(intervalMs: 100, count: 2) {\n      mode\n      instance\n      dailyQuota\n      limiter {\n        rateLimit\n        maxConcurrency\n      }\n    }\n  }\n": typeof types.StatusTicksDocument,
     "\n  query Status {\n    marketoStatus {\n      mode\n      instance\n      callsToday\n      dailyQuota\n      dailyQuotaLeft\n      limiter {\n        inFlight\n        maxConcurrency\n        callsInWindow\n        rateLimit\n        rateWindowMs\n        queued\n        shared\n      }\n    }\n  }\n": typeof types.StatusDocument,
     "\n  query SharedOneLead($id: Int!) {\n    lead(id: $id) {\n      id\n      email\n    }\n  }\n": typeof types.SharedOneLeadDocument,
-    "\n  mutation UpsertLeads($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results {\n        index\n        lookupValue\n        id\n        status\n        reasons {\n          code\n          message\n          field\n        }\n      }\n      then {\n        kind\n        targetId\n        action\n        succeeded\n        skipped\n        failed\n        notAttempted\n        error {\n          code\n          message\n        }\n        results {\n          index\n          id\n          status\n          reasons {\n            code\n          }\n        }\n      }\n    }\n  }\n": typeof types.UpsertLeadsDocument,
-    "\n  mutation UpsertLeadsProblems($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results(status: [FAILED, SKIPPED]) {\n        index\n        lookupValue\n        status\n        reasons {\n          code\n          field\n        }\n      }\n      then {\n        succeeded\n        skipped\n        failed\n        notAttempted\n        results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {\n          index\n          status\n        }\n      }\n    }\n  }\n": typeof types.UpsertLeadsProblemsDocument,
+    "\n  mutation UpsertLeads($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      ... on UpsertLeadsResult {\n        total\n        created\n        updated\n        skipped\n        failed\n        results {\n          index\n          lookupValue\n          id\n          status\n          reasons {\n            code\n            message\n            field\n          }\n        }\n        then {\n          kind\n          targetId\n          action\n          succeeded\n          skipped\n          failed\n          notAttempted\n          error {\n            code\n            message\n          }\n          results {\n            index\n            id\n            status\n            reasons {\n              code\n            }\n          }\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.UpsertLeadsDocument,
+    "\n  mutation UpsertLeadsProblems($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      ... on UpsertLeadsResult {\n        total\n        created\n        updated\n        skipped\n        failed\n        results(status: [FAILED, SKIPPED]) {\n          index\n          lookupValue\n          status\n          reasons {\n            code\n            field\n          }\n        }\n        then {\n          succeeded\n          skipped\n          failed\n          notAttempted\n          results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {\n            index\n            status\n          }\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.UpsertLeadsProblemsDocument,
     "\n  query LeadsByEmail($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n      field(name: \"integer_field\")\n    }\n  }\n": typeof types.LeadsByEmailDocument,
-    "\n  mutation StartImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n      rowsTotal\n    }\n  }\n": typeof types.StartImportDocument,
+    "\n  mutation StartImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      ... on ImportJob {\n        id\n        status\n        rowsTotal\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.StartImportDocument,
     "\n  query ImportJobDetail($id: ID!) {\n    importJob(id: $id) {\n      id\n      status\n      marketoStatus\n      batchIds\n      rowsTotal\n      rowsProcessed\n      rowsFailed\n      rowsWithWarning\n      message\n      error {\n        code\n        message\n      }\n      parts {\n        batchId\n        marketoStatus\n        firstRow\n        rows\n        bytes\n        rowsFailed\n        rowsWithWarning\n      }\n      failures {\n        rowNumber\n        batchId\n        row\n        reason\n      }\n      warnings {\n        rowNumber\n        batchId\n        row\n        reason\n      }\n    }\n  }\n": typeof types.ImportJobDetailDocument,
-    "\n  mutation RestartImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id } }\n": typeof types.RestartImportLeadsDocument,
+    "\n  mutation RestartImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id } ... on Error { code message } } }\n": typeof types.RestartImportLeadsDocument,
     "\n  query RestartImportJob($id: ID!) {\n    importJob(id: $id) {\n      status\n      rowsTotal\n      error { code }\n      parts { batchId marketoStatus }\n      failures { rowNumber row }\n    }\n  }\n": typeof types.RestartImportJobDocument,
-    "\n  mutation UploadImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n    }\n  }\n": typeof types.UploadImportDocument,
-    "\n  mutation UploadUpsert($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      mode\n      total\n      created\n      failed\n      results {\n        index\n        status\n      }\n      importJob {\n        id\n      }\n    }\n  }\n": typeof types.UploadUpsertDocument,
-    "\n  mutation UpsertWithMode($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      mode\n      total\n      created\n      results {\n        index\n        status\n      }\n      importJob {\n        id\n        status\n      }\n    }\n  }\n": typeof types.UpsertWithModeDocument,
-    "\n  mutation ChaosCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id } }\n": typeof types.ChaosCreateExportDocument,
+    "\n  mutation UploadImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      ... on ImportJob {\n        id\n        status\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.UploadImportDocument,
+    "\n  mutation UploadUpsert($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      ... on UpsertLeadsResult {\n        mode\n        total\n        created\n        failed\n        results {\n          index\n          status\n        }\n        importJob {\n          id\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.UploadUpsertDocument,
+    "\n  mutation UpsertWithMode($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      ... on UpsertLeadsResult {\n        mode\n        total\n        created\n        results {\n          index\n          status\n        }\n        importJob {\n          id\n          status\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.UpsertWithModeDocument,
+    "\n  mutation ChaosCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { ... on ExportJob { id } ... on Error { code message } } }\n": typeof types.ChaosCreateExportDocument,
     "\n  subscription ChaosWatchExport($id: ID!) { exportJobStatus(id: $id, entity: LEADS) { status rowCount } }\n": typeof types.ChaosWatchExportDocument,
-    "\n  mutation ChaosImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id } }\n": typeof types.ChaosImportLeadsDocument,
+    "\n  mutation ChaosImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id } ... on Error { code message } } }\n": typeof types.ChaosImportLeadsDocument,
     "\n  subscription ChaosWatchImport($id: ID!) { importJobStatus(id: $id) { status rowsTotal rowsFailed } }\n": typeof types.ChaosWatchImportDocument,
-    "\n  mutation FleetUpsertOne($email: String!) {\n    upsertLeads(input: { leads: [{ email: $email }], mode: SYNC }) { created updated failed }\n  }\n": typeof types.FleetUpsertOneDocument,
+    "\n  mutation FleetUpsertOne($email: String!) {\n    upsertLeads(input: { leads: [{ email: $email }], mode: SYNC }) { ... on UpsertLeadsResult { created updated failed } ... on Error { code message } }\n  }\n": typeof types.FleetUpsertOneDocument,
     "\n  query FleetStatus { marketoStatus { callsToday limiter { shared rateLimit maxConcurrency callsInWindow } } }\n": typeof types.FleetStatusDocument,
-    "\n  mutation FleetCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id status } }\n": typeof types.FleetCreateExportDocument,
+    "\n  mutation FleetCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { ... on ExportJob { id status } ... on Error { code message } } }\n": typeof types.FleetCreateExportDocument,
     "\n  subscription FleetWatchExport($id: ID!) { exportJobStatus(id: $id, entity: LEADS) { status rowCount } }\n": typeof types.FleetWatchExportDocument,
     "\n  query FleetExportRows($id: ID!) { exportJob(id: $id) { status rowCount rows(first: 5) { totalCount } } }\n": typeof types.FleetExportRowsDocument,
-    "\n  mutation FleetImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id status } }\n": typeof types.FleetImportLeadsDocument,
+    "\n  mutation FleetImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id status } ... on Error { code message } } }\n": typeof types.FleetImportLeadsDocument,
     "\n  subscription FleetWatchImport($id: ID!) {\n    importJobStatus(id: $id) {\n      status\n      rowsTotal\n      rowsFailed\n      error { code message }\n      parts { batchId firstRow rows }\n      failures { rowNumber reason row }\n    }\n  }\n": typeof types.FleetWatchImportDocument,
     "\n  query FleetImportJob($id: ID!) {\n    importJob(id: $id) { status parts { batchId firstRow rows waiting } }\n  }\n": typeof types.FleetImportJobDocument,
 };
 const documents: Documents = {
-    "mutation StatusPageExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id } }": types.StatusPageExportDocument,
-    "mutation StatusPageImport($input: ImportLeadsInput!) { importLeads(input: $input) { id } }": types.StatusPageImportDocument,
-    "\n  mutation Create($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { id status entity parts { exportId } }\n  }\n": types.CreateDocument,
+    "mutation StatusPageExport($input: CreateExportJobInput!) { createExportJob(input: $input) { ... on ExportJob { id } ... on Error { code message } } }": types.StatusPageExportDocument,
+    "mutation StatusPageImport($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id } ... on Error { code message } } }": types.StatusPageImportDocument,
+    "\n  mutation Create($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { ... on ExportJob { id status entity parts { exportId } } ... on Error { code message } }\n  }\n": types.CreateDocument,
     "\n  subscription Watch($id: ID!) {\n    exportJobStatus(id: $id, entity: LEADS) {\n      id status fileSize bytesDownloaded rowsParsed rowCount numberOfRecords checksum\n      error { code message line }\n      waiting { reason resumesAt }\n    }\n  }\n": types.WatchDocument,
     "\n  query Rows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      status rowCount\n      rows(first: $first, after: $after) {\n        totalCount\n        edges { cursor node }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.RowsDocument,
-    "\n  mutation ImportLeads($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n      marketoStatus\n    }\n  }\n": types.ImportLeadsDocument,
+    "\n  mutation ImportLeads($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      ... on ImportJob {\n        id\n        status\n        marketoStatus\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.ImportLeadsDocument,
     "\n  query ImportJob($id: ID!) {\n    importJob(id: $id) {\n      id\n      status\n      rowsProcessed\n      rowsFailed\n      rowsWithWarning\n      message\n      failures {\n        row\n        reason\n      }\n      warnings {\n        row\n        reason\n      }\n    }\n  }\n": types.ImportJobDocument,
     "\n  query ImportedLeads($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n    }\n  }\n": types.ImportedLeadsDocument,
     "\n  query LeadsById($ids: [Int!]!) {\n    leads(ids: $ids) {\n      id\n      email\n    }\n  }\n": types.LeadsByIdDocument,
@@ -85,36 +85,36 @@ const documents: Documents = {
     "\n  query ListById($id: Int!, $first: Int, $after: String) {\n    list(id: $id) {\n      id\n      name\n      description\n      programName\n      workspaceId\n      workspaceName\n      createdAt\n      updatedAt\n      leads(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            id\n            email\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.ListByIdDocument,
     "\n  query TwoLists {\n    a: list(id: 1001) {\n      id\n    }\n    b: list(id: 1002) {\n      id\n    }\n    missing: list(id: 999999) {\n      id\n    }\n  }\n": types.TwoListsDocument,
     "\n  query Lists($first: Int, $after: String, $names: [String!], $workspaceNames: [String!]) {\n    lists(first: $first, after: $after, names: $names, workspaceNames: $workspaceNames) {\n      edges {\n        cursor\n        node {\n          id\n          name\n          workspaceName\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ListsDocument,
-    "\n  mutation AddToList($listId: Int!, $leadIds: [Int!]!) {\n    addLeadsToList(listId: $listId, leadIds: $leadIds) {\n      listId\n      action\n      added\n      skipped\n      results {\n        index\n        leadId\n        status\n        reasons {\n          code\n          message\n        }\n      }\n    }\n  }\n": types.AddToListDocument,
-    "\n  mutation RemoveFromList($listId: Int!, $leadIds: [Int!]!) {\n    removeLeadsFromList(listId: $listId, leadIds: $leadIds) {\n      removed\n      skipped\n      results(status: [SKIPPED]) {\n        leadId\n        reasons {\n          code\n        }\n      }\n    }\n  }\n": types.RemoveFromListDocument,
+    "\n  mutation AddToList($listId: Int!, $leadIds: [Int!]!) {\n    addLeadsToList(listId: $listId, leadIds: $leadIds) {\n      ... on ListMembershipChange {\n        listId\n        action\n        added\n        skipped\n        results {\n          index\n          leadId\n          status\n          reasons {\n            code\n            message\n          }\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.AddToListDocument,
+    "\n  mutation RemoveFromList($listId: Int!, $leadIds: [Int!]!) {\n    removeLeadsFromList(listId: $listId, leadIds: $leadIds) {\n      ... on ListMembershipChange {\n        removed\n        skipped\n        results(status: [SKIPPED]) {\n          leadId\n          reasons {\n            code\n          }\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.RemoveFromListDocument,
     "\n  query CampaignById($id: Int!) {\n    campaign(id: $id) {\n      id\n      name\n      description\n      type\n      active\n      programId\n      programName\n      workspaceName\n      createdAt\n      updatedAt\n    }\n  }\n": types.CampaignByIdDocument,
     "\n  query Campaigns($first: Int, $after: String, $isTriggerable: Boolean, $names: [String!]) {\n    campaigns(first: $first, after: $after, isTriggerable: $isTriggerable, names: $names) {\n      edges {\n        node {\n          id\n          name\n          type\n          active\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.CampaignsDocument,
-    "\n  mutation Trigger($campaignId: Int!, $leadIds: [Int!]!, $tokens: [CampaignTokenInput!]) {\n    triggerCampaign(campaignId: $campaignId, leadIds: $leadIds, tokens: $tokens) {\n      campaignId\n      leadCount\n      calls\n    }\n  }\n": types.TriggerDocument,
-    "\n  mutation Schedule($campaignId: Int!, $runAt: DateTime, $tokens: [CampaignTokenInput!], $clone: String) {\n    scheduleCampaign(campaignId: $campaignId, runAt: $runAt, tokens: $tokens, cloneToProgramName: $clone) {\n      campaignId\n      runAt\n    }\n  }\n": types.ScheduleDocument,
+    "\n  mutation Trigger($campaignId: Int!, $leadIds: [Int!]!, $tokens: [CampaignTokenInput!]) {\n    triggerCampaign(campaignId: $campaignId, leadIds: $leadIds, tokens: $tokens) {\n      ... on CampaignRun {\n        campaignId\n        leadCount\n        calls\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.TriggerDocument,
+    "\n  mutation Schedule($campaignId: Int!, $runAt: DateTime, $tokens: [CampaignTokenInput!], $clone: String) {\n    scheduleCampaign(campaignId: $campaignId, runAt: $runAt, tokens: $tokens, cloneToProgramName: $clone) {\n      ... on CampaignRun {\n        campaignId\n        runAt\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.ScheduleDocument,
     "\n  query FirstLead {\n    lead(id: 1) {\n      id\n      email\n    }\n  }\n": types.FirstLeadDocument,
     "\n  subscription StatusTicks {\n    marketoStatus(intervalMs: 100, count: 2) {\n      mode\n      instance\n      dailyQuota\n      limiter {\n        rateLimit\n        maxConcurrency\n      }\n    }\n  }\n": types.StatusTicksDocument,
     "\n  query Status {\n    marketoStatus {\n      mode\n      instance\n      callsToday\n      dailyQuota\n      dailyQuotaLeft\n      limiter {\n        inFlight\n        maxConcurrency\n        callsInWindow\n        rateLimit\n        rateWindowMs\n        queued\n        shared\n      }\n    }\n  }\n": types.StatusDocument,
     "\n  query SharedOneLead($id: Int!) {\n    lead(id: $id) {\n      id\n      email\n    }\n  }\n": types.SharedOneLeadDocument,
-    "\n  mutation UpsertLeads($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results {\n        index\n        lookupValue\n        id\n        status\n        reasons {\n          code\n          message\n          field\n        }\n      }\n      then {\n        kind\n        targetId\n        action\n        succeeded\n        skipped\n        failed\n        notAttempted\n        error {\n          code\n          message\n        }\n        results {\n          index\n          id\n          status\n          reasons {\n            code\n          }\n        }\n      }\n    }\n  }\n": types.UpsertLeadsDocument,
-    "\n  mutation UpsertLeadsProblems($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results(status: [FAILED, SKIPPED]) {\n        index\n        lookupValue\n        status\n        reasons {\n          code\n          field\n        }\n      }\n      then {\n        succeeded\n        skipped\n        failed\n        notAttempted\n        results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {\n          index\n          status\n        }\n      }\n    }\n  }\n": types.UpsertLeadsProblemsDocument,
+    "\n  mutation UpsertLeads($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      ... on UpsertLeadsResult {\n        total\n        created\n        updated\n        skipped\n        failed\n        results {\n          index\n          lookupValue\n          id\n          status\n          reasons {\n            code\n            message\n            field\n          }\n        }\n        then {\n          kind\n          targetId\n          action\n          succeeded\n          skipped\n          failed\n          notAttempted\n          error {\n            code\n            message\n          }\n          results {\n            index\n            id\n            status\n            reasons {\n              code\n            }\n          }\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.UpsertLeadsDocument,
+    "\n  mutation UpsertLeadsProblems($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      ... on UpsertLeadsResult {\n        total\n        created\n        updated\n        skipped\n        failed\n        results(status: [FAILED, SKIPPED]) {\n          index\n          lookupValue\n          status\n          reasons {\n            code\n            field\n          }\n        }\n        then {\n          succeeded\n          skipped\n          failed\n          notAttempted\n          results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {\n            index\n            status\n          }\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.UpsertLeadsProblemsDocument,
     "\n  query LeadsByEmail($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n      field(name: \"integer_field\")\n    }\n  }\n": types.LeadsByEmailDocument,
-    "\n  mutation StartImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n      rowsTotal\n    }\n  }\n": types.StartImportDocument,
+    "\n  mutation StartImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      ... on ImportJob {\n        id\n        status\n        rowsTotal\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.StartImportDocument,
     "\n  query ImportJobDetail($id: ID!) {\n    importJob(id: $id) {\n      id\n      status\n      marketoStatus\n      batchIds\n      rowsTotal\n      rowsProcessed\n      rowsFailed\n      rowsWithWarning\n      message\n      error {\n        code\n        message\n      }\n      parts {\n        batchId\n        marketoStatus\n        firstRow\n        rows\n        bytes\n        rowsFailed\n        rowsWithWarning\n      }\n      failures {\n        rowNumber\n        batchId\n        row\n        reason\n      }\n      warnings {\n        rowNumber\n        batchId\n        row\n        reason\n      }\n    }\n  }\n": types.ImportJobDetailDocument,
-    "\n  mutation RestartImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id } }\n": types.RestartImportLeadsDocument,
+    "\n  mutation RestartImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id } ... on Error { code message } } }\n": types.RestartImportLeadsDocument,
     "\n  query RestartImportJob($id: ID!) {\n    importJob(id: $id) {\n      status\n      rowsTotal\n      error { code }\n      parts { batchId marketoStatus }\n      failures { rowNumber row }\n    }\n  }\n": types.RestartImportJobDocument,
-    "\n  mutation UploadImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n    }\n  }\n": types.UploadImportDocument,
-    "\n  mutation UploadUpsert($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      mode\n      total\n      created\n      failed\n      results {\n        index\n        status\n      }\n      importJob {\n        id\n      }\n    }\n  }\n": types.UploadUpsertDocument,
-    "\n  mutation UpsertWithMode($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      mode\n      total\n      created\n      results {\n        index\n        status\n      }\n      importJob {\n        id\n        status\n      }\n    }\n  }\n": types.UpsertWithModeDocument,
-    "\n  mutation ChaosCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id } }\n": types.ChaosCreateExportDocument,
+    "\n  mutation UploadImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      ... on ImportJob {\n        id\n        status\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.UploadImportDocument,
+    "\n  mutation UploadUpsert($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      ... on UpsertLeadsResult {\n        mode\n        total\n        created\n        failed\n        results {\n          index\n          status\n        }\n        importJob {\n          id\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.UploadUpsertDocument,
+    "\n  mutation UpsertWithMode($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      ... on UpsertLeadsResult {\n        mode\n        total\n        created\n        results {\n          index\n          status\n        }\n        importJob {\n          id\n          status\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.UpsertWithModeDocument,
+    "\n  mutation ChaosCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { ... on ExportJob { id } ... on Error { code message } } }\n": types.ChaosCreateExportDocument,
     "\n  subscription ChaosWatchExport($id: ID!) { exportJobStatus(id: $id, entity: LEADS) { status rowCount } }\n": types.ChaosWatchExportDocument,
-    "\n  mutation ChaosImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id } }\n": types.ChaosImportLeadsDocument,
+    "\n  mutation ChaosImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id } ... on Error { code message } } }\n": types.ChaosImportLeadsDocument,
     "\n  subscription ChaosWatchImport($id: ID!) { importJobStatus(id: $id) { status rowsTotal rowsFailed } }\n": types.ChaosWatchImportDocument,
-    "\n  mutation FleetUpsertOne($email: String!) {\n    upsertLeads(input: { leads: [{ email: $email }], mode: SYNC }) { created updated failed }\n  }\n": types.FleetUpsertOneDocument,
+    "\n  mutation FleetUpsertOne($email: String!) {\n    upsertLeads(input: { leads: [{ email: $email }], mode: SYNC }) { ... on UpsertLeadsResult { created updated failed } ... on Error { code message } }\n  }\n": types.FleetUpsertOneDocument,
     "\n  query FleetStatus { marketoStatus { callsToday limiter { shared rateLimit maxConcurrency callsInWindow } } }\n": types.FleetStatusDocument,
-    "\n  mutation FleetCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id status } }\n": types.FleetCreateExportDocument,
+    "\n  mutation FleetCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { ... on ExportJob { id status } ... on Error { code message } } }\n": types.FleetCreateExportDocument,
     "\n  subscription FleetWatchExport($id: ID!) { exportJobStatus(id: $id, entity: LEADS) { status rowCount } }\n": types.FleetWatchExportDocument,
     "\n  query FleetExportRows($id: ID!) { exportJob(id: $id) { status rowCount rows(first: 5) { totalCount } } }\n": types.FleetExportRowsDocument,
-    "\n  mutation FleetImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id status } }\n": types.FleetImportLeadsDocument,
+    "\n  mutation FleetImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id status } ... on Error { code message } } }\n": types.FleetImportLeadsDocument,
     "\n  subscription FleetWatchImport($id: ID!) {\n    importJobStatus(id: $id) {\n      status\n      rowsTotal\n      rowsFailed\n      error { code message }\n      parts { batchId firstRow rows }\n      failures { rowNumber reason row }\n    }\n  }\n": types.FleetWatchImportDocument,
     "\n  query FleetImportJob($id: ID!) {\n    importJob(id: $id) { status parts { batchId firstRow rows waiting } }\n  }\n": types.FleetImportJobDocument,
 };
@@ -122,15 +122,15 @@ const documents: Documents = {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "mutation StatusPageExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id } }"): typeof import('./graphql.js').StatusPageExportDocument;
+export function graphql(source: "mutation StatusPageExport($input: CreateExportJobInput!) { createExportJob(input: $input) { ... on ExportJob { id } ... on Error { code message } } }"): typeof import('./graphql.js').StatusPageExportDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "mutation StatusPageImport($input: ImportLeadsInput!) { importLeads(input: $input) { id } }"): typeof import('./graphql.js').StatusPageImportDocument;
+export function graphql(source: "mutation StatusPageImport($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id } ... on Error { code message } } }"): typeof import('./graphql.js').StatusPageImportDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation Create($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { id status entity parts { exportId } }\n  }\n"): typeof import('./graphql.js').CreateDocument;
+export function graphql(source: "\n  mutation Create($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { ... on ExportJob { id status entity parts { exportId } } ... on Error { code message } }\n  }\n"): typeof import('./graphql.js').CreateDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -142,7 +142,7 @@ export function graphql(source: "\n  query Rows($id: ID!, $first: Int, $after: S
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation ImportLeads($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n      marketoStatus\n    }\n  }\n"): typeof import('./graphql.js').ImportLeadsDocument;
+export function graphql(source: "\n  mutation ImportLeads($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      ... on ImportJob {\n        id\n        status\n        marketoStatus\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): typeof import('./graphql.js').ImportLeadsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -194,11 +194,11 @@ export function graphql(source: "\n  query Lists($first: Int, $after: String, $n
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation AddToList($listId: Int!, $leadIds: [Int!]!) {\n    addLeadsToList(listId: $listId, leadIds: $leadIds) {\n      listId\n      action\n      added\n      skipped\n      results {\n        index\n        leadId\n        status\n        reasons {\n          code\n          message\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.js').AddToListDocument;
+export function graphql(source: "\n  mutation AddToList($listId: Int!, $leadIds: [Int!]!) {\n    addLeadsToList(listId: $listId, leadIds: $leadIds) {\n      ... on ListMembershipChange {\n        listId\n        action\n        added\n        skipped\n        results {\n          index\n          leadId\n          status\n          reasons {\n            code\n            message\n          }\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): typeof import('./graphql.js').AddToListDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation RemoveFromList($listId: Int!, $leadIds: [Int!]!) {\n    removeLeadsFromList(listId: $listId, leadIds: $leadIds) {\n      removed\n      skipped\n      results(status: [SKIPPED]) {\n        leadId\n        reasons {\n          code\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.js').RemoveFromListDocument;
+export function graphql(source: "\n  mutation RemoveFromList($listId: Int!, $leadIds: [Int!]!) {\n    removeLeadsFromList(listId: $listId, leadIds: $leadIds) {\n      ... on ListMembershipChange {\n        removed\n        skipped\n        results(status: [SKIPPED]) {\n          leadId\n          reasons {\n            code\n          }\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): typeof import('./graphql.js').RemoveFromListDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -210,11 +210,11 @@ export function graphql(source: "\n  query Campaigns($first: Int, $after: String
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation Trigger($campaignId: Int!, $leadIds: [Int!]!, $tokens: [CampaignTokenInput!]) {\n    triggerCampaign(campaignId: $campaignId, leadIds: $leadIds, tokens: $tokens) {\n      campaignId\n      leadCount\n      calls\n    }\n  }\n"): typeof import('./graphql.js').TriggerDocument;
+export function graphql(source: "\n  mutation Trigger($campaignId: Int!, $leadIds: [Int!]!, $tokens: [CampaignTokenInput!]) {\n    triggerCampaign(campaignId: $campaignId, leadIds: $leadIds, tokens: $tokens) {\n      ... on CampaignRun {\n        campaignId\n        leadCount\n        calls\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): typeof import('./graphql.js').TriggerDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation Schedule($campaignId: Int!, $runAt: DateTime, $tokens: [CampaignTokenInput!], $clone: String) {\n    scheduleCampaign(campaignId: $campaignId, runAt: $runAt, tokens: $tokens, cloneToProgramName: $clone) {\n      campaignId\n      runAt\n    }\n  }\n"): typeof import('./graphql.js').ScheduleDocument;
+export function graphql(source: "\n  mutation Schedule($campaignId: Int!, $runAt: DateTime, $tokens: [CampaignTokenInput!], $clone: String) {\n    scheduleCampaign(campaignId: $campaignId, runAt: $runAt, tokens: $tokens, cloneToProgramName: $clone) {\n      ... on CampaignRun {\n        campaignId\n        runAt\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): typeof import('./graphql.js').ScheduleDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -234,11 +234,11 @@ export function graphql(source: "\n  query SharedOneLead($id: Int!) {\n    lead(
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation UpsertLeads($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results {\n        index\n        lookupValue\n        id\n        status\n        reasons {\n          code\n          message\n          field\n        }\n      }\n      then {\n        kind\n        targetId\n        action\n        succeeded\n        skipped\n        failed\n        notAttempted\n        error {\n          code\n          message\n        }\n        results {\n          index\n          id\n          status\n          reasons {\n            code\n          }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.js').UpsertLeadsDocument;
+export function graphql(source: "\n  mutation UpsertLeads($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      ... on UpsertLeadsResult {\n        total\n        created\n        updated\n        skipped\n        failed\n        results {\n          index\n          lookupValue\n          id\n          status\n          reasons {\n            code\n            message\n            field\n          }\n        }\n        then {\n          kind\n          targetId\n          action\n          succeeded\n          skipped\n          failed\n          notAttempted\n          error {\n            code\n            message\n          }\n          results {\n            index\n            id\n            status\n            reasons {\n              code\n            }\n          }\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): typeof import('./graphql.js').UpsertLeadsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation UpsertLeadsProblems($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      total\n      created\n      updated\n      skipped\n      failed\n      results(status: [FAILED, SKIPPED]) {\n        index\n        lookupValue\n        status\n        reasons {\n          code\n          field\n        }\n      }\n      then {\n        succeeded\n        skipped\n        failed\n        notAttempted\n        results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {\n          index\n          status\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.js').UpsertLeadsProblemsDocument;
+export function graphql(source: "\n  mutation UpsertLeadsProblems($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      ... on UpsertLeadsResult {\n        total\n        created\n        updated\n        skipped\n        failed\n        results(status: [FAILED, SKIPPED]) {\n          index\n          lookupValue\n          status\n          reasons {\n            code\n            field\n          }\n        }\n        then {\n          succeeded\n          skipped\n          failed\n          notAttempted\n          results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {\n            index\n            status\n          }\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): typeof import('./graphql.js').UpsertLeadsProblemsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -246,7 +246,7 @@ export function graphql(source: "\n  query LeadsByEmail($values: [String!]!) {\n
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation StartImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n      rowsTotal\n    }\n  }\n"): typeof import('./graphql.js').StartImportDocument;
+export function graphql(source: "\n  mutation StartImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      ... on ImportJob {\n        id\n        status\n        rowsTotal\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): typeof import('./graphql.js').StartImportDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -254,7 +254,7 @@ export function graphql(source: "\n  query ImportJobDetail($id: ID!) {\n    impo
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation RestartImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id } }\n"): typeof import('./graphql.js').RestartImportLeadsDocument;
+export function graphql(source: "\n  mutation RestartImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id } ... on Error { code message } } }\n"): typeof import('./graphql.js').RestartImportLeadsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -262,19 +262,19 @@ export function graphql(source: "\n  query RestartImportJob($id: ID!) {\n    imp
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation UploadImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n    }\n  }\n"): typeof import('./graphql.js').UploadImportDocument;
+export function graphql(source: "\n  mutation UploadImport($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      ... on ImportJob {\n        id\n        status\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): typeof import('./graphql.js').UploadImportDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation UploadUpsert($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      mode\n      total\n      created\n      failed\n      results {\n        index\n        status\n      }\n      importJob {\n        id\n      }\n    }\n  }\n"): typeof import('./graphql.js').UploadUpsertDocument;
+export function graphql(source: "\n  mutation UploadUpsert($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      ... on UpsertLeadsResult {\n        mode\n        total\n        created\n        failed\n        results {\n          index\n          status\n        }\n        importJob {\n          id\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): typeof import('./graphql.js').UploadUpsertDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation UpsertWithMode($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      mode\n      total\n      created\n      results {\n        index\n        status\n      }\n      importJob {\n        id\n        status\n      }\n    }\n  }\n"): typeof import('./graphql.js').UpsertWithModeDocument;
+export function graphql(source: "\n  mutation UpsertWithMode($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      ... on UpsertLeadsResult {\n        mode\n        total\n        created\n        results {\n          index\n          status\n        }\n        importJob {\n          id\n          status\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): typeof import('./graphql.js').UpsertWithModeDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation ChaosCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id } }\n"): typeof import('./graphql.js').ChaosCreateExportDocument;
+export function graphql(source: "\n  mutation ChaosCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { ... on ExportJob { id } ... on Error { code message } } }\n"): typeof import('./graphql.js').ChaosCreateExportDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -282,7 +282,7 @@ export function graphql(source: "\n  subscription ChaosWatchExport($id: ID!) { e
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation ChaosImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id } }\n"): typeof import('./graphql.js').ChaosImportLeadsDocument;
+export function graphql(source: "\n  mutation ChaosImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id } ... on Error { code message } } }\n"): typeof import('./graphql.js').ChaosImportLeadsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -290,7 +290,7 @@ export function graphql(source: "\n  subscription ChaosWatchImport($id: ID!) { i
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation FleetUpsertOne($email: String!) {\n    upsertLeads(input: { leads: [{ email: $email }], mode: SYNC }) { created updated failed }\n  }\n"): typeof import('./graphql.js').FleetUpsertOneDocument;
+export function graphql(source: "\n  mutation FleetUpsertOne($email: String!) {\n    upsertLeads(input: { leads: [{ email: $email }], mode: SYNC }) { ... on UpsertLeadsResult { created updated failed } ... on Error { code message } }\n  }\n"): typeof import('./graphql.js').FleetUpsertOneDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -298,7 +298,7 @@ export function graphql(source: "\n  query FleetStatus { marketoStatus { callsTo
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation FleetCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id status } }\n"): typeof import('./graphql.js').FleetCreateExportDocument;
+export function graphql(source: "\n  mutation FleetCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { ... on ExportJob { id status } ... on Error { code message } } }\n"): typeof import('./graphql.js').FleetCreateExportDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -310,7 +310,7 @@ export function graphql(source: "\n  query FleetExportRows($id: ID!) { exportJob
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation FleetImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id status } }\n"): typeof import('./graphql.js').FleetImportLeadsDocument;
+export function graphql(source: "\n  mutation FleetImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id status } ... on Error { code message } } }\n"): typeof import('./graphql.js').FleetImportLeadsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

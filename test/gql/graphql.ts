@@ -178,21 +178,36 @@ export type StatusPageExportMutationVariables = Exact<{
 }>;
 
 
-export type StatusPageExportMutation = { createExportJob: { id: string } | null };
+export type StatusPageExportMutation = { createExportJob:
+    | { code: string, message: string }
+    | { id: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type StatusPageImportMutationVariables = Exact<{
   input: ImportLeadsInput;
 }>;
 
 
-export type StatusPageImportMutation = { importLeads: { id: string } | null };
+export type StatusPageImportMutation = { importLeads:
+    | { code: string, message: string }
+    | { id: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type CreateMutationVariables = Exact<{
   input: CreateExportJobInput;
 }>;
 
 
-export type CreateMutation = { createExportJob: { id: string, status: ExportJobState, entity: ExportEntity, parts: Array<{ exportId: string | null }> } | null };
+export type CreateMutation = { createExportJob:
+    | { code: string, message: string }
+    | { id: string, status: ExportJobState, entity: ExportEntity, parts: Array<{ exportId: string | null }> }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type WatchSubscriptionVariables = Exact<{
   id: string | number;
@@ -215,7 +230,12 @@ export type ImportLeadsMutationVariables = Exact<{
 }>;
 
 
-export type ImportLeadsMutation = { importLeads: { id: string, status: ImportJobState, marketoStatus: string } | null };
+export type ImportLeadsMutation = { importLeads:
+    | { code: string, message: string }
+    | { id: string, status: ImportJobState, marketoStatus: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type ImportJobQueryVariables = Exact<{
   id: string | number;
@@ -306,7 +326,12 @@ export type AddToListMutationVariables = Exact<{
 }>;
 
 
-export type AddToListMutation = { addLeadsToList: { listId: number, action: ListAction, added: number, skipped: number, results: Array<{ index: number, leadId: number, status: ListMemberStatus, reasons: Array<{ code: string, message: string }> }> } | null };
+export type AddToListMutation = { addLeadsToList:
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { listId: number, action: ListAction, added: number, skipped: number, results: Array<{ index: number, leadId: number, status: ListMemberStatus, reasons: Array<{ code: string, message: string }> }> }
+    | { code: string, message: string }
+   | null };
 
 export type RemoveFromListMutationVariables = Exact<{
   listId: number;
@@ -314,7 +339,12 @@ export type RemoveFromListMutationVariables = Exact<{
 }>;
 
 
-export type RemoveFromListMutation = { removeLeadsFromList: { removed: number, skipped: number, results: Array<{ leadId: number, reasons: Array<{ code: string }> }> } | null };
+export type RemoveFromListMutation = { removeLeadsFromList:
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { removed: number, skipped: number, results: Array<{ leadId: number, reasons: Array<{ code: string }> }> }
+    | { code: string, message: string }
+   | null };
 
 export type CampaignByIdQueryVariables = Exact<{
   id: number;
@@ -340,7 +370,12 @@ export type TriggerMutationVariables = Exact<{
 }>;
 
 
-export type TriggerMutation = { triggerCampaign: { campaignId: number, leadCount: number, calls: number } | null };
+export type TriggerMutation = { triggerCampaign:
+    | { code: string, message: string }
+    | { campaignId: number, leadCount: number, calls: number }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type ScheduleMutationVariables = Exact<{
   campaignId: number;
@@ -350,7 +385,12 @@ export type ScheduleMutationVariables = Exact<{
 }>;
 
 
-export type ScheduleMutation = { scheduleCampaign: { campaignId: number, runAt: string | null } | null };
+export type ScheduleMutation = { scheduleCampaign:
+    | { code: string, message: string }
+    | { campaignId: number, runAt: string | null }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type FirstLeadQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -379,14 +419,24 @@ export type UpsertLeadsMutationVariables = Exact<{
 }>;
 
 
-export type UpsertLeadsMutation = { upsertLeads: { total: number, created: number, updated: number, skipped: number, failed: number, results: Array<{ index: number, lookupValue: string | null, id: number | null, status: UpsertStatus, reasons: Array<{ code: string, message: string, field: string | null }> }>, then: { kind: string, targetId: number, action: string, succeeded: number, skipped: number, failed: number, notAttempted: number, error: { code: string, message: string } | null, results: Array<{ index: number, id: number | null, status: UpsertStepStatus, reasons: Array<{ code: string }> }> } | null } | null };
+export type UpsertLeadsMutation = { upsertLeads:
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { total: number, created: number, updated: number, skipped: number, failed: number, results: Array<{ index: number, lookupValue: string | null, id: number | null, status: UpsertStatus, reasons: Array<{ code: string, message: string, field: string | null }> }>, then: { kind: string, targetId: number, action: string, succeeded: number, skipped: number, failed: number, notAttempted: number, error: { code: string, message: string } | null, results: Array<{ index: number, id: number | null, status: UpsertStepStatus, reasons: Array<{ code: string }> }> } | null }
+   | null };
 
 export type UpsertLeadsProblemsMutationVariables = Exact<{
   input: UpsertLeadsInput;
 }>;
 
 
-export type UpsertLeadsProblemsMutation = { upsertLeads: { total: number, created: number, updated: number, skipped: number, failed: number, results: Array<{ index: number, lookupValue: string | null, status: UpsertStatus, reasons: Array<{ code: string, field: string | null }> }>, then: { succeeded: number, skipped: number, failed: number, notAttempted: number, results: Array<{ index: number, status: UpsertStepStatus }> } | null } | null };
+export type UpsertLeadsProblemsMutation = { upsertLeads:
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { total: number, created: number, updated: number, skipped: number, failed: number, results: Array<{ index: number, lookupValue: string | null, status: UpsertStatus, reasons: Array<{ code: string, field: string | null }> }>, then: { succeeded: number, skipped: number, failed: number, notAttempted: number, results: Array<{ index: number, status: UpsertStepStatus }> } | null }
+   | null };
 
 export type LeadsByEmailQueryVariables = Exact<{
   values: Array<string> | string;
@@ -400,7 +450,12 @@ export type StartImportMutationVariables = Exact<{
 }>;
 
 
-export type StartImportMutation = { importLeads: { id: string, status: ImportJobState, rowsTotal: number } | null };
+export type StartImportMutation = { importLeads:
+    | { code: string, message: string }
+    | { id: string, status: ImportJobState, rowsTotal: number }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type ImportJobDetailQueryVariables = Exact<{
   id: string | number;
@@ -414,7 +469,12 @@ export type RestartImportLeadsMutationVariables = Exact<{
 }>;
 
 
-export type RestartImportLeadsMutation = { importLeads: { id: string } | null };
+export type RestartImportLeadsMutation = { importLeads:
+    | { code: string, message: string }
+    | { id: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type RestartImportJobQueryVariables = Exact<{
   id: string | number;
@@ -428,28 +488,48 @@ export type UploadImportMutationVariables = Exact<{
 }>;
 
 
-export type UploadImportMutation = { importLeads: { id: string, status: ImportJobState } | null };
+export type UploadImportMutation = { importLeads:
+    | { code: string, message: string }
+    | { id: string, status: ImportJobState }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type UploadUpsertMutationVariables = Exact<{
   input: UpsertLeadsInput;
 }>;
 
 
-export type UploadUpsertMutation = { upsertLeads: { mode: UpsertMode, total: number, created: number, failed: number, results: Array<{ index: number, status: UpsertStatus }>, importJob: { id: string } | null } | null };
+export type UploadUpsertMutation = { upsertLeads:
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { mode: UpsertMode, total: number, created: number, failed: number, results: Array<{ index: number, status: UpsertStatus }>, importJob: { id: string } | null }
+   | null };
 
 export type UpsertWithModeMutationVariables = Exact<{
   input: UpsertLeadsInput;
 }>;
 
 
-export type UpsertWithModeMutation = { upsertLeads: { mode: UpsertMode, total: number, created: number, results: Array<{ index: number, status: UpsertStatus }>, importJob: { id: string, status: ImportJobState } | null } | null };
+export type UpsertWithModeMutation = { upsertLeads:
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { mode: UpsertMode, total: number, created: number, results: Array<{ index: number, status: UpsertStatus }>, importJob: { id: string, status: ImportJobState } | null }
+   | null };
 
 export type ChaosCreateExportMutationVariables = Exact<{
   input: CreateExportJobInput;
 }>;
 
 
-export type ChaosCreateExportMutation = { createExportJob: { id: string } | null };
+export type ChaosCreateExportMutation = { createExportJob:
+    | { code: string, message: string }
+    | { id: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type ChaosWatchExportSubscriptionVariables = Exact<{
   id: string | number;
@@ -463,7 +543,12 @@ export type ChaosImportLeadsMutationVariables = Exact<{
 }>;
 
 
-export type ChaosImportLeadsMutation = { importLeads: { id: string } | null };
+export type ChaosImportLeadsMutation = { importLeads:
+    | { code: string, message: string }
+    | { id: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type ChaosWatchImportSubscriptionVariables = Exact<{
   id: string | number;
@@ -477,7 +562,12 @@ export type FleetUpsertOneMutationVariables = Exact<{
 }>;
 
 
-export type FleetUpsertOneMutation = { upsertLeads: { created: number, updated: number, failed: number } | null };
+export type FleetUpsertOneMutation = { upsertLeads:
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { created: number, updated: number, failed: number }
+   | null };
 
 export type FleetStatusQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -489,7 +579,12 @@ export type FleetCreateExportMutationVariables = Exact<{
 }>;
 
 
-export type FleetCreateExportMutation = { createExportJob: { id: string, status: ExportJobState } | null };
+export type FleetCreateExportMutation = { createExportJob:
+    | { code: string, message: string }
+    | { id: string, status: ExportJobState }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type FleetWatchExportSubscriptionVariables = Exact<{
   id: string | number;
@@ -510,7 +605,12 @@ export type FleetImportLeadsMutationVariables = Exact<{
 }>;
 
 
-export type FleetImportLeadsMutation = { importLeads: { id: string, status: ImportJobState } | null };
+export type FleetImportLeadsMutation = { importLeads:
+    | { code: string, message: string }
+    | { id: string, status: ImportJobState }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type FleetWatchImportSubscriptionVariables = Exact<{
   id: string | number;
@@ -548,25 +648,43 @@ export class TypedDocumentString<TResult, TVariables>
 export const StatusPageExportDocument = new TypedDocumentString(`
     mutation StatusPageExport($input: CreateExportJobInput!) {
   createExportJob(input: $input) {
-    id
+    ... on ExportJob {
+      id
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<StatusPageExportMutation, StatusPageExportMutationVariables>;
 export const StatusPageImportDocument = new TypedDocumentString(`
     mutation StatusPageImport($input: ImportLeadsInput!) {
   importLeads(input: $input) {
-    id
+    ... on ImportJob {
+      id
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<StatusPageImportMutation, StatusPageImportMutationVariables>;
 export const CreateDocument = new TypedDocumentString(`
     mutation Create($input: CreateExportJobInput!) {
   createExportJob(input: $input) {
-    id
-    status
-    entity
-    parts {
-      exportId
+    ... on ExportJob {
+      id
+      status
+      entity
+      parts {
+        exportId
+      }
+    }
+    ... on Error {
+      code
+      message
     }
   }
 }
@@ -616,9 +734,15 @@ export const RowsDocument = new TypedDocumentString(`
 export const ImportLeadsDocument = new TypedDocumentString(`
     mutation ImportLeads($input: ImportLeadsInput!) {
   importLeads(input: $input) {
-    id
-    status
-    marketoStatus
+    ... on ImportJob {
+      id
+      status
+      marketoStatus
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<ImportLeadsMutation, ImportLeadsMutationVariables>;
@@ -796,18 +920,24 @@ export const ListsDocument = new TypedDocumentString(`
 export const AddToListDocument = new TypedDocumentString(`
     mutation AddToList($listId: Int!, $leadIds: [Int!]!) {
   addLeadsToList(listId: $listId, leadIds: $leadIds) {
-    listId
-    action
-    added
-    skipped
-    results {
-      index
-      leadId
-      status
-      reasons {
-        code
-        message
+    ... on ListMembershipChange {
+      listId
+      action
+      added
+      skipped
+      results {
+        index
+        leadId
+        status
+        reasons {
+          code
+          message
+        }
       }
+    }
+    ... on Error {
+      code
+      message
     }
   }
 }
@@ -815,13 +945,19 @@ export const AddToListDocument = new TypedDocumentString(`
 export const RemoveFromListDocument = new TypedDocumentString(`
     mutation RemoveFromList($listId: Int!, $leadIds: [Int!]!) {
   removeLeadsFromList(listId: $listId, leadIds: $leadIds) {
-    removed
-    skipped
-    results(status: [SKIPPED]) {
-      leadId
-      reasons {
-        code
+    ... on ListMembershipChange {
+      removed
+      skipped
+      results(status: [SKIPPED]) {
+        leadId
+        reasons {
+          code
+        }
       }
+    }
+    ... on Error {
+      code
+      message
     }
   }
 }
@@ -868,9 +1004,15 @@ export const CampaignsDocument = new TypedDocumentString(`
 export const TriggerDocument = new TypedDocumentString(`
     mutation Trigger($campaignId: Int!, $leadIds: [Int!]!, $tokens: [CampaignTokenInput!]) {
   triggerCampaign(campaignId: $campaignId, leadIds: $leadIds, tokens: $tokens) {
-    campaignId
-    leadCount
-    calls
+    ... on CampaignRun {
+      campaignId
+      leadCount
+      calls
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<TriggerMutation, TriggerMutationVariables>;
@@ -882,8 +1024,14 @@ export const ScheduleDocument = new TypedDocumentString(`
     tokens: $tokens
     cloneToProgramName: $clone
   ) {
-    campaignId
-    runAt
+    ... on CampaignRun {
+      campaignId
+      runAt
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<ScheduleMutation, ScheduleMutationVariables>;
@@ -939,42 +1087,48 @@ export const SharedOneLeadDocument = new TypedDocumentString(`
 export const UpsertLeadsDocument = new TypedDocumentString(`
     mutation UpsertLeads($input: UpsertLeadsInput!) {
   upsertLeads(input: $input) {
-    total
-    created
-    updated
-    skipped
-    failed
-    results {
-      index
-      lookupValue
-      id
-      status
-      reasons {
-        code
-        message
-        field
-      }
-    }
-    then {
-      kind
-      targetId
-      action
-      succeeded
+    ... on UpsertLeadsResult {
+      total
+      created
+      updated
       skipped
       failed
-      notAttempted
-      error {
-        code
-        message
-      }
       results {
         index
+        lookupValue
         id
         status
         reasons {
           code
+          message
+          field
         }
       }
+      then {
+        kind
+        targetId
+        action
+        succeeded
+        skipped
+        failed
+        notAttempted
+        error {
+          code
+          message
+        }
+        results {
+          index
+          id
+          status
+          reasons {
+            code
+          }
+        }
+      }
+    }
+    ... on Error {
+      code
+      message
     }
   }
 }
@@ -982,29 +1136,35 @@ export const UpsertLeadsDocument = new TypedDocumentString(`
 export const UpsertLeadsProblemsDocument = new TypedDocumentString(`
     mutation UpsertLeadsProblems($input: UpsertLeadsInput!) {
   upsertLeads(input: $input) {
-    total
-    created
-    updated
-    skipped
-    failed
-    results(status: [FAILED, SKIPPED]) {
-      index
-      lookupValue
-      status
-      reasons {
-        code
-        field
-      }
-    }
-    then {
-      succeeded
+    ... on UpsertLeadsResult {
+      total
+      created
+      updated
       skipped
       failed
-      notAttempted
-      results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {
+      results(status: [FAILED, SKIPPED]) {
         index
+        lookupValue
         status
+        reasons {
+          code
+          field
+        }
       }
+      then {
+        succeeded
+        skipped
+        failed
+        notAttempted
+        results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {
+          index
+          status
+        }
+      }
+    }
+    ... on Error {
+      code
+      message
     }
   }
 }
@@ -1022,9 +1182,15 @@ export const LeadsByEmailDocument = new TypedDocumentString(`
 export const StartImportDocument = new TypedDocumentString(`
     mutation StartImport($input: ImportLeadsInput!) {
   importLeads(input: $input) {
-    id
-    status
-    rowsTotal
+    ... on ImportJob {
+      id
+      status
+      rowsTotal
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<StartImportMutation, StartImportMutationVariables>;
@@ -1071,7 +1237,13 @@ export const ImportJobDetailDocument = new TypedDocumentString(`
 export const RestartImportLeadsDocument = new TypedDocumentString(`
     mutation RestartImportLeads($input: ImportLeadsInput!) {
   importLeads(input: $input) {
-    id
+    ... on ImportJob {
+      id
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<RestartImportLeadsMutation, RestartImportLeadsMutationVariables>;
@@ -1097,24 +1269,36 @@ export const RestartImportJobDocument = new TypedDocumentString(`
 export const UploadImportDocument = new TypedDocumentString(`
     mutation UploadImport($input: ImportLeadsInput!) {
   importLeads(input: $input) {
-    id
-    status
+    ... on ImportJob {
+      id
+      status
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<UploadImportMutation, UploadImportMutationVariables>;
 export const UploadUpsertDocument = new TypedDocumentString(`
     mutation UploadUpsert($input: UpsertLeadsInput!) {
   upsertLeads(input: $input) {
-    mode
-    total
-    created
-    failed
-    results {
-      index
-      status
+    ... on UpsertLeadsResult {
+      mode
+      total
+      created
+      failed
+      results {
+        index
+        status
+      }
+      importJob {
+        id
+      }
     }
-    importJob {
-      id
+    ... on Error {
+      code
+      message
     }
   }
 }
@@ -1122,16 +1306,22 @@ export const UploadUpsertDocument = new TypedDocumentString(`
 export const UpsertWithModeDocument = new TypedDocumentString(`
     mutation UpsertWithMode($input: UpsertLeadsInput!) {
   upsertLeads(input: $input) {
-    mode
-    total
-    created
-    results {
-      index
-      status
+    ... on UpsertLeadsResult {
+      mode
+      total
+      created
+      results {
+        index
+        status
+      }
+      importJob {
+        id
+        status
+      }
     }
-    importJob {
-      id
-      status
+    ... on Error {
+      code
+      message
     }
   }
 }
@@ -1139,7 +1329,13 @@ export const UpsertWithModeDocument = new TypedDocumentString(`
 export const ChaosCreateExportDocument = new TypedDocumentString(`
     mutation ChaosCreateExport($input: CreateExportJobInput!) {
   createExportJob(input: $input) {
-    id
+    ... on ExportJob {
+      id
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<ChaosCreateExportMutation, ChaosCreateExportMutationVariables>;
@@ -1154,7 +1350,13 @@ export const ChaosWatchExportDocument = new TypedDocumentString(`
 export const ChaosImportLeadsDocument = new TypedDocumentString(`
     mutation ChaosImportLeads($input: ImportLeadsInput!) {
   importLeads(input: $input) {
-    id
+    ... on ImportJob {
+      id
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<ChaosImportLeadsMutation, ChaosImportLeadsMutationVariables>;
@@ -1170,9 +1372,15 @@ export const ChaosWatchImportDocument = new TypedDocumentString(`
 export const FleetUpsertOneDocument = new TypedDocumentString(`
     mutation FleetUpsertOne($email: String!) {
   upsertLeads(input: {leads: [{email: $email}], mode: SYNC}) {
-    created
-    updated
-    failed
+    ... on UpsertLeadsResult {
+      created
+      updated
+      failed
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<FleetUpsertOneMutation, FleetUpsertOneMutationVariables>;
@@ -1192,8 +1400,14 @@ export const FleetStatusDocument = new TypedDocumentString(`
 export const FleetCreateExportDocument = new TypedDocumentString(`
     mutation FleetCreateExport($input: CreateExportJobInput!) {
   createExportJob(input: $input) {
-    id
-    status
+    ... on ExportJob {
+      id
+      status
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<FleetCreateExportMutation, FleetCreateExportMutationVariables>;
@@ -1219,8 +1433,14 @@ export const FleetExportRowsDocument = new TypedDocumentString(`
 export const FleetImportLeadsDocument = new TypedDocumentString(`
     mutation FleetImportLeads($input: ImportLeadsInput!) {
   importLeads(input: $input) {
-    id
-    status
+    ... on ImportJob {
+      id
+      status
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<FleetImportLeadsMutation, FleetImportLeadsMutationVariables>;

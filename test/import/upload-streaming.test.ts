@@ -24,8 +24,14 @@ import { type ImportJobView, ImportJobDetail } from '../helpers/imports.js';
 const UploadImport = graphql(`
   mutation UploadImport($input: ImportLeadsInput!) {
     importLeads(input: $input) {
-      id
-      status
+      ... on ImportJob {
+        id
+        status
+      }
+      ... on Error {
+        code
+        message
+      }
     }
   }
 `);
@@ -33,16 +39,22 @@ const UploadImport = graphql(`
 const UploadUpsert = graphql(`
   mutation UploadUpsert($input: UpsertLeadsInput!) {
     upsertLeads(input: $input) {
-      mode
-      total
-      created
-      failed
-      results {
-        index
-        status
+      ... on UpsertLeadsResult {
+        mode
+        total
+        created
+        failed
+        results {
+          index
+          status
+        }
+        importJob {
+          id
+        }
       }
-      importJob {
-        id
+      ... on Error {
+        code
+        message
       }
     }
   }

@@ -20,7 +20,7 @@ const part = (name: string, value: string) =>
   `--${BOUNDARY}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
 const fileHead = `--${BOUNDARY}\r\ncontent-disposition: form-data; name="0"; filename="leads.csv"\r\ncontent-type: text/csv\r\n\r\n`;
 const IMPORT = JSON.stringify({
-  query: 'mutation ($f: File!) { importLeads(input: { file: $f, format: CSV }) { id } }',
+  query: 'mutation ($f: File!) { importLeads(input: { file: $f, format: CSV }) { ... on ImportJob { id } ... on Error { code message } } }',
   variables: { f: null },
 });
 /** The fields of an importLeads upload, up to the file's first byte. */
@@ -127,7 +127,7 @@ describe('malformed requests get a coded 4xx', () => {
     for (const [query, key] of [
       ['query ($i: [Int!]!) { leads(ids: $i) { id } }', keyFor('leads:read')],
       [
-        'mutation ($i: [Int!]!) { addLeadsToList(listId: 1001, leadIds: $i) { added } }',
+        'mutation ($i: [Int!]!) { addLeadsToList(listId: 1001, leadIds: $i) { ... on ListMembershipChange { added } ... on Error { code message } } }',
         keyFor('leads:read'),
       ],
     ] as const) {
@@ -154,7 +154,7 @@ describe('bounded excerpts of caller input', () => {
   it('answers a 2 MB one-line header given as data with a short error naming the row', async () => {
     const header = `email,${'x'.repeat(2 * MB)}`;
     const result = await gw.graphql(
-      'mutation ($d: String!) { importLeads(input: { data: $d, format: CSV }) { id } }',
+      'mutation ($d: String!) { importLeads(input: { data: $d, format: CSV }) { ... on ImportJob { id } ... on Error { code message } } }',
       { d: header },
       keyFor('bulk:import'),
     );

@@ -131,7 +131,7 @@ describe('Marketo call cost', () => {
     ).toBe(8);
     // 167 (50,000 rows) + 3 (import submission) + 2 (describe)
     expect(
-      estimate('mutation ($rows: [JSON!]!) { upsertLeads(input: { leads: $rows }) { total } }', {
+      estimate('mutation ($rows: [JSON!]!) { upsertLeads(input: { leads: $rows }) { ... on UpsertLeadsResult { total } ... on Error { code message } } }', {
         rows,
       }),
     ).toBe(172);
