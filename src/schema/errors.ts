@@ -50,14 +50,20 @@ builder.objectType(InputError, {
   fields: (t) => ({
     argument: t.exposeString('argument', { nullable: false }),
     field: t.exposeString('field', { nullable: true }),
-    details: t.field({ type: 'JSONObject', nullable: true, resolve: details }),
+    details: t.field({
+      type: 'JSONObject',
+      nullable: true,
+      description: 'More about the refusal (a row number, a limit), when there is more.',
+      resolve: ({ extensions: { argument: _argument, field: _field, ...rest } }) =>
+        Object.keys(rest).length > 0 ? rest : null,
+    }),
   }),
 });
 
 builder.objectType(MarketoError, {
   name: 'MarketoApiError',
   description:
-    'Marketo refused the call, or its outcome is unknown (OUTCOME_UNKNOWN: it may have run). `code` is Marketo\'s where it gave one.',
+    "Marketo refused the call, or its outcome is unknown (OUTCOME_UNKNOWN: it may have run). `code` is Marketo's where it gave one.",
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof MarketoError,
   fields: (t) => ({

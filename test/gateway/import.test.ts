@@ -9,7 +9,7 @@ import {
   type TestGateway,
 } from '../helpers/gateway.js';
 import { StartImport, waitForImport as waitForImportJob } from '../helpers/imports.js';
-import { payload } from '../helpers/outcome.js';
+import { failure, payload } from '../helpers/outcome.js';
 
 const ImportLeads = graphql(`
   mutation ImportLeads($input: ImportLeadsInput!) {
@@ -22,6 +22,10 @@ const ImportLeads = graphql(`
       ... on Error {
         code
         message
+      }
+      ... on InputError {
+        argument
+        field
       }
     }
   }
@@ -203,7 +207,7 @@ describe('bulk lead import', () => {
     const unknown = await gw.execute(ImportLeads, {
       input: { data: 'email,shoeSize\na@example.com,9' },
     });
-    expect(unknown.errors?.[0]?.extensions).toMatchObject({
+    expect(failure(unknown.data?.importLeads)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'input.data',
       field: 'shoeSize',
@@ -211,9 +215,9 @@ describe('bulk lead import', () => {
     const both = await gw.execute(ImportLeads, {
       input: { data: 'email', rows: [{ email: 'a@b.co' }] },
     });
-    expect(both.errors?.[0]?.extensions).toMatchObject({ argument: 'input' });
+    expect(failure(both.data?.importLeads)).toMatchObject({ argument: 'input' });
     const noLookup = await gw.execute(ImportLeads, { input: { data: 'firstName\nAda' } });
-    expect(noLookup.errors?.[0]?.extensions).toMatchObject({
+    expect(failure(noLookup.data?.importLeads)).toMatchObject({
       argument: 'input.data',
       field: 'email',
     });

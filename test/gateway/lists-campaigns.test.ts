@@ -7,7 +7,7 @@ import {
   startTestGateway,
   type TestGateway,
 } from '../helpers/gateway.js';
-import { payload } from '../helpers/outcome.js';
+import { failure, payload } from '../helpers/outcome.js';
 
 const ListById = graphql(`
   query ListById($id: Int!, $first: Int, $after: String) {
@@ -92,6 +92,9 @@ const AddToList = graphql(`
         code
         message
       }
+      ... on InputError {
+        argument
+      }
     }
   }
 `);
@@ -112,6 +115,9 @@ const RemoveFromList = graphql(`
       ... on Error {
         code
         message
+      }
+      ... on InputError {
+        argument
       }
     }
   }
@@ -165,6 +171,9 @@ const Trigger = graphql(`
         code
         message
       }
+      ... on InputError {
+        argument
+      }
     }
   }
 `);
@@ -179,6 +188,9 @@ const Schedule = graphql(`
       ... on Error {
         code
         message
+      }
+      ... on InputError {
+        argument
       }
     }
   }
@@ -304,18 +316,19 @@ describe('static lists', () => {
 
   it('validates membership input before calling Marketo', async () => {
     const empty = await gw.execute(AddToList, { listId: 1007, leadIds: [] });
-    expect(empty.errors?.[0]?.extensions).toMatchObject({
+    expect(failure(empty.data?.addLeadsToList)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'leadIds',
     });
     const negative = await gw.execute(AddToList, { listId: 1007, leadIds: [1, -2] });
-    expect(negative.errors?.[0]?.extensions).toMatchObject({ argument: 'leadIds[1]' });
+    expect(failure(negative.data?.addLeadsToList)).toMatchObject({ argument: 'leadIds[1]' });
     expect(restCalls(await gw.stats())).toBe(0);
   });
 
   it("passes Marketo's error code through for an unknown list", async () => {
     const result = await gw.execute(AddToList, { listId: 999_999, leadIds: [1] });
-    expect(result.errors?.[0]?.extensions?.code).toBe('1013');
+    expect(result.errors).toBeUndefined();
+    expect(failure(result.data?.addLeadsToList)).toMatchObject({ code: '1013' });
   });
 });
 
@@ -363,7 +376,7 @@ describe('smart campaigns', () => {
 
   it('refuses to trigger a batch campaign and names bad tokens, before calling trigger', async () => {
     const batch = await gw.execute(Trigger, { campaignId: 1101, leadIds: [1] });
-    expect(batch.errors?.[0]?.extensions).toMatchObject({
+    expect(failure(batch.data?.triggerCampaign)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'campaignId',
     });
@@ -372,7 +385,7 @@ describe('smart campaigns', () => {
       leadIds: [1],
       tokens: [{ name: 'message', value: 'x' }],
     });
-    expect(token.errors?.[0]?.extensions).toMatchObject({ argument: 'tokens[0].name' });
+    expect(failure(token.data?.triggerCampaign)).toMatchObject({ argument: 'tokens[0].name' });
     expect((await gw.stats()).campaignTriggers).toBe(0);
   });
 
@@ -390,7 +403,7 @@ describe('smart campaigns', () => {
     expect(runs.schedules).toHaveLength(1);
     expect(runs.schedules[0]?.cloneToProgramName).toBe('Webinar copy');
     const tooLate = await gw.execute(Schedule, { campaignId: 1107, runAt: '2099-01-01T00:00:00Z' });
-    expect(tooLate.errors?.[0]?.extensions).toMatchObject({
+    expect(failure(tooLate.data?.scheduleCampaign)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'runAt',
     });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { UpsertThenInput } from '../gql/graphql.js';
 import { graphql } from '../gql/index.js';
 import { restCalls, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { payload } from '../helpers/outcome.js';
+import { failure, payload } from '../helpers/outcome.js';
 
 const UpsertLeads = graphql(`
   mutation UpsertLeads($input: UpsertLeadsInput!) {
@@ -47,8 +47,14 @@ const UpsertLeads = graphql(`
         }
       }
       ... on Error {
+        __typename
         code
         message
+      }
+      ... on InputError {
+        argument
+        field
+        details
       }
     }
   }
@@ -205,7 +211,7 @@ describe('upsertLeads: request-level validation (no Marketo call)', () => {
     {
       name: 'an unknown field',
       input: { leads: [{ email: 'a@example.com' }, { email: 'b@example.com', shoeSize: 9 }] },
-      expected: { argument: 'input.leads', field: 'shoeSize', row: 1 },
+      expected: { argument: 'input.leads', field: 'shoeSize', details: { row: 1 } },
     },
     {
       name: 'a read-only field',
@@ -246,8 +252,10 @@ describe('upsertLeads: request-level validation (no Marketo call)', () => {
       await gw.execute(LeadsByEmail, { values: ['warm@example.com'] }); // describe cached
       await gw.reset();
       const result = await gw.execute(UpsertLeads, { input: testCase.input });
-      expect(result.data).toEqual({ upsertLeads: null });
-      expect(result.errors?.[0]?.extensions).toMatchObject({
+      // The refusal is the mutation's answer: a typed error, not a GraphQL error.
+      expect(result.errors).toBeUndefined();
+      expect(failure(result.data?.upsertLeads)).toMatchObject({
+        __typename: 'InputError',
         code: 'BAD_USER_INPUT',
         ...testCase.expected,
       });
@@ -259,7 +267,7 @@ describe('upsertLeads: request-level validation (no Marketo call)', () => {
     const result = await gw.execute(UpsertLeads, {
       input: { leads: [{ email: 'ghost@example.com' }], ...followUp({ list: { id: 999_999 } }) },
     });
-    expect(result.errors?.[0]?.extensions).toMatchObject({
+    expect(failure(result.data?.upsertLeads)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'input.then.list.id',
     });
@@ -320,7 +328,9 @@ describe('upsertLeads: follow-up steps', () => {
     const runs = await gw.control<{ triggers: Array<{ leadIds: number[] }> }>(
       '/__sandbox/campaigns/1102/runs',
     );
-    const ids = payload(result.data?.upsertLeads).results.flatMap((row) => (row.id ? [row.id] : []));
+    const ids = payload(result.data?.upsertLeads).results.flatMap((row) =>
+      row.id ? [row.id] : [],
+    );
     expect(runs.triggers.at(-1)?.leadIds.sort()).toEqual(ids?.sort());
   });
 
@@ -328,7 +338,7 @@ describe('upsertLeads: follow-up steps', () => {
     const result = await gw.execute(UpsertLeads, {
       input: { leads: [{ email: 'c@example.com' }], ...followUp({ campaign: { id: 1101 } }) },
     });
-    expect(result.errors?.[0]?.extensions).toMatchObject({
+    expect(failure(result.data?.upsertLeads)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'input.then.campaign.id',
     });

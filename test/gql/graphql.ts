@@ -233,7 +233,7 @@ export type ImportLeadsMutationVariables = Exact<{
 export type ImportLeadsMutation = { importLeads:
     | { code: string, message: string }
     | { id: string, status: ImportJobState, marketoStatus: string }
-    | { code: string, message: string }
+    | { code: string, message: string, argument: string, field: string | null }
     | { code: string, message: string }
    | null };
 
@@ -328,7 +328,7 @@ export type AddToListMutationVariables = Exact<{
 
 export type AddToListMutation = { addLeadsToList:
     | { code: string, message: string }
-    | { code: string, message: string }
+    | { code: string, message: string, argument: string }
     | { listId: number, action: ListAction, added: number, skipped: number, results: Array<{ index: number, leadId: number, status: ListMemberStatus, reasons: Array<{ code: string, message: string }> }> }
     | { code: string, message: string }
    | null };
@@ -341,7 +341,7 @@ export type RemoveFromListMutationVariables = Exact<{
 
 export type RemoveFromListMutation = { removeLeadsFromList:
     | { code: string, message: string }
-    | { code: string, message: string }
+    | { code: string, message: string, argument: string }
     | { removed: number, skipped: number, results: Array<{ leadId: number, reasons: Array<{ code: string }> }> }
     | { code: string, message: string }
    | null };
@@ -373,7 +373,7 @@ export type TriggerMutationVariables = Exact<{
 export type TriggerMutation = { triggerCampaign:
     | { code: string, message: string }
     | { campaignId: number, leadCount: number, calls: number }
-    | { code: string, message: string }
+    | { code: string, message: string, argument: string }
     | { code: string, message: string }
    | null };
 
@@ -388,7 +388,7 @@ export type ScheduleMutationVariables = Exact<{
 export type ScheduleMutation = { scheduleCampaign:
     | { code: string, message: string }
     | { campaignId: number, runAt: string | null }
-    | { code: string, message: string }
+    | { code: string, message: string, argument: string }
     | { code: string, message: string }
    | null };
 
@@ -420,9 +420,9 @@ export type UpsertLeadsMutationVariables = Exact<{
 
 
 export type UpsertLeadsMutation = { upsertLeads:
-    | { code: string, message: string }
-    | { code: string, message: string }
-    | { code: string, message: string }
+    | { __typename: 'BaseError', code: string, message: string }
+    | { __typename: 'InputError', code: string, message: string, argument: string, field: string | null, details: Record<string, unknown> | null }
+    | { __typename: 'MarketoApiError', code: string, message: string }
     | { total: number, created: number, updated: number, skipped: number, failed: number, results: Array<{ index: number, lookupValue: string | null, id: number | null, status: UpsertStatus, reasons: Array<{ code: string, message: string, field: string | null }> }>, then: { kind: string, targetId: number, action: string, succeeded: number, skipped: number, failed: number, notAttempted: number, error: { code: string, message: string } | null, results: Array<{ index: number, id: number | null, status: UpsertStepStatus, reasons: Array<{ code: string }> }> } | null }
    | null };
 
@@ -743,6 +743,10 @@ export const ImportLeadsDocument = new TypedDocumentString(`
       code
       message
     }
+    ... on InputError {
+      argument
+      field
+    }
   }
 }
     `) as unknown as TypedDocumentString<ImportLeadsMutation, ImportLeadsMutationVariables>;
@@ -939,6 +943,9 @@ export const AddToListDocument = new TypedDocumentString(`
       code
       message
     }
+    ... on InputError {
+      argument
+    }
   }
 }
     `) as unknown as TypedDocumentString<AddToListMutation, AddToListMutationVariables>;
@@ -958,6 +965,9 @@ export const RemoveFromListDocument = new TypedDocumentString(`
     ... on Error {
       code
       message
+    }
+    ... on InputError {
+      argument
     }
   }
 }
@@ -1013,6 +1023,9 @@ export const TriggerDocument = new TypedDocumentString(`
       code
       message
     }
+    ... on InputError {
+      argument
+    }
   }
 }
     `) as unknown as TypedDocumentString<TriggerMutation, TriggerMutationVariables>;
@@ -1031,6 +1044,9 @@ export const ScheduleDocument = new TypedDocumentString(`
     ... on Error {
       code
       message
+    }
+    ... on InputError {
+      argument
     }
   }
 }
@@ -1127,8 +1143,14 @@ export const UpsertLeadsDocument = new TypedDocumentString(`
       }
     }
     ... on Error {
+      __typename
       code
       message
+    }
+    ... on InputError {
+      argument
+      field
+      details
     }
   }
 }
