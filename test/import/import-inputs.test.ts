@@ -41,7 +41,8 @@ async function upload(
   form.set(
     'operations',
     JSON.stringify({
-      query: 'mutation ($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id status } ... on Error { code message } } }',
+      query:
+        'mutation ($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id status } ... on Error { code message } } }',
       variables: { input: { ...input, file: null } },
     }),
   );

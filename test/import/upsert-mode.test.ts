@@ -97,9 +97,9 @@ describe('upsertLeads mode', () => {
       input: { leads: [{ email: 'one@upsert.test' }], mode: 'BULK' },
     });
     expect(payload(bulk.data?.upsertLeads).mode).toBe('BULK');
-    expect((await waitForImport(gw, payload(bulk.data?.upsertLeads).importJob?.id ?? '')).status).toBe(
-      'COMPLETE',
-    );
+    expect(
+      (await waitForImport(gw, payload(bulk.data?.upsertLeads).importJob?.id ?? '')).status,
+    ).toBe('COMPLETE');
 
     const refused = await gw.execute(UpsertWithMode, {
       input: { leads: [{ email: 'two@upsert.test' }], mode: 'BULK', action: 'CREATE_ONLY' },

@@ -30,22 +30,26 @@ const MUTATIONS: ReadonlyArray<{ field: string; scopes: Scope[]; query: string }
   {
     field: 'addLeadsToList',
     scopes: ['lists:write'],
-    query: 'mutation { addLeadsToList(listId: 1001, leadIds: [1]) { ... on ListMembershipChange { added } ... on Error { code message } } }',
+    query:
+      'mutation { addLeadsToList(listId: 1001, leadIds: [1]) { ... on ListMembershipChange { added } ... on Error { code message } } }',
   },
   {
     field: 'removeLeadsFromList',
     scopes: ['lists:write'],
-    query: 'mutation { removeLeadsFromList(listId: 1001, leadIds: [1]) { ... on ListMembershipChange { removed } ... on Error { code message } } }',
+    query:
+      'mutation { removeLeadsFromList(listId: 1001, leadIds: [1]) { ... on ListMembershipChange { removed } ... on Error { code message } } }',
   },
   {
     field: 'triggerCampaign',
     scopes: ['campaigns:trigger'],
-    query: 'mutation { triggerCampaign(campaignId: 1102, leadIds: [1]) { ... on CampaignRun { leadCount } ... on Error { code message } } }',
+    query:
+      'mutation { triggerCampaign(campaignId: 1102, leadIds: [1]) { ... on CampaignRun { leadCount } ... on Error { code message } } }',
   },
   {
     field: 'scheduleCampaign',
     scopes: ['campaigns:trigger'],
-    query: 'mutation { scheduleCampaign(campaignId: 1107) { ... on CampaignRun { campaignId } ... on Error { code message } } }',
+    query:
+      'mutation { scheduleCampaign(campaignId: 1107) { ... on CampaignRun { campaignId } ... on Error { code message } } }',
   },
   {
     field: 'importLeads',
@@ -61,7 +65,8 @@ const MUTATIONS: ReadonlyArray<{ field: string; scopes: Scope[]; query: string }
   {
     field: 'cancelExportJob',
     scopes: ['bulk:export'],
-    query: 'mutation { cancelExportJob(id: "no-such-job") { ... on ExportJob { id } ... on Error { code message } } }',
+    query:
+      'mutation { cancelExportJob(id: "no-such-job") { ... on ExportJob { id } ... on Error { code message } } }',
   },
 ];
 
