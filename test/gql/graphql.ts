@@ -205,7 +205,7 @@ export type CreateMutationVariables = Exact<{
 export type CreateMutation = { createExportJob:
     | { code: string, message: string }
     | { id: string, status: ExportJobState, entity: ExportEntity, parts: Array<{ exportId: string | null }> }
-    | { code: string, message: string }
+    | { code: string, message: string, argument: string, field: string | null, details: Record<string, unknown> | null }
     | { code: string, message: string }
    | null };
 
@@ -453,7 +453,7 @@ export type StartImportMutationVariables = Exact<{
 export type StartImportMutation = { importLeads:
     | { code: string, message: string }
     | { id: string, status: ImportJobState, rowsTotal: number }
-    | { code: string, message: string }
+    | { code: string, message: string, argument: string, field: string | null, details: Record<string, unknown> | null }
     | { code: string, message: string }
    | null };
 
@@ -491,7 +491,7 @@ export type UploadImportMutationVariables = Exact<{
 export type UploadImportMutation = { importLeads:
     | { code: string, message: string }
     | { id: string, status: ImportJobState }
-    | { code: string, message: string }
+    | { code: string, message: string, argument: string, field: string | null, details: Record<string, unknown> | null }
     | { code: string, message: string }
    | null };
 
@@ -502,7 +502,7 @@ export type UploadUpsertMutationVariables = Exact<{
 
 export type UploadUpsertMutation = { upsertLeads:
     | { code: string, message: string }
-    | { code: string, message: string }
+    | { code: string, message: string, argument: string, field: string | null, details: Record<string, unknown> | null }
     | { code: string, message: string }
     | { mode: UpsertMode, total: number, created: number, failed: number, results: Array<{ index: number, status: UpsertStatus }>, importJob: { id: string } | null }
    | null };
@@ -514,7 +514,7 @@ export type UpsertWithModeMutationVariables = Exact<{
 
 export type UpsertWithModeMutation = { upsertLeads:
     | { code: string, message: string }
-    | { code: string, message: string }
+    | { code: string, message: string, argument: string, field: string | null, details: Record<string, unknown> | null }
     | { code: string, message: string }
     | { mode: UpsertMode, total: number, created: number, results: Array<{ index: number, status: UpsertStatus }>, importJob: { id: string, status: ImportJobState } | null }
    | null };
@@ -685,6 +685,11 @@ export const CreateDocument = new TypedDocumentString(`
     ... on Error {
       code
       message
+    }
+    ... on InputError {
+      argument
+      field
+      details
     }
   }
 }
@@ -1213,6 +1218,11 @@ export const StartImportDocument = new TypedDocumentString(`
       code
       message
     }
+    ... on InputError {
+      argument
+      field
+      details
+    }
   }
 }
     `) as unknown as TypedDocumentString<StartImportMutation, StartImportMutationVariables>;
@@ -1299,6 +1309,11 @@ export const UploadImportDocument = new TypedDocumentString(`
       code
       message
     }
+    ... on InputError {
+      argument
+      field
+      details
+    }
   }
 }
     `) as unknown as TypedDocumentString<UploadImportMutation, UploadImportMutationVariables>;
@@ -1322,6 +1337,11 @@ export const UploadUpsertDocument = new TypedDocumentString(`
       code
       message
     }
+    ... on InputError {
+      argument
+      field
+      details
+    }
   }
 }
     `) as unknown as TypedDocumentString<UploadUpsertMutation, UploadUpsertMutationVariables>;
@@ -1344,6 +1364,11 @@ export const UpsertWithModeDocument = new TypedDocumentString(`
     ... on Error {
       code
       message
+    }
+    ... on InputError {
+      argument
+      field
+      details
     }
   }
 }

@@ -19,6 +19,11 @@ export const StartImport = graphql(`
         code
         message
       }
+      ... on InputError {
+        argument
+        field
+        details
+      }
     }
   }
 `);

@@ -26,3 +26,14 @@ export function failure<T extends object>(value: T | null | undefined): Extract<
   if (!isFailure(value)) throw new Error(`expected a typed error, got ${JSON.stringify(value)}`);
   return value as Extract<T, Failure>;
 }
+
+/**
+ * A typed error as the `extensions` of a GraphQL error carried it: `code`, `argument`, `field`
+ * and `details` flattened (documents select `... on InputError { argument field details }`).
+ */
+export function errorFields(value: unknown): Record<string, unknown> {
+  const { details, ...fields } = failure(value as object) as Failure & {
+    details?: Record<string, unknown> | null;
+  };
+  return { ...fields, ...details };
+}

@@ -6,7 +6,7 @@ import {
   type TestGateway,
 } from '../helpers/gateway.js';
 import { StartImport, waitForImport } from '../helpers/imports.js';
-import { payload } from '../helpers/outcome.js';
+import { errorFields, payload } from '../helpers/outcome.js';
 
 const MAX_FILE_BYTES = 4_000;
 
@@ -42,7 +42,7 @@ async function upload(
     'operations',
     JSON.stringify({
       query:
-        'mutation ($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id status } ... on Error { code message } } }',
+        'mutation ($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id status } ... on Error { code message } ... on InputError { argument field details } } }',
       variables: { input: { ...input, file: null } },
     }),
   );
@@ -96,7 +96,7 @@ describe('File uploads', () => {
     await waitForImport(gw, payload(warm.data?.importLeads).id ?? '');
     await gw.reset();
     const started = await upload('email\tshoeSize\na@import.test\t9', { format: 'TSV' });
-    expect(started.errors?.[0]?.extensions).toMatchObject({
+    expect(errorFields(started.data?.importLeads)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'input.file',
       field: 'shoeSize',
@@ -137,15 +137,15 @@ describe('accounting for every row', () => {
     const broken = await gw.execute(StartImport, {
       input: { data: 'email,firstName\na@import.test,"open' },
     });
-    expect(broken.errors?.[0]?.extensions).toMatchObject({
+    expect(errorFields(broken.data?.importLeads)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'input.data',
     });
     const huge = await gw.execute(StartImport, {
       input: { rows: [{ email: 'big@import.test', firstName: 'x'.repeat(MAX_FILE_BYTES) }] },
     });
-    expect(huge.errors?.[0]?.extensions).toMatchObject({ argument: 'input.rows', row: 1 });
+    expect(errorFields(huge.data?.importLeads)).toMatchObject({ argument: 'input.rows', row: 1 });
     const empty = await gw.execute(StartImport, { input: { data: 'email\n' } });
-    expect(empty.errors?.[0]?.message).toMatch(/no rows/);
+    expect(errorFields(empty.data?.importLeads).message).toMatch(/no rows/);
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from '../gql/index.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { waitForImport } from '../helpers/imports.js';
-import { payload } from '../helpers/outcome.js';
+import { errorFields, payload } from '../helpers/outcome.js';
 
 const UpsertWithMode = graphql(`
   mutation UpsertWithMode($input: UpsertLeadsInput!) {
@@ -23,6 +23,11 @@ const UpsertWithMode = graphql(`
       ... on Error {
         code
         message
+      }
+      ... on InputError {
+        argument
+        field
+        details
       }
     }
   }
@@ -104,7 +109,7 @@ describe('upsertLeads mode', () => {
     const refused = await gw.execute(UpsertWithMode, {
       input: { leads: [{ email: 'two@upsert.test' }], mode: 'BULK', action: 'CREATE_ONLY' },
     });
-    expect(refused.errors?.[0]?.extensions).toMatchObject({
+    expect(errorFields(refused.data?.upsertLeads)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'input.mode',
     });
