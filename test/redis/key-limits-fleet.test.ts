@@ -9,8 +9,9 @@ import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiKey } from '../../src/auth/api-keys.js';
-import { silentLogger } from '../../src/logger.js';
+import { createLogger, silentLogger } from '../../src/logger.js';
 import { createRedisConnections } from '../../src/redis/connections.js';
+import { createRedisKeyBudgets } from '../../src/redis/key-budgets.js';
 import { createRedisSubscriptionSlots } from '../../src/redis/subscription-slots.js';
 import { DEFAULT_LIMITS } from '../../src/security/settings.js';
 import { createGateway, type Gateway } from '../../src/server.js';
@@ -210,5 +211,36 @@ describe("an API key's subscriptions across the fleet", () => {
     expect(outcome?.kind).toBe('open');
     // Not before the lease ran out.
     expect(performance.now() - started).toBeGreaterThanOrEqual(LEASE_MS - 50);
+  });
+});
+
+describe('Redis away', () => {
+  it("a key's share goes on locally (1/fleet size of what was left), said once in the log", async () => {
+    const own = await startTestRedis();
+    const lines: string[] = [];
+    const connections = createRedisConnections({
+      url: own.url,
+      namespace: own.namespace(),
+      ...TEST_CONNECTION_TIMINGS,
+    });
+    try {
+      expect(await connections.ready(2_000)).toBe(true);
+      const budgets = createRedisKeyBudgets(connections.command, {
+        prefix: connections.prefix,
+        fleetSize: () => 2,
+        logger: createLogger({ level: 'warn', write: (line) => lines.push(line) }),
+      });
+      const budget = budgets.budget('dashboard', 10);
+      for (let i = 0; i < 4; i++) await budget.admit();
+      await own.stop();
+      // (10 - 4) / 2 left for this instance while the fleet cannot be asked.
+      for (let i = 0; i < 3; i++) await budget.admit();
+      await expect(budget.admit()).rejects.toMatchObject({ code: 'KEY_QUOTA_EXHAUSTED' });
+      await expect(budget.admit()).rejects.toMatchObject({ code: 'KEY_QUOTA_EXHAUSTED' });
+      expect(lines.filter((line) => line.includes('redis unavailable'))).toHaveLength(1);
+    } finally {
+      await connections.close();
+      await own.close();
+    }
   });
 });
