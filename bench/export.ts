@@ -187,7 +187,7 @@ async function graphql<T>(
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const CREATE = `mutation ExportBenchCreate($input: CreateExportJobInput!) {
-  createExportJob(input: $input) { id status }
+  createExportJob(input: $input) { ... on ExportJob { id status } ... on Error { code message } }
 }`;
 const WATCH = `subscription ExportBenchWatch($id: ID!) {
   exportJobStatus(id: $id) { status error { code message } }

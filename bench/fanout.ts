@@ -354,7 +354,7 @@ async function graphql<T>(
 }
 
 const CREATE = `mutation FanoutCreate($input: CreateExportJobInput!) {
-  createExportJob(input: $input) { id status }
+  createExportJob(input: $input) { ... on ExportJob { id status } ... on Error { code message } }
 }`;
 
 async function main(): Promise<void> {

@@ -34,7 +34,8 @@ function oneLineUpload(url: string, bytes: number): Promise<number> {
   const part = (name: string, value: string) =>
     `--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
   const operations = JSON.stringify({
-    query: 'mutation ($f: File!) { importLeads(input: { file: $f, format: CSV }) { id } }',
+    query:
+      'mutation ($f: File!) { importLeads(input: { file: $f, format: CSV }) { ... on ImportJob { id } ... on Error { code message } } }',
     variables: { f: null },
   });
   const head =

@@ -189,28 +189,28 @@ const READ = `query SoakRead($ids: [Int!]!, $one: Int!) {
   lead(id: $one) { id firstName }
 }`;
 const UPSERT = `mutation SoakUpsert($input: UpsertLeadsInput!) {
-  upsertLeads(input: $input) { total created updated failed skipped results { index status reasons { code } } }
+  upsertLeads(input: $input) { ... on UpsertLeadsResult { total created updated failed skipped results { index status reasons { code } } } ... on Error { code message } }
 }`;
 const ADD = `mutation SoakAdd($listId: Int!, $leadIds: [Int!]!) {
-  addLeadsToList(listId: $listId, leadIds: $leadIds) { added skipped results { leadId status reasons { code } } }
+  addLeadsToList(listId: $listId, leadIds: $leadIds) { ... on ListMembershipChange { added skipped results { leadId status reasons { code } } } ... on Error { code message } }
 }`;
 const REMOVE = `mutation SoakRemove($listId: Int!, $leadIds: [Int!]!) {
-  removeLeadsFromList(listId: $listId, leadIds: $leadIds) { removed skipped results { leadId status reasons { code } } }
+  removeLeadsFromList(listId: $listId, leadIds: $leadIds) { ... on ListMembershipChange { removed skipped results { leadId status reasons { code } } } ... on Error { code message } }
 }`;
 const TRIGGER = `mutation SoakTrigger($campaignId: Int!, $leadIds: [Int!]!, $tokens: [CampaignTokenInput!]) {
-  triggerCampaign(campaignId: $campaignId, leadIds: $leadIds, tokens: $tokens) { calls leadCount }
+  triggerCampaign(campaignId: $campaignId, leadIds: $leadIds, tokens: $tokens) { ... on CampaignRun { calls leadCount } ... on Error { code message } }
 }`;
 const SCHEDULE = `mutation SoakSchedule($campaignId: Int!, $tokens: [CampaignTokenInput!]) {
-  scheduleCampaign(campaignId: $campaignId, tokens: $tokens) { calls runAt }
+  scheduleCampaign(campaignId: $campaignId, tokens: $tokens) { ... on CampaignRun { calls runAt } ... on Error { code message } }
 }`;
 const IMPORT = `mutation SoakImport($input: ImportLeadsInput!) {
-  importLeads(input: $input) { id status batchIds }
+  importLeads(input: $input) { ... on ImportJob { id status batchIds } ... on Error { code message } }
 }`;
 const IMPORT_STATUS = `query SoakImportStatus($id: ID!) {
   importJob(id: $id) { id status batchIds rowsProcessed rowsFailed error { code message } parts { batchId error { code } } }
 }`;
 const EXPORT = `mutation SoakExport($input: CreateExportJobInput!) {
-  createExportJob(input: $input) { id status }
+  createExportJob(input: $input) { ... on ExportJob { id status } ... on Error { code message } }
 }`;
 const EXPORT_WATCH = `subscription SoakExportWatch($id: ID!) {
   exportJobStatus(id: $id, entity: LEADS) { status marketoExportIds error { code message } }

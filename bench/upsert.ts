@@ -214,8 +214,14 @@ async function graphql<T>(url: string, body: string): Promise<T> {
 function upsertBody(rows: number, mode: 'SYNC' | 'BULK', tag: string): string {
   const query = `mutation Upsert($input: UpsertLeadsInput!) {
     upsertLeads(input: $input) {
-      mode total created updated skipped failed
-      importJob { id status rowsTotal }
+      ... on UpsertLeadsResult {
+        mode total created updated skipped failed
+        importJob { id status rowsTotal }
+      }
+      ... on Error {
+        code
+        message
+      }
     }
   }`;
   const leads: string[] = new Array<string>(rows);
@@ -354,8 +360,14 @@ const DONE = ['COMPLETE', 'PARTIAL', 'FAILED'];
 
 const UPSERT_QUERY = `mutation Upsert($input: UpsertLeadsInput!) {
     upsertLeads(input: $input) {
-      mode total created updated skipped failed
-      importJob { id status rowsTotal }
+      ... on UpsertLeadsResult {
+        mode total created updated skipped failed
+        importJob { id status rowsTotal }
+      }
+      ... on Error {
+        code
+        message
+      }
     }
   }`;
 

@@ -7,8 +7,11 @@ import type { CallRecord, CallTracker } from './marketo/api.js';
 
 /** A key's share of the daily quota: asked before each call, told of each call made. */
 export interface CallBudget {
-  /** Throws (KEY_QUOTA_EXHAUSTED) when the key has no calls left today. */
-  admit(): void;
+  /**
+   * Throws or rejects (KEY_QUOTA_EXHAUSTED) when the key has no calls left today; a promise when
+   * the count is the fleet's (Redis), settled before the call is sent.
+   */
+  admit(): void | Promise<void>;
 }
 
 export interface EndpointCost {
@@ -68,7 +71,7 @@ export class CostTracker implements CallTracker {
     this.#cap = calls;
   }
 
-  admit(endpoint: string): void {
+  admit(endpoint: string): void | Promise<void> {
     if (this.#admitted >= this.#cap) {
       throw new GatewayError(
         'MARKETO_COST_LIMIT',
@@ -76,8 +79,19 @@ export class CostTracker implements CallTracker {
         { extensions: { marketoCalls: this.#cap } },
       );
     }
-    this.#budget?.admit();
+    // Counted before the key's budget answers, so concurrent calls never pass the cap together.
     this.#admitted += 1;
+    const refused = (error: unknown): never => {
+      this.#admitted -= 1;
+      throw error;
+    };
+    let pending: void | Promise<void> = undefined;
+    try {
+      pending = this.#budget?.admit();
+    } catch (error) {
+      refused(error);
+    }
+    return pending?.catch(refused);
   }
   #leadFields: readonly string[] | undefined;
   /** The last summary, until the next call is recorded: a subscription repeats it per event. */

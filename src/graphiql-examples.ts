@@ -35,9 +35,15 @@ mutation UpsertThenList {
     lookupField: "email"
     then: { list: { id: 1001, action: ADD } }
   }) {
-    total created updated skipped failed
-    results { index lookupValue id status reasons { code message field } }
-    then { succeeded skipped notAttempted }
+    ... on UpsertLeadsResult {
+      total created updated skipped failed
+      results { index lookupValue id status reasons { code message field } }
+      then { succeeded skipped notAttempted }
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
 `,
@@ -48,7 +54,7 @@ mutation Import {
   importLeads(input: {
     data: "email,firstName,integer_field\\ngrace@example.com,Grace,1\\nalan@example.com,Alan,not-a-number"
     format: CSV
-  }) { id status }
+  }) { ... on ImportJob { id status } ... on Error { code message } }
 }
 
 # Run the mutation, put its id below, then run this one: it follows the job to the end.
@@ -69,7 +75,7 @@ mutation CreateExport($from: DateTime!, $to: DateTime!) {
     entity: LEADS
     fields: ["id", "email", "firstName", "createdAt"]
     filter: { createdAt: { startAt: $from, endAt: $to } }
-  }) { id status }
+  }) { ... on ExportJob { id status } ... on Error { code message } }
 }
 
 # Every state until the rows are downloaded, parsed and readable: CREATED, QUEUED, PROCESSING,

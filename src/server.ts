@@ -249,7 +249,10 @@ export async function createGateway(
     logger,
     exportJobs,
     importJobs,
-    keyBudgets: new KeyBudgets(apiKeys, marketoConfig.dailyQuota),
+    // With REDIS_URL a key's share is the fleet's, not each instance's.
+    keyBudgets: new KeyBudgets(apiKeys, marketoConfig.dailyQuota, {
+      ...(scaleOut && { shared: scaleOut.keyBudgets }),
+    }),
   };
   metrics.watch({ marketo, exportJobs, importJobs });
   const status = useStatusPage({
@@ -275,6 +278,7 @@ export async function createGateway(
     },
     access,
     ...(config.security && { security: config.security }),
+    ...(scaleOut && { subscriptionSlots: scaleOut.subscriptionSlots }),
     uploads,
     metrics,
     status,

@@ -32,6 +32,7 @@ import { useJsonDepthLimit } from './security/json-depth.js';
 import { useOperationLimits } from './security/operation-limits.js';
 import { scopeRefusal } from './security/operation-scopes.js';
 import { useSubscriptionLimits } from './security/subscription-limits.js';
+import type { SubscriptionSlots } from './redis/subscription-slots.js';
 import { DEFAULT_LIMITS, type SecuritySettings } from './security/settings.js';
 import { useSharedSubscriptionResults } from './shared-subscriptions.js';
 import { uploadError } from './uploads/multipart.js';
@@ -118,6 +119,8 @@ export function createGatewayYoga(options: {
   tracer?: Tracer;
   /** Persisted operations (GATEWAY_PERSISTED_OPERATIONS_FILE); queries as sent without it. */
   persistedOperations?: Plugin;
+  /** Per-key subscription slots held fleet-wide (REDIS_URL); counted per instance without it. */
+  subscriptionSlots?: SubscriptionSlots;
 }): GatewayYoga {
   const { logger } = options;
   const access = options.access ?? createAccess();
@@ -243,7 +246,7 @@ export function createGatewayYoga(options: {
       useUnexpectedErrors(),
       ...useOperationLimits(security.limits, security.production),
       useMarketoCost(),
-      useSubscriptionLimits(security.limits),
+      useSubscriptionLimits(security.limits, options.subscriptionSlots),
       useSharedSubscriptionResults(),
       useReadinessCheck({ endpoint: '/ready', check: options.ready ?? (() => true) }),
       // Replaces yoga's multipart parser, which holds every uploaded file in memory.

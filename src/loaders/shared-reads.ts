@@ -267,12 +267,12 @@ export class SharedLeadReads {
       },
       // Charged to every caller; refused only when every caller refuses it (a key out of its
       // share must not fail the call another key shares with it, which costs nothing more).
-      admit(endpoint: string) {
+      async admit(endpoint: string) {
         let refusal: unknown;
         let admitted = trackers.size === 0;
         for (const t of trackers) {
           try {
-            t.admit?.(endpoint);
+            await t.admit?.(endpoint);
             admitted = true;
           } catch (error) {
             refusal ??= error;

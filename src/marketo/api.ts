@@ -237,7 +237,7 @@ export interface CallTracker {
    * Asked before each call is sent (not per retry); throws to refuse it: the operation's cost
    * cap or its API key's daily share.
    */
-  admit?(endpoint: string): void;
+  admit?(endpoint: string): void | Promise<void>;
 }
 
 /** Per-caller context: who is calling (fair share), what to report to, when to give up. */

@@ -185,7 +185,7 @@ export function createCore(options: CoreOptions): Core {
     handle: ResponseHandler<T>,
   ): Promise<T> {
     // Refused before anything is sent when the operation or its key has no calls left.
-    ctx.tracker?.admit?.(spec.endpoint);
+    await ctx.tracker?.admit?.(spec.endpoint);
     const started = performance.now();
     // The operation's request id on every line about its calls.
     const log = ctx.requestId === undefined ? logger : logger.child({ requestId: ctx.requestId });

@@ -16,6 +16,9 @@ import {
   type RedisRateLimiter,
   type RedisRateLimiterOptions,
 } from './rate-limiter.js';
+import { createRedisKeyBudgets } from './key-budgets.js';
+import { createRedisSubscriptionSlots, type SubscriptionSlots } from './subscription-slots.js';
+import type { SharedKeyBudgets } from '../security/key-budget.js';
 import {
   createRedisTokenStore,
   type RedisTokenStore,
@@ -31,11 +34,17 @@ export interface ScaleOutTuning {
   leaseMs?: number;
   /** How often orphaned export and import jobs are looked for (ms). Default 1 000. */
   adoptIntervalMs?: number;
+  /** A subscription slot of a killed instance comes back after this long (ms). Default 30 000. */
+  subscriptionLeaseMs?: number;
 }
 
 export interface ScaleOut {
   limiter: RedisRateLimiter;
   tokenStore: RedisTokenStore;
+  /** API keys' daily shares (`dailyCalls`), counted for the fleet. */
+  keyBudgets: SharedKeyBudgets;
+  /** Subscriptions per API key (GATEWAY_MAX_SUBSCRIPTIONS_PER_KEY), counted for the fleet. */
+  subscriptionSlots: SubscriptionSlots;
   /** The export registry of one Marketo instance (jobs are keyed per origin host). */
   exportRegistry(originHost: string): JobRegistry<ExportJobRecord>;
   /** The import registry of one Marketo instance (batch ids are per instance too). */
@@ -85,9 +94,21 @@ export function createScaleOut(
     logger: logger.child({ component: 'redis-token' }),
     ...tuning.tokenStore,
   });
+  const keyBudgets = createRedisKeyBudgets(connections.command, {
+    prefix,
+    fleetSize: () => limiter.fleetSize(),
+    logger: logger.child({ component: 'redis-key-budgets' }),
+  });
+  const subscriptionSlots = createRedisSubscriptionSlots(connections.command, {
+    prefix,
+    ...(tuning.subscriptionLeaseMs !== undefined && { leaseMs: tuning.subscriptionLeaseMs }),
+    logger: logger.child({ component: 'redis-subscription-slots' }),
+  });
   return {
     limiter,
     tokenStore,
+    keyBudgets,
+    subscriptionSlots,
     exportRegistry: (originHost) => {
       const registryOptions: RedisJobRegistryOptions<ExportJobRecord> = {
         prefix: `${prefix}exports:${originHost}:`,
@@ -117,6 +138,9 @@ export function createScaleOut(
       );
     },
     ready: async () => (await connections.ping()) && limiter.healthy(),
-    close: () => connections.close(),
+    close: () => {
+      subscriptionSlots.close();
+      return connections.close();
+    },
   };
 }

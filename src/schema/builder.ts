@@ -10,7 +10,8 @@ import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import { DateResolver, DateTimeResolver, JSONObjectResolver, JSONResolver } from 'graphql-scalars';
 import { grantedScopes, type Scope } from '../auth/scopes.js';
 import type { GraphQLContext } from '../context.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError, InputError } from '../errors.js';
+import { MarketoError } from '../marketo/errors.js';
 
 export interface GatewaySchemaTypes {
   Context: GraphQLContext;
@@ -43,8 +44,13 @@ export const builder = new SchemaBuilder<GatewaySchemaTypes>({
       ),
   },
   errors: {
-    // A project class, not Error: anything unexpected stays masked by yoga.
-    defaultTypes: [GatewayError],
+    // Project classes, not Error: anything unexpected stays masked by yoga. Mutations
+    // (`errors: {}`) answer `<Payload> | BaseError | InputError | MarketoApiError`.
+    defaultTypes: [GatewayError, InputError, MarketoError],
+    directResult: true,
+    defaultUnionOptions: {
+      name: ({ fieldName }) => `${fieldName[0]?.toUpperCase() ?? ''}${fieldName.slice(1)}Outcome`,
+    },
   },
   relay: {
     clientMutationId: 'omit',

@@ -231,8 +231,10 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   triggerCampaign: t.field({
     type: CampaignRunRef,
-    // Nullable: a refused mutation nulls itself, never the results of the others.
+    // The outcome as data: a failure of the whole is a typed error, never a null among results.
+    // Nullable only for a scope refusal, which stays a GraphQL error of this field.
     nullable: true,
+    errors: {},
     description: 'Requests an active trigger campaign for leads (100 leads per Marketo call).',
     args: {
       campaignId: t.arg.int({ required: true }),
@@ -267,8 +269,10 @@ builder.mutationFields((t) => ({
   }),
   scheduleCampaign: t.field({
     type: CampaignRunRef,
-    // Nullable: a refused mutation nulls itself, never the results of the others.
+    // The outcome as data: a failure of the whole is a typed error, never a null among results.
+    // Nullable only for a scope refusal, which stays a GraphQL error of this field.
     nullable: true,
+    errors: {},
     description: 'Schedules a batch campaign (default: Marketo runs it 5 minutes from now).',
     args: {
       campaignId: t.arg.int({ required: true }),

@@ -418,8 +418,10 @@ function exportWindows(input: unknown): number {
 builder.mutationFields((t) => ({
   createExportJob: t.field({
     type: ExportJobRef,
-    // Nullable: a refused mutation nulls itself, never the results of the others.
+    // The outcome as data: a failure of the whole is a typed error, never a null among results.
+    // Nullable only for a scope refusal, which stays a GraphQL error of this field.
     nullable: true,
+    errors: {},
     description:
       "Validates against describe, creates and enqueues the Marketo job(s). When Marketo's queue is full the job waits (WAITING) in the gateway's queue instead of failing.",
     args: { input: t.arg({ type: CreateExportJobInput, required: true }) },
@@ -441,8 +443,10 @@ builder.mutationFields((t) => ({
   }),
   cancelExportJob: t.field({
     type: ExportJobRef,
-    // Nullable: a refused mutation nulls itself, never the results of the others.
+    // The outcome as data: a failure of the whole is a typed error, never a null among results.
+    // Nullable only for a scope refusal, which stays a GraphQL error of this field.
     nullable: true,
+    errors: {},
     description: 'Cancels the job and its Marketo jobs; a finished job is returned unchanged.',
     args: {
       id: t.arg.id({ required: true }),

@@ -322,8 +322,10 @@ builder.mutationField('importLeads', (t) =>
     type: ImportJobRef,
     // The describe, then the first file's submission (the rest is the job runner's).
     extensions: marketoCost({ calls: 3, describe: true }),
-    // Nullable: a refused mutation nulls itself, never the results of the others.
+    // The outcome as data: a failure of the whole is a typed error, never a null among results.
+    // Nullable only for a scope refusal, which stays a GraphQL error of this field.
     nullable: true,
+    errors: {},
     description:
       "Validates the header against describe, then starts the Marketo bulk import(s) (insert or update by lookup field). When Marketo's import queue is full the files wait in the gateway's queue. Follow with `importJob` or `importJobStatus`.",
     args: { input: t.arg({ type: ImportLeadsInput, required: true }) },

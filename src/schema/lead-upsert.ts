@@ -564,8 +564,10 @@ function upsertCalls(args: Readonly<Record<string, unknown>>): number {
 builder.mutationField('upsertLeads', (t) =>
   t.field({
     type: UpsertLeadsResultRef,
-    // Nullable: a refused mutation nulls itself, never the results of the others.
+    // The outcome as data: a failure of the whole is a typed error, never a null among results.
+    // Nullable only for a scope refusal, which stays a GraphQL error of this field.
     nullable: true,
+    errors: {},
     description:
       'Creates/updates leads by a lookup field (any number of rows; 300 per Marketo call), then optionally adds/removes them to a list or requests a campaign for them.',
     args: { input: t.arg({ type: UpsertLeadsInput, required: true }) },

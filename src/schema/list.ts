@@ -207,8 +207,10 @@ const MEMBERSHIP_COST = marketoCost({ calls: (args) => 1 + chunks(args.leadIds) 
 builder.mutationFields((t) => ({
   addLeadsToList: t.field({
     type: ListMembershipChangeRef,
-    // Nullable: a refused mutation nulls itself, never the results of the others.
+    // The outcome as data: a failure of the whole is a typed error, never a null among results.
+    // Nullable only for a scope refusal, which stays a GraphQL error of this field.
     nullable: true,
+    errors: {},
     args: {
       listId: t.arg.int({ required: true }),
       leadIds: t.arg.intList({ required: true }),
@@ -220,8 +222,10 @@ builder.mutationFields((t) => ({
   }),
   removeLeadsFromList: t.field({
     type: ListMembershipChangeRef,
-    // Nullable: a refused mutation nulls itself, never the results of the others.
+    // The outcome as data: a failure of the whole is a typed error, never a null among results.
+    // Nullable only for a scope refusal, which stays a GraphQL error of this field.
     nullable: true,
+    errors: {},
     args: {
       listId: t.arg.int({ required: true }),
       leadIds: t.arg.intList({ required: true }),

@@ -78,7 +78,7 @@ const PAGE = `<!doctype html>
         }
         try {
           const [created] = await collect({
-            query: 'mutation BrowserCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id status } }',
+            query: 'mutation BrowserCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { ... on ExportJob { id status } ... on Error { code message } } }',
             variables: { input: { fields: ['id', 'email', 'firstName'], filter: { createdAt: { startAt, endAt } } } },
           });
           out.exportId = created.createExportJob.id;

@@ -98,7 +98,7 @@ describe.skipIf(skipWithoutChromium)('the /status page', () => {
 
     const now = sandbox.clock.now();
     const created = await graphql<{ createExportJob: { id: string } }>(
-      `mutation StatusPageExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id } }`,
+      `mutation StatusPageExport($input: CreateExportJobInput!) { createExportJob(input: $input) { ... on ExportJob { id } ... on Error { code message } } }`,
       {
         input: {
           entity: 'LEADS',
@@ -120,7 +120,7 @@ describe.skipIf(skipWithoutChromium)('the /status page', () => {
       'status3@example.com;Cy;3',
     ].join('\n');
     const imported = await graphql<{ importLeads: { id: string } }>(
-      `mutation StatusPageImport($input: ImportLeadsInput!) { importLeads(input: $input) { id } }`,
+      `mutation StatusPageImport($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id } ... on Error { code message } } }`,
       { input: { data, format: 'SSV' } },
     );
     const importId = imported.data.importLeads.id;

@@ -10,6 +10,7 @@ import type { LeadRow as SandboxLead } from '../../src/sandbox/types.js';
 import type { TypedRowsQuery } from '../gql/graphql.js';
 import { graphql } from '../gql/index.js';
 import { type ExecuteResult, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { payload } from '../helpers/outcome.js';
 
 const DAY = 86_400_000;
 const FIELDS = [
@@ -28,9 +29,15 @@ const FIELDS = [
 const CreateLeadExport = graphql(`
   mutation CreateLeadExport($input: CreateExportJobInput!) {
     createExportJob(input: $input) {
-      id
-      leadRows {
-        totalCount
+      ... on ExportJob {
+        id
+        leadRows {
+          totalCount
+        }
+      }
+      ... on Error {
+        code
+        message
       }
     }
   }
@@ -82,10 +89,16 @@ const TypedRows = graphql(`
 const ActivityLeadRows = graphql(`
   mutation ActivityLeadRows($input: CreateExportJobInput!) {
     createExportJob(input: $input) {
-      id
-      entity
-      leadRows {
-        totalCount
+      ... on ExportJob {
+        id
+        entity
+        leadRows {
+          totalCount
+        }
+      }
+      ... on Error {
+        code
+        message
       }
     }
   }
@@ -133,7 +146,7 @@ describe('typed lead rows of an export', () => {
       },
     });
     expect(created.errors).toBeUndefined();
-    const id = created.data!.createExportJob!.id;
+    const { id } = payload(created.data?.createExportJob);
     expect(await untilDone(id)).toBe('READY');
 
     const expected = leads
@@ -198,7 +211,10 @@ describe('typed lead rows of an export', () => {
       },
     });
     expect(created.errors).toBeUndefined();
-    expect(created.data!.createExportJob).toMatchObject({ entity: 'ACTIVITIES', leadRows: null });
+    expect(payload(created.data?.createExportJob)).toMatchObject({
+      entity: 'ACTIVITIES',
+      leadRows: null,
+    });
   });
 });
 

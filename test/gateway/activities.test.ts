@@ -5,14 +5,21 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from '../gql/index.js';
+import { payload } from '../helpers/outcome.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const Upsert = graphql(`
   mutation ActivityUpsert($leads: [JSON!]!, $action: UpsertAction!, $lookupField: String!) {
     upsertLeads(input: { leads: $leads, action: $action, lookupField: $lookupField, mode: SYNC }) {
-      results {
-        id
-        status
+      ... on UpsertLeadsResult {
+        results {
+          id
+          status
+        }
+      }
+      ... on Error {
+        code
+        message
       }
     }
   }
@@ -21,10 +28,22 @@ const Upsert = graphql(`
 const ListChange = graphql(`
   mutation ActivityListChange($listId: Int!, $leadIds: [Int!]!) {
     add: addLeadsToList(listId: $listId, leadIds: $leadIds) {
-      added
+      ... on ListMembershipChange {
+        added
+      }
+      ... on Error {
+        code
+        message
+      }
     }
     remove: removeLeadsFromList(listId: $listId, leadIds: $leadIds) {
-      removed
+      ... on ListMembershipChange {
+        removed
+      }
+      ... on Error {
+        code
+        message
+      }
     }
   }
 `);
@@ -32,7 +51,13 @@ const ListChange = graphql(`
 const Trigger = graphql(`
   mutation ActivityTrigger($campaignId: Int!, $leadIds: [Int!]!) {
     triggerCampaign(campaignId: $campaignId, leadIds: $leadIds) {
-      campaignId
+      ... on CampaignRun {
+        campaignId
+      }
+      ... on Error {
+        code
+        message
+      }
     }
   }
 `);
@@ -179,7 +204,7 @@ async function createLead(email: string, extra: Record<string, unknown> = {}): P
     action: 'CREATE_ONLY',
     lookupField: 'email',
   });
-  return result.data?.upsertLeads?.results[0]?.id as number;
+  return payload(result.data?.upsertLeads).results[0]?.id as number;
 }
 
 describe('activities: every write the gateway makes is recorded', () => {
@@ -384,7 +409,7 @@ describe('activities: listId of a list of 10,000 leads or more', () => {
           action: 'CREATE_ONLY',
           lookupField: 'email',
         });
-        return r.data?.upsertLeads?.results[0]?.id as number;
+        return payload(r.data?.upsertLeads).results[0]?.id as number;
       })();
       await big.execute(ListChange, { listId: 1002, leadIds: [4] });
       const result = await big.execute(Activities, {

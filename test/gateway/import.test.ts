@@ -9,13 +9,24 @@ import {
   type TestGateway,
 } from '../helpers/gateway.js';
 import { StartImport, waitForImport as waitForImportJob } from '../helpers/imports.js';
+import { failure, payload } from '../helpers/outcome.js';
 
 const ImportLeads = graphql(`
   mutation ImportLeads($input: ImportLeadsInput!) {
     importLeads(input: $input) {
-      id
-      status
-      marketoStatus
+      ... on ImportJob {
+        id
+        status
+        marketoStatus
+      }
+      ... on Error {
+        code
+        message
+      }
+      ... on InputError {
+        argument
+        field
+      }
     }
   }
 `);
@@ -87,8 +98,8 @@ describe('bulk lead import', () => {
       input: { data, format: 'SSV', listId: 1007 },
     });
     expect(started.errors).toBeUndefined();
-    expect(started.data?.importLeads?.status).toBe('QUEUED');
-    const id = started.data?.importLeads?.id ?? '';
+    expect(payload(started.data?.importLeads).status).toBe('QUEUED');
+    const id = payload(started.data?.importLeads).id ?? '';
 
     const done = await waitForImport(id);
     const job = done.data?.importJob;
@@ -126,7 +137,7 @@ describe('bulk lead import', () => {
     ].join('\n');
     const started = await gw.execute(StartImport, { input: { data } });
     expect(started.errors).toBeUndefined();
-    const job = await waitForImportJob(gw, started.data?.importLeads?.id ?? '');
+    const job = await waitForImportJob(gw, payload(started.data?.importLeads).id ?? '');
     expect(job).toMatchObject({
       status: 'COMPLETE',
       rowsProcessed: 4,
@@ -155,7 +166,7 @@ describe('bulk lead import', () => {
       input: { data: 'email,firstName\nbusy.list@example.com,Ada', listId: 1007 },
     });
     expect(started.errors).toBeUndefined();
-    const job = await waitForImportJob(gw, started.data?.importLeads?.id ?? '');
+    const job = await waitForImportJob(gw, payload(started.data?.importLeads).id ?? '');
     expect(job).toMatchObject({ status: 'COMPLETE', rowsProcessed: 1, rowsFailed: 0 });
     const stats = await gw.stats();
     expect(stats.errors['1019']).toBe(2);
@@ -175,7 +186,7 @@ describe('bulk lead import', () => {
       },
     });
     expect(started.errors).toBeUndefined();
-    const done = await waitForImport(started.data?.importLeads?.id ?? '');
+    const done = await waitForImport(payload(started.data?.importLeads).id ?? '');
     expect(done.data?.importJob).toMatchObject({
       status: 'COMPLETE',
       rowsFailed: 0,
@@ -196,7 +207,7 @@ describe('bulk lead import', () => {
     const unknown = await gw.execute(ImportLeads, {
       input: { data: 'email,shoeSize\na@example.com,9' },
     });
-    expect(unknown.errors?.[0]?.extensions).toMatchObject({
+    expect(failure(unknown.data?.importLeads)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'input.data',
       field: 'shoeSize',
@@ -204,9 +215,9 @@ describe('bulk lead import', () => {
     const both = await gw.execute(ImportLeads, {
       input: { data: 'email', rows: [{ email: 'a@b.co' }] },
     });
-    expect(both.errors?.[0]?.extensions).toMatchObject({ argument: 'input' });
+    expect(failure(both.data?.importLeads)).toMatchObject({ argument: 'input' });
     const noLookup = await gw.execute(ImportLeads, { input: { data: 'firstName\nAda' } });
-    expect(noLookup.errors?.[0]?.extensions).toMatchObject({
+    expect(failure(noLookup.data?.importLeads)).toMatchObject({
       argument: 'input.data',
       field: 'email',
     });

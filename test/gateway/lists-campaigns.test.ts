@@ -7,6 +7,7 @@ import {
   startTestGateway,
   type TestGateway,
 } from '../helpers/gateway.js';
+import { failure, payload } from '../helpers/outcome.js';
 
 const ListById = graphql(`
   query ListById($id: Int!, $first: Int, $after: String) {
@@ -72,18 +73,27 @@ const Lists = graphql(`
 const AddToList = graphql(`
   mutation AddToList($listId: Int!, $leadIds: [Int!]!) {
     addLeadsToList(listId: $listId, leadIds: $leadIds) {
-      listId
-      action
-      added
-      skipped
-      results {
-        index
-        leadId
-        status
-        reasons {
-          code
-          message
+      ... on ListMembershipChange {
+        listId
+        action
+        added
+        skipped
+        results {
+          index
+          leadId
+          status
+          reasons {
+            code
+            message
+          }
         }
+      }
+      ... on Error {
+        code
+        message
+      }
+      ... on InputError {
+        argument
       }
     }
   }
@@ -92,13 +102,22 @@ const AddToList = graphql(`
 const RemoveFromList = graphql(`
   mutation RemoveFromList($listId: Int!, $leadIds: [Int!]!) {
     removeLeadsFromList(listId: $listId, leadIds: $leadIds) {
-      removed
-      skipped
-      results(status: [SKIPPED]) {
-        leadId
-        reasons {
-          code
+      ... on ListMembershipChange {
+        removed
+        skipped
+        results(status: [SKIPPED]) {
+          leadId
+          reasons {
+            code
+          }
         }
+      }
+      ... on Error {
+        code
+        message
+      }
+      ... on InputError {
+        argument
       }
     }
   }
@@ -143,9 +162,18 @@ const Campaigns = graphql(`
 const Trigger = graphql(`
   mutation Trigger($campaignId: Int!, $leadIds: [Int!]!, $tokens: [CampaignTokenInput!]) {
     triggerCampaign(campaignId: $campaignId, leadIds: $leadIds, tokens: $tokens) {
-      campaignId
-      leadCount
-      calls
+      ... on CampaignRun {
+        campaignId
+        leadCount
+        calls
+      }
+      ... on Error {
+        code
+        message
+      }
+      ... on InputError {
+        argument
+      }
     }
   }
 `);
@@ -153,8 +181,17 @@ const Trigger = graphql(`
 const Schedule = graphql(`
   mutation Schedule($campaignId: Int!, $runAt: DateTime, $tokens: [CampaignTokenInput!], $clone: String) {
     scheduleCampaign(campaignId: $campaignId, runAt: $runAt, tokens: $tokens, cloneToProgramName: $clone) {
-      campaignId
-      runAt
+      ... on CampaignRun {
+        campaignId
+        runAt
+      }
+      ... on Error {
+        code
+        message
+      }
+      ... on InputError {
+        argument
+      }
     }
   }
 `);
@@ -257,7 +294,7 @@ describe('static lists', () => {
   it('adds and removes leads, one result per input id with Marketo codes for skips', async () => {
     const add = await gw.execute(AddToList, { listId: 1007, leadIds: [10, 11, 987_654, 10] });
     expect(add.errors).toBeUndefined();
-    const change = add.data?.addLeadsToList;
+    const change = payload(add.data?.addLeadsToList);
     expect(change).toMatchObject({ listId: 1007, action: 'ADD', added: 3, skipped: 1 });
     expect(change?.results.map((r) => [r.index, r.leadId, r.status])).toEqual([
       [0, 10, 'ADDED'],
@@ -279,18 +316,19 @@ describe('static lists', () => {
 
   it('validates membership input before calling Marketo', async () => {
     const empty = await gw.execute(AddToList, { listId: 1007, leadIds: [] });
-    expect(empty.errors?.[0]?.extensions).toMatchObject({
+    expect(failure(empty.data?.addLeadsToList)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'leadIds',
     });
     const negative = await gw.execute(AddToList, { listId: 1007, leadIds: [1, -2] });
-    expect(negative.errors?.[0]?.extensions).toMatchObject({ argument: 'leadIds[1]' });
+    expect(failure(negative.data?.addLeadsToList)).toMatchObject({ argument: 'leadIds[1]' });
     expect(restCalls(await gw.stats())).toBe(0);
   });
 
   it("passes Marketo's error code through for an unknown list", async () => {
     const result = await gw.execute(AddToList, { listId: 999_999, leadIds: [1] });
-    expect(result.errors?.[0]?.extensions?.code).toBe('1013');
+    expect(result.errors).toBeUndefined();
+    expect(failure(result.data?.addLeadsToList)).toMatchObject({ code: '1013' });
   });
 });
 
@@ -338,7 +376,7 @@ describe('smart campaigns', () => {
 
   it('refuses to trigger a batch campaign and names bad tokens, before calling trigger', async () => {
     const batch = await gw.execute(Trigger, { campaignId: 1101, leadIds: [1] });
-    expect(batch.errors?.[0]?.extensions).toMatchObject({
+    expect(failure(batch.data?.triggerCampaign)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'campaignId',
     });
@@ -347,7 +385,7 @@ describe('smart campaigns', () => {
       leadIds: [1],
       tokens: [{ name: 'message', value: 'x' }],
     });
-    expect(token.errors?.[0]?.extensions).toMatchObject({ argument: 'tokens[0].name' });
+    expect(failure(token.data?.triggerCampaign)).toMatchObject({ argument: 'tokens[0].name' });
     expect((await gw.stats()).campaignTriggers).toBe(0);
   });
 
@@ -360,12 +398,12 @@ describe('smart campaigns', () => {
       clone: 'Webinar copy',
     });
     expect(result.errors).toBeUndefined();
-    expect(result.data?.scheduleCampaign?.campaignId).toBe(1107);
+    expect(payload(result.data?.scheduleCampaign).campaignId).toBe(1107);
     const runs = await gw.control<Runs>('/__sandbox/campaigns/1107/runs');
     expect(runs.schedules).toHaveLength(1);
     expect(runs.schedules[0]?.cloneToProgramName).toBe('Webinar copy');
     const tooLate = await gw.execute(Schedule, { campaignId: 1107, runAt: '2099-01-01T00:00:00Z' });
-    expect(tooLate.errors?.[0]?.extensions).toMatchObject({
+    expect(failure(tooLate.data?.scheduleCampaign)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'runAt',
     });

@@ -73,6 +73,11 @@ describe('README code blocks', () => {
       for (const [field, value] of Object.entries(result.data ?? {})) {
         // Each example shows something: no field of it answers null or an empty list.
         expect(value, `${field} (README line ${block.line})`).not.toBeNull();
+        // Nor a mutation's typed error (its `... on Error { code message }`).
+        expect(value, `${field} (README line ${block.line})`).not.toMatchObject({
+          code: expect.any(String),
+          message: expect.any(String),
+        });
         if (Array.isArray(value)) expect(value.length, field).toBeGreaterThan(0);
       }
     });

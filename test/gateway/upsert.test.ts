@@ -2,46 +2,59 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { UpsertThenInput } from '../gql/graphql.js';
 import { graphql } from '../gql/index.js';
 import { restCalls, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { failure, payload } from '../helpers/outcome.js';
 
 const UpsertLeads = graphql(`
   mutation UpsertLeads($input: UpsertLeadsInput!) {
     upsertLeads(input: $input) {
-      total
-      created
-      updated
-      skipped
-      failed
-      results {
-        index
-        lookupValue
-        id
-        status
-        reasons {
-          code
-          message
-          field
-        }
-      }
-      then {
-        kind
-        targetId
-        action
-        succeeded
+      ... on UpsertLeadsResult {
+        total
+        created
+        updated
         skipped
         failed
-        notAttempted
-        error {
-          code
-          message
-        }
         results {
           index
+          lookupValue
           id
           status
           reasons {
             code
+            message
+            field
           }
         }
+        then {
+          kind
+          targetId
+          action
+          succeeded
+          skipped
+          failed
+          notAttempted
+          error {
+            code
+            message
+          }
+          results {
+            index
+            id
+            status
+            reasons {
+              code
+            }
+          }
+        }
+      }
+      ... on Error {
+        __typename
+        code
+        message
+      }
+      ... on InputError {
+        argument
+        field
+        details
       }
     }
   }
@@ -50,29 +63,35 @@ const UpsertLeads = graphql(`
 const UpsertLeadsProblems = graphql(`
   mutation UpsertLeadsProblems($input: UpsertLeadsInput!) {
     upsertLeads(input: $input) {
-      total
-      created
-      updated
-      skipped
-      failed
-      results(status: [FAILED, SKIPPED]) {
-        index
-        lookupValue
-        status
-        reasons {
-          code
-          field
-        }
-      }
-      then {
-        succeeded
+      ... on UpsertLeadsResult {
+        total
+        created
+        updated
         skipped
         failed
-        notAttempted
-        results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {
+        results(status: [FAILED, SKIPPED]) {
           index
+          lookupValue
           status
+          reasons {
+            code
+            field
+          }
         }
+        then {
+          succeeded
+          skipped
+          failed
+          notAttempted
+          results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {
+            index
+            status
+          }
+        }
+      }
+      ... on Error {
+        code
+        message
       }
     }
   }
@@ -123,7 +142,7 @@ describe('upsertLeads: per-row results', () => {
       },
     });
     expect(result.errors).toBeUndefined();
-    const upsert = result.data?.upsertLeads;
+    const upsert = payload(result.data?.upsertLeads);
     expect(upsert).toMatchObject({ total: 6, created: 1, updated: 1, skipped: 0, failed: 4 });
     const rows = upsert?.results ?? [];
     expect(rows.map((row) => row.status)).toEqual([
@@ -162,7 +181,7 @@ describe('upsertLeads: per-row results', () => {
       },
     });
     expect(result.errors).toBeUndefined();
-    expect(result.data?.upsertLeads?.results[0]).toMatchObject({
+    expect(payload(result.data?.upsertLeads).results[0]).toMatchObject({
       status: 'SKIPPED',
       id: null,
       reasons: [expect.objectContaining({ code: '1004' })],
@@ -177,7 +196,7 @@ describe('upsertLeads: a failed Marketo call', () => {
     const result = await gw.execute(UpsertLeadsProblems, { input: { leads } });
     expect(result.errors).toBeUndefined();
     expect(result.data?.upsertLeads).toMatchObject({ total: 900, created: 600, failed: 300 });
-    const failed = result.data?.upsertLeads?.results ?? [];
+    const failed = payload(result.data?.upsertLeads).results ?? [];
     const first = failed[0]?.index ?? -1;
     expect(first % 300).toBe(0);
     expect(failed.map((row) => row.index)).toEqual(
@@ -192,7 +211,7 @@ describe('upsertLeads: request-level validation (no Marketo call)', () => {
     {
       name: 'an unknown field',
       input: { leads: [{ email: 'a@example.com' }, { email: 'b@example.com', shoeSize: 9 }] },
-      expected: { argument: 'input.leads', field: 'shoeSize', row: 1 },
+      expected: { argument: 'input.leads', field: 'shoeSize', details: { row: 1 } },
     },
     {
       name: 'a read-only field',
@@ -233,8 +252,10 @@ describe('upsertLeads: request-level validation (no Marketo call)', () => {
       await gw.execute(LeadsByEmail, { values: ['warm@example.com'] }); // describe cached
       await gw.reset();
       const result = await gw.execute(UpsertLeads, { input: testCase.input });
-      expect(result.data).toEqual({ upsertLeads: null });
-      expect(result.errors?.[0]?.extensions).toMatchObject({
+      // The refusal is the mutation's answer: a typed error, not a GraphQL error.
+      expect(result.errors).toBeUndefined();
+      expect(failure(result.data?.upsertLeads)).toMatchObject({
+        __typename: 'InputError',
         code: 'BAD_USER_INPUT',
         ...testCase.expected,
       });
@@ -246,7 +267,7 @@ describe('upsertLeads: request-level validation (no Marketo call)', () => {
     const result = await gw.execute(UpsertLeads, {
       input: { leads: [{ email: 'ghost@example.com' }], ...followUp({ list: { id: 999_999 } }) },
     });
-    expect(result.errors?.[0]?.extensions).toMatchObject({
+    expect(failure(result.data?.upsertLeads)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'input.then.list.id',
     });
@@ -270,7 +291,7 @@ describe('upsertLeads: follow-up steps', () => {
       },
     });
     expect(result.errors).toBeUndefined();
-    const step = result.data?.upsertLeads?.then;
+    const step = payload(result.data?.upsertLeads).then;
     expect(step).toMatchObject({
       kind: 'LIST',
       targetId: 1001,
@@ -292,7 +313,7 @@ describe('upsertLeads: follow-up steps', () => {
       },
     });
     expect(result.errors).toBeUndefined();
-    const step = result.data?.upsertLeads?.then;
+    const step = payload(result.data?.upsertLeads).then;
     expect(step).toMatchObject({
       kind: 'CAMPAIGN',
       action: 'TRIGGER',
@@ -307,7 +328,9 @@ describe('upsertLeads: follow-up steps', () => {
     const runs = await gw.control<{ triggers: Array<{ leadIds: number[] }> }>(
       '/__sandbox/campaigns/1102/runs',
     );
-    const ids = result.data?.upsertLeads?.results.flatMap((row) => (row.id ? [row.id] : []));
+    const ids = payload(result.data?.upsertLeads).results.flatMap((row) =>
+      row.id ? [row.id] : [],
+    );
     expect(runs.triggers.at(-1)?.leadIds.sort()).toEqual(ids?.sort());
   });
 
@@ -315,7 +338,7 @@ describe('upsertLeads: follow-up steps', () => {
     const result = await gw.execute(UpsertLeads, {
       input: { leads: [{ email: 'c@example.com' }], ...followUp({ campaign: { id: 1101 } }) },
     });
-    expect(result.errors?.[0]?.extensions).toMatchObject({
+    expect(failure(result.data?.upsertLeads)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'input.then.campaign.id',
     });
@@ -333,7 +356,7 @@ describe('upsertLeads at scale', () => {
         leads: [...duplicates, ...duplicates].map((email) => ({ email })),
       },
     });
-    expect(dupResult.data?.upsertLeads?.created).toBe(6);
+    expect(payload(dupResult.data?.upsertLeads).created).toBe(6);
     const existing = (await gw.execute(LeadsByEmail, { values: ['dup0@example.com'] })).data;
     expect(existing?.leadsBy).toHaveLength(2);
     await gw.reset();
@@ -359,7 +382,7 @@ describe('upsertLeads at scale', () => {
       input: { leads, mode: 'SYNC', ...followUp({ list: { id: 1007, action: 'ADD' } }) },
     });
     expect(result.errors).toBeUndefined();
-    const upsert = result.data?.upsertLeads;
+    const upsert = payload(result.data?.upsertLeads);
     expect(upsert).toMatchObject({
       total,
       created: total - badRows.size - skippedRows.size,

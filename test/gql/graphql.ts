@@ -182,21 +182,36 @@ export type StatusPageExportMutationVariables = Exact<{
 }>;
 
 
-export type StatusPageExportMutation = { createExportJob: { id: string } | null };
+export type StatusPageExportMutation = { createExportJob:
+    | { code: string, message: string }
+    | { id: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type StatusPageImportMutationVariables = Exact<{
   input: ImportLeadsInput;
 }>;
 
 
-export type StatusPageImportMutation = { importLeads: { id: string } | null };
+export type StatusPageImportMutation = { importLeads:
+    | { code: string, message: string }
+    | { id: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type CreateMutationVariables = Exact<{
   input: CreateExportJobInput;
 }>;
 
 
-export type CreateMutation = { createExportJob: { id: string, status: ExportJobState, entity: ExportEntity, parts: Array<{ exportId: string | null }> } | null };
+export type CreateMutation = { createExportJob:
+    | { code: string, message: string }
+    | { id: string, status: ExportJobState, entity: ExportEntity, parts: Array<{ exportId: string | null }> }
+    | { code: string, message: string, argument: string, field: string | null, details: Record<string, unknown> | null }
+    | { code: string, message: string }
+   | null };
 
 export type WatchSubscriptionVariables = Exact<{
   id: string | number;
@@ -219,7 +234,12 @@ export type CreateLeadExportMutationVariables = Exact<{
 }>;
 
 
-export type CreateLeadExportMutation = { createExportJob: { id: string, leadRows: { totalCount: number } | null } | null };
+export type CreateLeadExportMutation = { createExportJob:
+    | { code: string, message: string }
+    | { id: string, leadRows: { totalCount: number } | null }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type ExportStateQueryVariables = Exact<{
   id: string | number;
@@ -242,7 +262,12 @@ export type ActivityLeadRowsMutationVariables = Exact<{
 }>;
 
 
-export type ActivityLeadRowsMutation = { createExportJob: { id: string, entity: ExportEntity, leadRows: { totalCount: number } | null } | null };
+export type ActivityLeadRowsMutation = { createExportJob:
+    | { code: string, message: string }
+    | { id: string, entity: ExportEntity, leadRows: { totalCount: number } | null }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type ActivityUpsertMutationVariables = Exact<{
   leads: Array<unknown> | unknown;
@@ -251,7 +276,12 @@ export type ActivityUpsertMutationVariables = Exact<{
 }>;
 
 
-export type ActivityUpsertMutation = { upsertLeads: { results: Array<{ id: number | null, status: UpsertStatus }> } | null };
+export type ActivityUpsertMutation = { upsertLeads:
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { results: Array<{ id: number | null, status: UpsertStatus }> }
+   | null };
 
 export type ActivityListChangeMutationVariables = Exact<{
   listId: number;
@@ -259,7 +289,17 @@ export type ActivityListChangeMutationVariables = Exact<{
 }>;
 
 
-export type ActivityListChangeMutation = { add: { added: number } | null, remove: { removed: number } | null };
+export type ActivityListChangeMutation = { add:
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { added: number }
+    | { code: string, message: string }
+   | null, remove:
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { removed: number }
+    | { code: string, message: string }
+   | null };
 
 export type ActivityTriggerMutationVariables = Exact<{
   campaignId: number;
@@ -267,7 +307,12 @@ export type ActivityTriggerMutationVariables = Exact<{
 }>;
 
 
-export type ActivityTriggerMutation = { triggerCampaign: { campaignId: number } | null };
+export type ActivityTriggerMutation = { triggerCampaign:
+    | { code: string, message: string }
+    | { campaignId: number }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type ActivitiesQueryVariables = Exact<{
   types: Array<string> | string;
@@ -321,7 +366,12 @@ export type ImportLeadsMutationVariables = Exact<{
 }>;
 
 
-export type ImportLeadsMutation = { importLeads: { id: string, status: ImportJobState, marketoStatus: string } | null };
+export type ImportLeadsMutation = { importLeads:
+    | { code: string, message: string }
+    | { id: string, status: ImportJobState, marketoStatus: string }
+    | { code: string, message: string, argument: string, field: string | null }
+    | { code: string, message: string }
+   | null };
 
 export type ImportJobQueryVariables = Exact<{
   id: string | number;
@@ -412,7 +462,12 @@ export type AddToListMutationVariables = Exact<{
 }>;
 
 
-export type AddToListMutation = { addLeadsToList: { listId: number, action: ListAction, added: number, skipped: number, results: Array<{ index: number, leadId: number, status: ListMemberStatus, reasons: Array<{ code: string, message: string }> }> } | null };
+export type AddToListMutation = { addLeadsToList:
+    | { code: string, message: string }
+    | { code: string, message: string, argument: string }
+    | { listId: number, action: ListAction, added: number, skipped: number, results: Array<{ index: number, leadId: number, status: ListMemberStatus, reasons: Array<{ code: string, message: string }> }> }
+    | { code: string, message: string }
+   | null };
 
 export type RemoveFromListMutationVariables = Exact<{
   listId: number;
@@ -420,7 +475,12 @@ export type RemoveFromListMutationVariables = Exact<{
 }>;
 
 
-export type RemoveFromListMutation = { removeLeadsFromList: { removed: number, skipped: number, results: Array<{ leadId: number, reasons: Array<{ code: string }> }> } | null };
+export type RemoveFromListMutation = { removeLeadsFromList:
+    | { code: string, message: string }
+    | { code: string, message: string, argument: string }
+    | { removed: number, skipped: number, results: Array<{ leadId: number, reasons: Array<{ code: string }> }> }
+    | { code: string, message: string }
+   | null };
 
 export type CampaignByIdQueryVariables = Exact<{
   id: number;
@@ -446,7 +506,12 @@ export type TriggerMutationVariables = Exact<{
 }>;
 
 
-export type TriggerMutation = { triggerCampaign: { campaignId: number, leadCount: number, calls: number } | null };
+export type TriggerMutation = { triggerCampaign:
+    | { code: string, message: string }
+    | { campaignId: number, leadCount: number, calls: number }
+    | { code: string, message: string, argument: string }
+    | { code: string, message: string }
+   | null };
 
 export type ScheduleMutationVariables = Exact<{
   campaignId: number;
@@ -456,7 +521,12 @@ export type ScheduleMutationVariables = Exact<{
 }>;
 
 
-export type ScheduleMutation = { scheduleCampaign: { campaignId: number, runAt: string | null } | null };
+export type ScheduleMutation = { scheduleCampaign:
+    | { code: string, message: string }
+    | { campaignId: number, runAt: string | null }
+    | { code: string, message: string, argument: string }
+    | { code: string, message: string }
+   | null };
 
 export type FirstLeadQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -485,14 +555,24 @@ export type UpsertLeadsMutationVariables = Exact<{
 }>;
 
 
-export type UpsertLeadsMutation = { upsertLeads: { total: number, created: number, updated: number, skipped: number, failed: number, results: Array<{ index: number, lookupValue: string | null, id: number | null, status: UpsertStatus, reasons: Array<{ code: string, message: string, field: string | null }> }>, then: { kind: string, targetId: number, action: string, succeeded: number, skipped: number, failed: number, notAttempted: number, error: { code: string, message: string } | null, results: Array<{ index: number, id: number | null, status: UpsertStepStatus, reasons: Array<{ code: string }> }> } | null } | null };
+export type UpsertLeadsMutation = { upsertLeads:
+    | { __typename: 'BaseError', code: string, message: string }
+    | { __typename: 'InputError', code: string, message: string, argument: string, field: string | null, details: Record<string, unknown> | null }
+    | { __typename: 'MarketoApiError', code: string, message: string }
+    | { total: number, created: number, updated: number, skipped: number, failed: number, results: Array<{ index: number, lookupValue: string | null, id: number | null, status: UpsertStatus, reasons: Array<{ code: string, message: string, field: string | null }> }>, then: { kind: string, targetId: number, action: string, succeeded: number, skipped: number, failed: number, notAttempted: number, error: { code: string, message: string } | null, results: Array<{ index: number, id: number | null, status: UpsertStepStatus, reasons: Array<{ code: string }> }> } | null }
+   | null };
 
 export type UpsertLeadsProblemsMutationVariables = Exact<{
   input: UpsertLeadsInput;
 }>;
 
 
-export type UpsertLeadsProblemsMutation = { upsertLeads: { total: number, created: number, updated: number, skipped: number, failed: number, results: Array<{ index: number, lookupValue: string | null, status: UpsertStatus, reasons: Array<{ code: string, field: string | null }> }>, then: { succeeded: number, skipped: number, failed: number, notAttempted: number, results: Array<{ index: number, status: UpsertStepStatus }> } | null } | null };
+export type UpsertLeadsProblemsMutation = { upsertLeads:
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { total: number, created: number, updated: number, skipped: number, failed: number, results: Array<{ index: number, lookupValue: string | null, status: UpsertStatus, reasons: Array<{ code: string, field: string | null }> }>, then: { succeeded: number, skipped: number, failed: number, notAttempted: number, results: Array<{ index: number, status: UpsertStepStatus }> } | null }
+   | null };
 
 export type LeadsByEmailQueryVariables = Exact<{
   values: Array<string> | string;
@@ -506,7 +586,12 @@ export type StartImportMutationVariables = Exact<{
 }>;
 
 
-export type StartImportMutation = { importLeads: { id: string, status: ImportJobState, rowsTotal: number } | null };
+export type StartImportMutation = { importLeads:
+    | { code: string, message: string }
+    | { id: string, status: ImportJobState, rowsTotal: number }
+    | { code: string, message: string, argument: string, field: string | null, details: Record<string, unknown> | null }
+    | { code: string, message: string }
+   | null };
 
 export type ImportJobDetailQueryVariables = Exact<{
   id: string | number;
@@ -520,7 +605,12 @@ export type RestartImportLeadsMutationVariables = Exact<{
 }>;
 
 
-export type RestartImportLeadsMutation = { importLeads: { id: string } | null };
+export type RestartImportLeadsMutation = { importLeads:
+    | { code: string, message: string }
+    | { id: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type RestartImportJobQueryVariables = Exact<{
   id: string | number;
@@ -534,28 +624,48 @@ export type UploadImportMutationVariables = Exact<{
 }>;
 
 
-export type UploadImportMutation = { importLeads: { id: string, status: ImportJobState } | null };
+export type UploadImportMutation = { importLeads:
+    | { code: string, message: string }
+    | { id: string, status: ImportJobState }
+    | { code: string, message: string, argument: string, field: string | null, details: Record<string, unknown> | null }
+    | { code: string, message: string }
+   | null };
 
 export type UploadUpsertMutationVariables = Exact<{
   input: UpsertLeadsInput;
 }>;
 
 
-export type UploadUpsertMutation = { upsertLeads: { mode: UpsertMode, total: number, created: number, failed: number, results: Array<{ index: number, status: UpsertStatus }>, importJob: { id: string } | null } | null };
+export type UploadUpsertMutation = { upsertLeads:
+    | { code: string, message: string }
+    | { code: string, message: string, argument: string, field: string | null, details: Record<string, unknown> | null }
+    | { code: string, message: string }
+    | { mode: UpsertMode, total: number, created: number, failed: number, results: Array<{ index: number, status: UpsertStatus }>, importJob: { id: string } | null }
+   | null };
 
 export type UpsertWithModeMutationVariables = Exact<{
   input: UpsertLeadsInput;
 }>;
 
 
-export type UpsertWithModeMutation = { upsertLeads: { mode: UpsertMode, total: number, created: number, results: Array<{ index: number, status: UpsertStatus }>, importJob: { id: string, status: ImportJobState } | null } | null };
+export type UpsertWithModeMutation = { upsertLeads:
+    | { code: string, message: string }
+    | { code: string, message: string, argument: string, field: string | null, details: Record<string, unknown> | null }
+    | { code: string, message: string }
+    | { mode: UpsertMode, total: number, created: number, results: Array<{ index: number, status: UpsertStatus }>, importJob: { id: string, status: ImportJobState } | null }
+   | null };
 
 export type ChaosCreateExportMutationVariables = Exact<{
   input: CreateExportJobInput;
 }>;
 
 
-export type ChaosCreateExportMutation = { createExportJob: { id: string } | null };
+export type ChaosCreateExportMutation = { createExportJob:
+    | { code: string, message: string }
+    | { id: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type ChaosWatchExportSubscriptionVariables = Exact<{
   id: string | number;
@@ -569,7 +679,12 @@ export type ChaosImportLeadsMutationVariables = Exact<{
 }>;
 
 
-export type ChaosImportLeadsMutation = { importLeads: { id: string } | null };
+export type ChaosImportLeadsMutation = { importLeads:
+    | { code: string, message: string }
+    | { id: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type ChaosWatchImportSubscriptionVariables = Exact<{
   id: string | number;
@@ -583,7 +698,12 @@ export type FleetUpsertOneMutationVariables = Exact<{
 }>;
 
 
-export type FleetUpsertOneMutation = { upsertLeads: { created: number, updated: number, failed: number } | null };
+export type FleetUpsertOneMutation = { upsertLeads:
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { created: number, updated: number, failed: number }
+   | null };
 
 export type FleetStatusQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -595,7 +715,12 @@ export type FleetCreateExportMutationVariables = Exact<{
 }>;
 
 
-export type FleetCreateExportMutation = { createExportJob: { id: string, status: ExportJobState } | null };
+export type FleetCreateExportMutation = { createExportJob:
+    | { code: string, message: string }
+    | { id: string, status: ExportJobState }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type FleetWatchExportSubscriptionVariables = Exact<{
   id: string | number;
@@ -616,7 +741,12 @@ export type FleetImportLeadsMutationVariables = Exact<{
 }>;
 
 
-export type FleetImportLeadsMutation = { importLeads: { id: string, status: ImportJobState } | null };
+export type FleetImportLeadsMutation = { importLeads:
+    | { code: string, message: string }
+    | { id: string, status: ImportJobState }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
 
 export type FleetWatchImportSubscriptionVariables = Exact<{
   id: string | number;
@@ -654,25 +784,48 @@ export class TypedDocumentString<TResult, TVariables>
 export const StatusPageExportDocument = new TypedDocumentString(`
     mutation StatusPageExport($input: CreateExportJobInput!) {
   createExportJob(input: $input) {
-    id
+    ... on ExportJob {
+      id
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<StatusPageExportMutation, StatusPageExportMutationVariables>;
 export const StatusPageImportDocument = new TypedDocumentString(`
     mutation StatusPageImport($input: ImportLeadsInput!) {
   importLeads(input: $input) {
-    id
+    ... on ImportJob {
+      id
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<StatusPageImportMutation, StatusPageImportMutationVariables>;
 export const CreateDocument = new TypedDocumentString(`
     mutation Create($input: CreateExportJobInput!) {
   createExportJob(input: $input) {
-    id
-    status
-    entity
-    parts {
-      exportId
+    ... on ExportJob {
+      id
+      status
+      entity
+      parts {
+        exportId
+      }
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on InputError {
+      argument
+      field
+      details
     }
   }
 }
@@ -722,9 +875,15 @@ export const RowsDocument = new TypedDocumentString(`
 export const CreateLeadExportDocument = new TypedDocumentString(`
     mutation CreateLeadExport($input: CreateExportJobInput!) {
   createExportJob(input: $input) {
-    id
-    leadRows {
-      totalCount
+    ... on ExportJob {
+      id
+      leadRows {
+        totalCount
+      }
+    }
+    ... on Error {
+      code
+      message
     }
   }
 }
@@ -773,10 +932,16 @@ export const TypedRowsDocument = new TypedDocumentString(`
 export const ActivityLeadRowsDocument = new TypedDocumentString(`
     mutation ActivityLeadRows($input: CreateExportJobInput!) {
   createExportJob(input: $input) {
-    id
-    entity
-    leadRows {
-      totalCount
+    ... on ExportJob {
+      id
+      entity
+      leadRows {
+        totalCount
+      }
+    }
+    ... on Error {
+      code
+      message
     }
   }
 }
@@ -786,9 +951,15 @@ export const ActivityUpsertDocument = new TypedDocumentString(`
   upsertLeads(
     input: {leads: $leads, action: $action, lookupField: $lookupField, mode: SYNC}
   ) {
-    results {
-      id
-      status
+    ... on UpsertLeadsResult {
+      results {
+        id
+        status
+      }
+    }
+    ... on Error {
+      code
+      message
     }
   }
 }
@@ -796,17 +967,35 @@ export const ActivityUpsertDocument = new TypedDocumentString(`
 export const ActivityListChangeDocument = new TypedDocumentString(`
     mutation ActivityListChange($listId: Int!, $leadIds: [Int!]!) {
   add: addLeadsToList(listId: $listId, leadIds: $leadIds) {
-    added
+    ... on ListMembershipChange {
+      added
+    }
+    ... on Error {
+      code
+      message
+    }
   }
   remove: removeLeadsFromList(listId: $listId, leadIds: $leadIds) {
-    removed
+    ... on ListMembershipChange {
+      removed
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<ActivityListChangeMutation, ActivityListChangeMutationVariables>;
 export const ActivityTriggerDocument = new TypedDocumentString(`
     mutation ActivityTrigger($campaignId: Int!, $leadIds: [Int!]!) {
   triggerCampaign(campaignId: $campaignId, leadIds: $leadIds) {
-    campaignId
+    ... on CampaignRun {
+      campaignId
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<ActivityTriggerMutation, ActivityTriggerMutationVariables>;
@@ -926,9 +1115,19 @@ export const DeletedAndTypesDocument = new TypedDocumentString(`
 export const ImportLeadsDocument = new TypedDocumentString(`
     mutation ImportLeads($input: ImportLeadsInput!) {
   importLeads(input: $input) {
-    id
-    status
-    marketoStatus
+    ... on ImportJob {
+      id
+      status
+      marketoStatus
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on InputError {
+      argument
+      field
+    }
   }
 }
     `) as unknown as TypedDocumentString<ImportLeadsMutation, ImportLeadsMutationVariables>;
@@ -1106,18 +1305,27 @@ export const ListsDocument = new TypedDocumentString(`
 export const AddToListDocument = new TypedDocumentString(`
     mutation AddToList($listId: Int!, $leadIds: [Int!]!) {
   addLeadsToList(listId: $listId, leadIds: $leadIds) {
-    listId
-    action
-    added
-    skipped
-    results {
-      index
-      leadId
-      status
-      reasons {
-        code
-        message
+    ... on ListMembershipChange {
+      listId
+      action
+      added
+      skipped
+      results {
+        index
+        leadId
+        status
+        reasons {
+          code
+          message
+        }
       }
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on InputError {
+      argument
     }
   }
 }
@@ -1125,13 +1333,22 @@ export const AddToListDocument = new TypedDocumentString(`
 export const RemoveFromListDocument = new TypedDocumentString(`
     mutation RemoveFromList($listId: Int!, $leadIds: [Int!]!) {
   removeLeadsFromList(listId: $listId, leadIds: $leadIds) {
-    removed
-    skipped
-    results(status: [SKIPPED]) {
-      leadId
-      reasons {
-        code
+    ... on ListMembershipChange {
+      removed
+      skipped
+      results(status: [SKIPPED]) {
+        leadId
+        reasons {
+          code
+        }
       }
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on InputError {
+      argument
     }
   }
 }
@@ -1178,9 +1395,18 @@ export const CampaignsDocument = new TypedDocumentString(`
 export const TriggerDocument = new TypedDocumentString(`
     mutation Trigger($campaignId: Int!, $leadIds: [Int!]!, $tokens: [CampaignTokenInput!]) {
   triggerCampaign(campaignId: $campaignId, leadIds: $leadIds, tokens: $tokens) {
-    campaignId
-    leadCount
-    calls
+    ... on CampaignRun {
+      campaignId
+      leadCount
+      calls
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on InputError {
+      argument
+    }
   }
 }
     `) as unknown as TypedDocumentString<TriggerMutation, TriggerMutationVariables>;
@@ -1192,8 +1418,17 @@ export const ScheduleDocument = new TypedDocumentString(`
     tokens: $tokens
     cloneToProgramName: $clone
   ) {
-    campaignId
-    runAt
+    ... on CampaignRun {
+      campaignId
+      runAt
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on InputError {
+      argument
+    }
   }
 }
     `) as unknown as TypedDocumentString<ScheduleMutation, ScheduleMutationVariables>;
@@ -1249,42 +1484,54 @@ export const SharedOneLeadDocument = new TypedDocumentString(`
 export const UpsertLeadsDocument = new TypedDocumentString(`
     mutation UpsertLeads($input: UpsertLeadsInput!) {
   upsertLeads(input: $input) {
-    total
-    created
-    updated
-    skipped
-    failed
-    results {
-      index
-      lookupValue
-      id
-      status
-      reasons {
-        code
-        message
-        field
-      }
-    }
-    then {
-      kind
-      targetId
-      action
-      succeeded
+    ... on UpsertLeadsResult {
+      total
+      created
+      updated
       skipped
       failed
-      notAttempted
-      error {
-        code
-        message
-      }
       results {
         index
+        lookupValue
         id
         status
         reasons {
           code
+          message
+          field
         }
       }
+      then {
+        kind
+        targetId
+        action
+        succeeded
+        skipped
+        failed
+        notAttempted
+        error {
+          code
+          message
+        }
+        results {
+          index
+          id
+          status
+          reasons {
+            code
+          }
+        }
+      }
+    }
+    ... on Error {
+      __typename
+      code
+      message
+    }
+    ... on InputError {
+      argument
+      field
+      details
     }
   }
 }
@@ -1292,29 +1539,35 @@ export const UpsertLeadsDocument = new TypedDocumentString(`
 export const UpsertLeadsProblemsDocument = new TypedDocumentString(`
     mutation UpsertLeadsProblems($input: UpsertLeadsInput!) {
   upsertLeads(input: $input) {
-    total
-    created
-    updated
-    skipped
-    failed
-    results(status: [FAILED, SKIPPED]) {
-      index
-      lookupValue
-      status
-      reasons {
-        code
-        field
-      }
-    }
-    then {
-      succeeded
+    ... on UpsertLeadsResult {
+      total
+      created
+      updated
       skipped
       failed
-      notAttempted
-      results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {
+      results(status: [FAILED, SKIPPED]) {
         index
+        lookupValue
         status
+        reasons {
+          code
+          field
+        }
       }
+      then {
+        succeeded
+        skipped
+        failed
+        notAttempted
+        results(status: [NOT_ATTEMPTED, SKIPPED, FAILED]) {
+          index
+          status
+        }
+      }
+    }
+    ... on Error {
+      code
+      message
     }
   }
 }
@@ -1332,9 +1585,20 @@ export const LeadsByEmailDocument = new TypedDocumentString(`
 export const StartImportDocument = new TypedDocumentString(`
     mutation StartImport($input: ImportLeadsInput!) {
   importLeads(input: $input) {
-    id
-    status
-    rowsTotal
+    ... on ImportJob {
+      id
+      status
+      rowsTotal
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on InputError {
+      argument
+      field
+      details
+    }
   }
 }
     `) as unknown as TypedDocumentString<StartImportMutation, StartImportMutationVariables>;
@@ -1381,7 +1645,13 @@ export const ImportJobDetailDocument = new TypedDocumentString(`
 export const RestartImportLeadsDocument = new TypedDocumentString(`
     mutation RestartImportLeads($input: ImportLeadsInput!) {
   importLeads(input: $input) {
-    id
+    ... on ImportJob {
+      id
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<RestartImportLeadsMutation, RestartImportLeadsMutationVariables>;
@@ -1407,24 +1677,46 @@ export const RestartImportJobDocument = new TypedDocumentString(`
 export const UploadImportDocument = new TypedDocumentString(`
     mutation UploadImport($input: ImportLeadsInput!) {
   importLeads(input: $input) {
-    id
-    status
+    ... on ImportJob {
+      id
+      status
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on InputError {
+      argument
+      field
+      details
+    }
   }
 }
     `) as unknown as TypedDocumentString<UploadImportMutation, UploadImportMutationVariables>;
 export const UploadUpsertDocument = new TypedDocumentString(`
     mutation UploadUpsert($input: UpsertLeadsInput!) {
   upsertLeads(input: $input) {
-    mode
-    total
-    created
-    failed
-    results {
-      index
-      status
+    ... on UpsertLeadsResult {
+      mode
+      total
+      created
+      failed
+      results {
+        index
+        status
+      }
+      importJob {
+        id
+      }
     }
-    importJob {
-      id
+    ... on Error {
+      code
+      message
+    }
+    ... on InputError {
+      argument
+      field
+      details
     }
   }
 }
@@ -1432,16 +1724,27 @@ export const UploadUpsertDocument = new TypedDocumentString(`
 export const UpsertWithModeDocument = new TypedDocumentString(`
     mutation UpsertWithMode($input: UpsertLeadsInput!) {
   upsertLeads(input: $input) {
-    mode
-    total
-    created
-    results {
-      index
-      status
+    ... on UpsertLeadsResult {
+      mode
+      total
+      created
+      results {
+        index
+        status
+      }
+      importJob {
+        id
+        status
+      }
     }
-    importJob {
-      id
-      status
+    ... on Error {
+      code
+      message
+    }
+    ... on InputError {
+      argument
+      field
+      details
     }
   }
 }
@@ -1449,7 +1752,13 @@ export const UpsertWithModeDocument = new TypedDocumentString(`
 export const ChaosCreateExportDocument = new TypedDocumentString(`
     mutation ChaosCreateExport($input: CreateExportJobInput!) {
   createExportJob(input: $input) {
-    id
+    ... on ExportJob {
+      id
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<ChaosCreateExportMutation, ChaosCreateExportMutationVariables>;
@@ -1464,7 +1773,13 @@ export const ChaosWatchExportDocument = new TypedDocumentString(`
 export const ChaosImportLeadsDocument = new TypedDocumentString(`
     mutation ChaosImportLeads($input: ImportLeadsInput!) {
   importLeads(input: $input) {
-    id
+    ... on ImportJob {
+      id
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<ChaosImportLeadsMutation, ChaosImportLeadsMutationVariables>;
@@ -1480,9 +1795,15 @@ export const ChaosWatchImportDocument = new TypedDocumentString(`
 export const FleetUpsertOneDocument = new TypedDocumentString(`
     mutation FleetUpsertOne($email: String!) {
   upsertLeads(input: {leads: [{email: $email}], mode: SYNC}) {
-    created
-    updated
-    failed
+    ... on UpsertLeadsResult {
+      created
+      updated
+      failed
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<FleetUpsertOneMutation, FleetUpsertOneMutationVariables>;
@@ -1502,8 +1823,14 @@ export const FleetStatusDocument = new TypedDocumentString(`
 export const FleetCreateExportDocument = new TypedDocumentString(`
     mutation FleetCreateExport($input: CreateExportJobInput!) {
   createExportJob(input: $input) {
-    id
-    status
+    ... on ExportJob {
+      id
+      status
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<FleetCreateExportMutation, FleetCreateExportMutationVariables>;
@@ -1529,8 +1856,14 @@ export const FleetExportRowsDocument = new TypedDocumentString(`
 export const FleetImportLeadsDocument = new TypedDocumentString(`
     mutation FleetImportLeads($input: ImportLeadsInput!) {
   importLeads(input: $input) {
-    id
-    status
+    ... on ImportJob {
+      id
+      status
+    }
+    ... on Error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<FleetImportLeadsMutation, FleetImportLeadsMutationVariables>;

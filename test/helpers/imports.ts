@@ -10,9 +10,20 @@ import type { ExecuteResult, TestGateway } from './gateway.js';
 export const StartImport = graphql(`
   mutation StartImport($input: ImportLeadsInput!) {
     importLeads(input: $input) {
-      id
-      status
-      rowsTotal
+      ... on ImportJob {
+        id
+        status
+        rowsTotal
+      }
+      ... on Error {
+        code
+        message
+      }
+      ... on InputError {
+        argument
+        field
+        details
+      }
     }
   }
 `);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMPORT_MAX_BYTES } from '../../src/marketo/import-upload.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { StartImport, waitForImport } from '../helpers/imports.js';
+import { payload } from '../helpers/outcome.js';
 
 const HEADER = 'email,textarea_field\n';
 const LINE = 1_000;
@@ -41,7 +42,7 @@ describe("files at Marketo's 10 MB limit", () => {
 
     const started = await gw.execute(StartImport, { input: { data } });
     expect(started.errors).toBeUndefined();
-    const job = await waitForImport(gw, started.data?.importLeads?.id ?? '');
+    const job = await waitForImport(gw, payload(started.data?.importLeads).id ?? '');
 
     expect(job.error).toBeNull();
     expect(job.status).toBe('COMPLETE');

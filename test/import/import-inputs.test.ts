@@ -6,6 +6,7 @@ import {
   type TestGateway,
 } from '../helpers/gateway.js';
 import { StartImport, waitForImport } from '../helpers/imports.js';
+import { errorFields, payload } from '../helpers/outcome.js';
 
 const MAX_FILE_BYTES = 4_000;
 
@@ -40,7 +41,8 @@ async function upload(
   form.set(
     'operations',
     JSON.stringify({
-      query: 'mutation ($input: ImportLeadsInput!) { importLeads(input: $input) { id status } }',
+      query:
+        'mutation ($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id status } ... on Error { code message } ... on InputError { argument field details } } }',
       variables: { input: { ...input, file: null } },
     }),
   );
@@ -59,7 +61,7 @@ describe('JSON rows', () => {
     }));
     const started = await gw.execute(StartImport, { input: { rows, format: 'SSV' } });
     expect(started.errors).toBeUndefined();
-    const job = await waitForImport(gw, started.data?.importLeads?.id ?? '');
+    const job = await waitForImport(gw, payload(started.data?.importLeads).id ?? '');
     expect(job.status).toBe('COMPLETE');
     expect(job.parts.length).toBeGreaterThan(1);
     // rows[i] is row number i + 1
@@ -82,7 +84,7 @@ describe('File uploads', () => {
     );
     const started = await upload(text, { format: 'TSV' });
     expect(started.errors).toBeUndefined();
-    const job = await waitForImport(gw, started.data?.importLeads?.id ?? '');
+    const job = await waitForImport(gw, payload(started.data?.importLeads).id ?? '');
     expect(job).toMatchObject({ status: 'COMPLETE', rowsProcessed: 2, rowsFailed: 0 });
     expect(job.id).toBe(job.batchIds[0]); // one file: Marketo's batchId
     expect(leadByEmail('file-2@import.test')[0]?.firstName).toBe('Le');
@@ -91,10 +93,10 @@ describe('File uploads', () => {
   it('names an unknown header column before anything is sent to Marketo', async () => {
     // Caches describe; finished first so that none of its status polls land after the reset.
     const warm = await gw.execute(StartImport, { input: { data: 'email\nwarm@import.test' } });
-    await waitForImport(gw, warm.data?.importLeads?.id ?? '');
+    await waitForImport(gw, payload(warm.data?.importLeads).id ?? '');
     await gw.reset();
     const started = await upload('email\tshoeSize\na@import.test\t9', { format: 'TSV' });
-    expect(started.errors?.[0]?.extensions).toMatchObject({
+    expect(errorFields(started.data?.importLeads)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'input.file',
       field: 'shoeSize',
@@ -112,7 +114,7 @@ describe('accounting for every row', () => {
       'dup@import.test,bad',
     ].join('\n');
     const started = await gw.execute(StartImport, { input: { data } });
-    const job = await waitForImport(gw, started.data?.importLeads?.id ?? '');
+    const job = await waitForImport(gw, payload(started.data?.importLeads).id ?? '');
     expect(job.failures.map((f) => f.rowNumber)).toEqual([1, 3]);
   });
 
@@ -121,7 +123,7 @@ describe('accounting for every row', () => {
     const data = ['email,firstName', ...good, 'broken@import.test,"never closed'].join('\n');
     const started = await gw.execute(StartImport, { input: { data } });
     expect(started.errors).toBeUndefined();
-    const job = await waitForImport(gw, started.data?.importLeads?.id ?? '');
+    const job = await waitForImport(gw, payload(started.data?.importLeads).id ?? '');
     expect(job.status).toBe('PARTIAL');
     expect(job.error?.code).toBe('BAD_USER_INPUT');
     expect(job.error?.message).toMatch(/^input\.data: is not valid delimited text/);
@@ -135,15 +137,15 @@ describe('accounting for every row', () => {
     const broken = await gw.execute(StartImport, {
       input: { data: 'email,firstName\na@import.test,"open' },
     });
-    expect(broken.errors?.[0]?.extensions).toMatchObject({
+    expect(errorFields(broken.data?.importLeads)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'input.data',
     });
     const huge = await gw.execute(StartImport, {
       input: { rows: [{ email: 'big@import.test', firstName: 'x'.repeat(MAX_FILE_BYTES) }] },
     });
-    expect(huge.errors?.[0]?.extensions).toMatchObject({ argument: 'input.rows', row: 1 });
+    expect(errorFields(huge.data?.importLeads)).toMatchObject({ argument: 'input.rows', row: 1 });
     const empty = await gw.execute(StartImport, { input: { data: 'email\n' } });
-    expect(empty.errors?.[0]?.message).toMatch(/no rows/);
+    expect(errorFields(empty.data?.importLeads).message).toMatch(/no rows/);
   });
 });

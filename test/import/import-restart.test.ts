@@ -64,7 +64,7 @@ async function query<T>(url: string, text: string, variables: Record<string, unk
 }
 
 const IMPORT = /* GraphQL */ `
-  mutation RestartImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id } }
+  mutation RestartImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id } ... on Error { code message } } }
 `;
 const JOB = /* GraphQL */ `
   query RestartImportJob($id: ID!) {

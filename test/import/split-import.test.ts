@@ -6,6 +6,7 @@ import {
   subscribeSse,
   waitForImport,
 } from '../helpers/imports.js';
+import { payload } from '../helpers/outcome.js';
 
 const ROWS = 100_000;
 const MAX_FILE_BYTES = 800_000;
@@ -58,7 +59,7 @@ describe('an import larger than one Marketo file', () => {
   beforeAll(async () => {
     const started = await gw.execute(StartImport, { input: { data: delimitedInput() } });
     expect(started.errors).toBeUndefined();
-    const id = started.data?.importLeads?.id ?? '';
+    const id = payload(started.data?.importLeads).id ?? '';
     expect(id).toMatch(/^[0-9a-f-]{36}$/); // split: the gateway's own id
     events = await subscribeSse(
       gw,

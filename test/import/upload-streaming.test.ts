@@ -20,12 +20,24 @@ import { createGateway, type Gateway } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
 import { gatewayConfigFor, type GraphQLErrorJson } from '../helpers/gateway.js';
 import { type ImportJobView, ImportJobDetail } from '../helpers/imports.js';
+import { errorFields } from '../helpers/outcome.js';
 
 const UploadImport = graphql(`
   mutation UploadImport($input: ImportLeadsInput!) {
     importLeads(input: $input) {
-      id
-      status
+      ... on ImportJob {
+        id
+        status
+      }
+      ... on Error {
+        code
+        message
+      }
+      ... on InputError {
+        argument
+        field
+        details
+      }
     }
   }
 `);
@@ -33,16 +45,27 @@ const UploadImport = graphql(`
 const UploadUpsert = graphql(`
   mutation UploadUpsert($input: UpsertLeadsInput!) {
     upsertLeads(input: $input) {
-      mode
-      total
-      created
-      failed
-      results {
-        index
-        status
+      ... on UpsertLeadsResult {
+        mode
+        total
+        created
+        failed
+        results {
+          index
+          status
+        }
+        importJob {
+          id
+        }
       }
-      importJob {
-        id
+      ... on Error {
+        code
+        message
+      }
+      ... on InputError {
+        argument
+        field
+        details
       }
     }
   }
@@ -495,7 +518,7 @@ describe('upsertLeads with a file', () => {
 
   it('SYNC with a file names an unknown header column as input.file', async () => {
     const result = await upsert('email,shoeSize\na@upload.test,9\n', { mode: 'SYNC' });
-    expect(result.body.errors?.[0]?.extensions).toMatchObject({
+    expect(errorFields(result.body.data?.upsertLeads)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'input.file',
       field: 'shoeSize',
@@ -504,13 +527,13 @@ describe('upsertLeads with a file', () => {
 
   it('wants exactly one of input.leads and input.file', async () => {
     const both = await upsert(csv('both', 1), { leads: [{ email: 'x@upload.test' }] });
-    expect(both.body.errors?.[0]?.extensions).toMatchObject({
+    expect(errorFields(both.body.data?.upsertLeads)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'input.file',
     });
-    expect(both.body.errors?.[0]?.message).toMatch(/input\.leads.*input\.file/);
+    expect(errorFields(both.body.data?.upsertLeads).message).toMatch(/input\.leads.*input\.file/);
     const neither = await execute(big.url, UploadUpsert, { input: {} });
-    expect(neither.body.errors?.[0]?.extensions).toMatchObject({
+    expect(errorFields(neither.body.data?.upsertLeads)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'input.leads',
     });

@@ -2,20 +2,32 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from '../gql/index.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { waitForImport } from '../helpers/imports.js';
+import { errorFields, payload } from '../helpers/outcome.js';
 
 const UpsertWithMode = graphql(`
   mutation UpsertWithMode($input: UpsertLeadsInput!) {
     upsertLeads(input: $input) {
-      mode
-      total
-      created
-      results {
-        index
-        status
+      ... on UpsertLeadsResult {
+        mode
+        total
+        created
+        results {
+          index
+          status
+        }
+        importJob {
+          id
+          status
+        }
       }
-      importJob {
-        id
-        status
+      ... on Error {
+        code
+        message
+      }
+      ... on InputError {
+        argument
+        field
+        details
       }
     }
   }
@@ -54,7 +66,7 @@ describe('upsertLeads mode', () => {
       },
     });
     expect(result.data?.upsertLeads).toMatchObject({ mode: 'SYNC', created: 3, importJob: null });
-    expect(result.data?.upsertLeads?.results).toHaveLength(3);
+    expect(payload(result.data?.upsertLeads).results).toHaveLength(3);
   });
 
   it('AUTO imports in bulk from the threshold on, every row accounted for by the import', async () => {
@@ -63,7 +75,7 @@ describe('upsertLeads mode', () => {
       input: { leads: rows, then: { list: { id: 1007 } } },
     });
     expect(result.errors).toBeUndefined();
-    const upsert = result.data?.upsertLeads;
+    const upsert = payload(result.data?.upsertLeads);
     expect(upsert).toMatchObject({ mode: 'BULK', total: THRESHOLD, results: [] });
     const job = await waitForImport(gw, upsert?.importJob?.id ?? '');
     expect(job.status).toBe('COMPLETE');
@@ -83,21 +95,21 @@ describe('upsertLeads mode', () => {
     const sync = await gw.execute(UpsertWithMode, {
       input: { leads: leads('forced', THRESHOLD + 1), mode: 'SYNC' },
     });
-    expect(sync.data?.upsertLeads?.mode).toBe('SYNC');
-    expect(sync.data?.upsertLeads?.results).toHaveLength(THRESHOLD + 1);
+    expect(payload(sync.data?.upsertLeads).mode).toBe('SYNC');
+    expect(payload(sync.data?.upsertLeads).results).toHaveLength(THRESHOLD + 1);
 
     const bulk = await gw.execute(UpsertWithMode, {
       input: { leads: [{ email: 'one@upsert.test' }], mode: 'BULK' },
     });
-    expect(bulk.data?.upsertLeads?.mode).toBe('BULK');
-    expect((await waitForImport(gw, bulk.data?.upsertLeads?.importJob?.id ?? '')).status).toBe(
-      'COMPLETE',
-    );
+    expect(payload(bulk.data?.upsertLeads).mode).toBe('BULK');
+    expect(
+      (await waitForImport(gw, payload(bulk.data?.upsertLeads).importJob?.id ?? '')).status,
+    ).toBe('COMPLETE');
 
     const refused = await gw.execute(UpsertWithMode, {
       input: { leads: [{ email: 'two@upsert.test' }], mode: 'BULK', action: 'CREATE_ONLY' },
     });
-    expect(refused.errors?.[0]?.extensions).toMatchObject({
+    expect(errorFields(refused.data?.upsertLeads)).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'input.mode',
     });

@@ -58,11 +58,11 @@ interface Job {
   parts: Array<{ batchId: string | null; waiting: string | null; error: { code: string } | null }>;
 }
 
-const IMPORT = `mutation ($input: ImportLeadsInput!) { importLeads(input: $input) { id status } }`;
+const IMPORT = `mutation ($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id status } ... on Error { code message } } }`;
 const IMPORT_JOB = `query ($id: ID!) {
   importJob(id: $id) { id status error { code message } parts { batchId waiting error { code } } }
 }`;
-const EXPORT = `mutation ($input: CreateExportJobInput!) { createExportJob(input: $input) { id status } }`;
+const EXPORT = `mutation ($input: CreateExportJobInput!) { createExportJob(input: $input) { ... on ExportJob { id status } ... on Error { code message } } }`;
 const EXPORT_JOB = `query ($id: ID!) { exportJob(id: $id) { id status rowCount error { code } } }`;
 
 /** Asks again (every 50 ms) until `check` gives a value; the test's timeout bounds it. */

@@ -22,7 +22,7 @@ const RUNS = 3;
 const TIME_SCALE = 20;
 const FIELDS = ['id', 'email', 'firstName', 'createdAt'];
 
-const IMPORT = `mutation ($input: ImportLeadsInput!) { importLeads(input: $input) { id status } }`;
+const IMPORT = `mutation ($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id status } ... on Error { code message } } }`;
 const IMPORT_JOB = `query ($id: ID!) {
   importJob(id: $id) {
     id status error { code message }
@@ -30,7 +30,7 @@ const IMPORT_JOB = `query ($id: ID!) {
     failures { rowNumber }
   }
 }`;
-const EXPORT = `mutation ($input: CreateExportJobInput!) { createExportJob(input: $input) { id parts { exportId } } }`;
+const EXPORT = `mutation ($input: CreateExportJobInput!) { createExportJob(input: $input) { ... on ExportJob { id parts { exportId } } ... on Error { code message } } }`;
 const EXPORT_ROWS = `query ($id: ID!, $after: String) {
   exportJob(id: $id) {
     status rowCount error { code message }

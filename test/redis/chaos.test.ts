@@ -119,13 +119,13 @@ afterAll(async () => {
 });
 
 const CREATE_EXPORT = /* GraphQL */ `
-  mutation ChaosCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id } }
+  mutation ChaosCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { ... on ExportJob { id } ... on Error { code message } } }
 `;
 const WATCH_EXPORT = /* GraphQL */ `
   subscription ChaosWatchExport($id: ID!) { exportJobStatus(id: $id, entity: LEADS) { status rowCount } }
 `;
 const IMPORT = /* GraphQL */ `
-  mutation ChaosImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id } }
+  mutation ChaosImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id } ... on Error { code message } } }
 `;
 const WATCH_IMPORT = /* GraphQL */ `
   subscription ChaosWatchImport($id: ID!) { importJobStatus(id: $id) { status rowsTotal rowsFailed } }

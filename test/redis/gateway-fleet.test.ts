@@ -98,14 +98,14 @@ function startFleet(): Promise<GatewayFleet<Instance>> {
 // One upsert a call: unlike reads (shared between concurrent operations), writes cannot merge.
 const UPSERT = /* GraphQL */ `
   mutation FleetUpsertOne($email: String!) {
-    upsertLeads(input: { leads: [{ email: $email }], mode: SYNC }) { created updated failed }
+    upsertLeads(input: { leads: [{ email: $email }], mode: SYNC }) { ... on UpsertLeadsResult { created updated failed } ... on Error { code message } }
   }
 `;
 const STATUS = /* GraphQL */ `
   query FleetStatus { marketoStatus { callsToday limiter { shared rateLimit maxConcurrency callsInWindow } } }
 `;
 const CREATE = /* GraphQL */ `
-  mutation FleetCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { id status } }
+  mutation FleetCreateExport($input: CreateExportJobInput!) { createExportJob(input: $input) { ... on ExportJob { id status } ... on Error { code message } } }
 `;
 const WATCH = /* GraphQL */ `
   subscription FleetWatchExport($id: ID!) { exportJobStatus(id: $id, entity: LEADS) { status rowCount } }

@@ -83,7 +83,7 @@ function startFleet(sandbox: TestSandbox): Promise<GatewayFleet<Instance>> {
 }
 
 const IMPORT = /* GraphQL */ `
-  mutation FleetImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { id status } }
+  mutation FleetImportLeads($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id status } ... on Error { code message } } }
 `;
 const WATCH = /* GraphQL */ `
   subscription FleetWatchImport($id: ID!) {

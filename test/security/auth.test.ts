@@ -25,43 +25,48 @@ const MUTATIONS: ReadonlyArray<{ field: string; scopes: Scope[]; query: string }
     field: 'upsertLeads',
     scopes: ['leads:write'],
     query:
-      'mutation { upsertLeads(input: { leads: [{ email: "scoped@example.com" }] }) { total } }',
+      'mutation { upsertLeads(input: { leads: [{ email: "scoped@example.com" }] }) { ... on UpsertLeadsResult { total } ... on Error { code message } } }',
   },
   {
     field: 'addLeadsToList',
     scopes: ['lists:write'],
-    query: 'mutation { addLeadsToList(listId: 1001, leadIds: [1]) { added } }',
+    query:
+      'mutation { addLeadsToList(listId: 1001, leadIds: [1]) { ... on ListMembershipChange { added } ... on Error { code message } } }',
   },
   {
     field: 'removeLeadsFromList',
     scopes: ['lists:write'],
-    query: 'mutation { removeLeadsFromList(listId: 1001, leadIds: [1]) { removed } }',
+    query:
+      'mutation { removeLeadsFromList(listId: 1001, leadIds: [1]) { ... on ListMembershipChange { removed } ... on Error { code message } } }',
   },
   {
     field: 'triggerCampaign',
     scopes: ['campaigns:trigger'],
-    query: 'mutation { triggerCampaign(campaignId: 1102, leadIds: [1]) { leadCount } }',
+    query:
+      'mutation { triggerCampaign(campaignId: 1102, leadIds: [1]) { ... on CampaignRun { leadCount } ... on Error { code message } } }',
   },
   {
     field: 'scheduleCampaign',
     scopes: ['campaigns:trigger'],
-    query: 'mutation { scheduleCampaign(campaignId: 1107) { campaignId } }',
+    query:
+      'mutation { scheduleCampaign(campaignId: 1107) { ... on CampaignRun { campaignId } ... on Error { code message } } }',
   },
   {
     field: 'importLeads',
     scopes: ['bulk:import'],
     query:
-      'mutation { importLeads(input: { data: "email\\nimported@example.com", format: CSV }) { __typename } }',
+      'mutation { importLeads(input: { data: "email\\nimported@example.com", format: CSV }) { ... on ImportJob { __typename } ... on Error { code message } } }',
   },
   {
     field: 'createExportJob',
     scopes: ['bulk:export'],
-    query: `mutation { createExportJob(input: { fields: ["email"], filter: { createdAt: ${range} } }) { id } }`,
+    query: `mutation { createExportJob(input: { fields: ["email"], filter: { createdAt: ${range} } }) { ... on ExportJob { id } ... on Error { code message } } }`,
   },
   {
     field: 'cancelExportJob',
     scopes: ['bulk:export'],
-    query: 'mutation { cancelExportJob(id: "no-such-job") { id } }',
+    query:
+      'mutation { cancelExportJob(id: "no-such-job") { ... on ExportJob { id } ... on Error { code message } } }',
   },
 ];
 
@@ -185,7 +190,7 @@ describe('scopes on every mutation over HTTP', () => {
 
   it("upsertLeads' follow-up steps need their own scopes too", async () => {
     const withList =
-      'mutation { upsertLeads(input: { leads: [{ email: "step@example.com" }], then: { list: { id: 1001, action: ADD } } }) { total } }';
+      'mutation { upsertLeads(input: { leads: [{ email: "step@example.com" }], then: { list: { id: 1001, action: ADD } } }) { ... on UpsertLeadsResult { total } ... on Error { code message } } }';
     const writer = await gw.graphql(withList, {}, keyFor('leads:write'));
     expect(codes(writer.body?.errors)).toEqual(['FORBIDDEN']);
     const admin = await gw.graphql(withList, {}, keyFor('admin'));
@@ -194,7 +199,7 @@ describe('scopes on every mutation over HTTP', () => {
 
   it('an upsert that runs as a bulk import also needs bulk:import', async () => {
     const bulk =
-      'mutation { upsertLeads(input: { leads: [{ email: "bulk@example.com" }], mode: BULK }) { total } }';
+      'mutation { upsertLeads(input: { leads: [{ email: "bulk@example.com" }], mode: BULK }) { ... on UpsertLeadsResult { total } ... on Error { code message } } }';
     const writer = await gw.graphql(bulk, {}, keyFor('leads:write'));
     expect(codes(writer.body?.errors)).toEqual(['FORBIDDEN']);
     const importer = await gw.graphql(bulk, {}, keyFor('bulk:import'));

@@ -22,6 +22,7 @@ import {
   isEnumType,
   isInputObjectType,
   isInterfaceType,
+  isUnionType,
   isLeafType,
   isListType,
   isNonNullType,
@@ -259,6 +260,8 @@ interface PlannedField {
   field: GraphQLField<unknown, unknown>;
   args: Record<string, unknown>;
   children: PlannedField[] | undefined;
+  /** A mutation's outcome union: the children are its payload's, selected `... on <payload>`. */
+  on?: string;
 }
 
 function argsArb(args: readonly GraphQLArgument[]): fc.Arbitrary<Record<string, unknown>> {
@@ -291,7 +294,12 @@ function fieldArb(
   field: GraphQLField<unknown, unknown>,
   depth: number,
 ): fc.Arbitrary<PlannedField> {
-  const type = getNamedType(field.type);
+  const named = getNamedType(field.type);
+  // A mutation answers `<payload> | <typed errors>`: fuzz the payload's selection.
+  const payloadType = isUnionType(named)
+    ? named.getTypes().find((member) => !member.getInterfaces().some((i) => i.name === 'Error'))
+    : undefined;
+  const type = payloadType ?? named;
   if (isLeafType(type)) {
     return argsArb(field.args).map((args) => ({ field, args, children: undefined }));
   }
@@ -305,6 +313,7 @@ function fieldArb(
     field,
     args,
     children: [...leaves.map((f) => ({ field: f, args: {}, children: undefined })), ...nested],
+    ...(payloadType && { on: payloadType.name }),
   }));
 }
 
@@ -339,7 +348,11 @@ function render(
       return `${name}: $${variable}`;
     });
     const head = args.length > 0 ? `${p.field.name}(${args.join(', ')})` : p.field.name;
-    return p.children ? `${head} { __typename ${p.children.map(field).join(' ')} }` : head;
+    if (!p.children) return head;
+    const selection = p.children.map(field).join(' ');
+    return p.on
+      ? `${head} { __typename ... on ${p.on} { ${selection} } ... on Error { code message } }`
+      : `${head} { __typename ${selection} }`;
   };
   const body = field(planned);
   const name = `Fuzz_${planned.field.name}`;

@@ -20,7 +20,8 @@ const part = (name: string, value: string) =>
   `--${BOUNDARY}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
 const fileHead = `--${BOUNDARY}\r\ncontent-disposition: form-data; name="0"; filename="leads.csv"\r\ncontent-type: text/csv\r\n\r\n`;
 const IMPORT = JSON.stringify({
-  query: 'mutation ($f: File!) { importLeads(input: { file: $f, format: CSV }) { id } }',
+  query:
+    'mutation ($f: File!) { importLeads(input: { file: $f, format: CSV }) { ... on ImportJob { id } ... on Error { code message } } }',
   variables: { f: null },
 });
 /** The fields of an importLeads upload, up to the file's first byte. */
@@ -127,7 +128,7 @@ describe('malformed requests get a coded 4xx', () => {
     for (const [query, key] of [
       ['query ($i: [Int!]!) { leads(ids: $i) { id } }', keyFor('leads:read')],
       [
-        'mutation ($i: [Int!]!) { addLeadsToList(listId: 1001, leadIds: $i) { added } }',
+        'mutation ($i: [Int!]!) { addLeadsToList(listId: 1001, leadIds: $i) { ... on ListMembershipChange { added } ... on Error { code message } } }',
         keyFor('leads:read'),
       ],
     ] as const) {
@@ -154,14 +155,14 @@ describe('bounded excerpts of caller input', () => {
   it('answers a 2 MB one-line header given as data with a short error naming the row', async () => {
     const header = `email,${'x'.repeat(2 * MB)}`;
     const result = await gw.graphql(
-      'mutation ($d: String!) { importLeads(input: { data: $d, format: CSV }) { id } }',
+      'mutation ($d: String!) { importLeads(input: { data: $d, format: CSV }) { ... on ImportJob { id } ... on InputError { code message argument details } } }',
       { d: header },
       keyFor('bulk:import'),
     );
-    expect(result.body?.errors?.[0]?.extensions).toMatchObject({
+    expect(result.body?.data?.importLeads).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'input.data',
-      row: 0,
+      details: { row: 0 },
     });
     expect(result.text.length).toBeLessThan(5_000);
   });

@@ -131,9 +131,12 @@ describe('Marketo call cost', () => {
     ).toBe(8);
     // 167 (50,000 rows) + 3 (import submission) + 2 (describe)
     expect(
-      estimate('mutation ($rows: [JSON!]!) { upsertLeads(input: { leads: $rows }) { total } }', {
-        rows,
-      }),
+      estimate(
+        'mutation ($rows: [JSON!]!) { upsertLeads(input: { leads: $rows }) { ... on UpsertLeadsResult { total } ... on Error { code message } } }',
+        {
+          rows,
+        },
+      ),
     ).toBe(172);
     // The drain: one membership and one list read per lead, 10,000 leads.
     const many = Array.from({ length: 10_000 }, (_, i) => i + 1);

@@ -173,7 +173,7 @@ describe('bulk job metrics', () => {
     expect(value(before, 'gateway_import_jobs', { state: 'COMPLETE' })).toBe(0);
     const created = await gw.graphql(
       `mutation MetricsExport($input: CreateExportJobInput!) {
-        createExportJob(input: $input) { id status }
+        createExportJob(input: $input) { ... on ExportJob { id status } ... on Error { code message } }
       }`,
       {
         input: {

@@ -57,7 +57,7 @@ describe('secrets in responses and logs', () => {
     record(await gw.graphql(leads, {}, `${admin}0`));
     const forbidden = record(
       await gw.graphql(
-        'mutation { addLeadsToList(listId: 1001, leadIds: [1]) { added } }',
+        'mutation { addLeadsToList(listId: 1001, leadIds: [1]) { ... on ListMembershipChange { added } ... on Error { code message } } }',
         {},
         keyFor('leads:read'),
       ),

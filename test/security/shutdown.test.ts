@@ -98,7 +98,7 @@ async function sandboxStats(sandboxUrl: string): Promise<SandboxStats> {
 }
 
 const CREATE_EXPORT = `mutation ShutdownCreateExport($input: CreateExportJobInput!) {
-  createExportJob(input: $input) { id status }
+  createExportJob(input: $input) { ... on ExportJob { id status } ... on Error { code message } }
 }`;
 
 function exportInput(sandboxNow: string) {

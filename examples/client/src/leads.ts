@@ -16,16 +16,22 @@ export const LeadsByIds = graphql(`
 export const UpsertLeads = graphql(`
   mutation UpsertLeads($leads: [JSON!]!) {
     upsertLeads(input: { leads: $leads }) {
-      created
-      updated
-      failed
-      results(status: [SKIPPED, FAILED]) {
-        index
-        status
-        reasons {
-          code
-          message
+      ... on UpsertLeadsResult {
+        created
+        updated
+        failed
+        results(status: [SKIPPED, FAILED]) {
+          index
+          status
+          reasons {
+            code
+            message
+          }
         }
+      }
+      ... on Error {
+        code
+        message
       }
     }
   }
