@@ -112,6 +112,7 @@ export function createCampaignRoutes({
       const leadIds = leads
         .map((l) => Number((l as { id?: unknown } | null)?.id))
         .filter((id) => store.lead(id) !== undefined);
+      store.campaignRequested(campaign, leadIds);
       store.triggers.push({
         campaignId: campaign.id,
         at: formatDateTime(clock.now()),

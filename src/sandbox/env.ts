@@ -55,6 +55,11 @@ export function sandboxOptionsFromEnv(env: Env): SandboxOptions {
   if (legacy !== undefined) options.legacyAccessTokenParam = !/^(0|false|no|off)$/i.test(legacy);
   const keepAlive = env.SANDBOX_KEEP_ALIVE;
   if (keepAlive !== undefined) options.keepAlive = /^(1|true|yes|on)$/i.test(keepAlive);
+  const scanLimit = num(env, 'SANDBOX_ACTIVITY_SCAN_LIMIT');
+  if (scanLimit !== undefined) options.activityScanLimit = scanLimit;
+  if (env.SANDBOX_LARGE_LIST_RULE_FROM) {
+    options.largeListRuleFrom = env.SANDBOX_LARGE_LIST_RULE_FROM;
+  }
   if (env.SANDBOX_HOST) options.host = env.SANDBOX_HOST;
   if (env.SANDBOX_FILE_DIR) options.fileDir = env.SANDBOX_FILE_DIR;
   const unsupported = (env.SANDBOX_UNSUPPORTED_EXPORT_FILTERS ?? '')

@@ -5,7 +5,7 @@
  * U+2028, accents, CJK, empty values and duplicate emails (every 50th lead repeats its
  * predecessor's email, so updates by email hit 1007).
  */
-import type { ActivityRow, LeadRow, StaticListRow } from './types.js';
+import type { ActivityRow, ChangedField, LeadRow, StaticListRow } from './types.js';
 import { formatDateTime } from './values.js';
 
 const DAY = 86_400_000;
@@ -310,6 +310,23 @@ export function seededLists(shape: SeedShape): SeededList[] {
       cap: empty ? 0 : ([5, 300, 1000, 2500, 40, 100_000][i % 6] as number),
     });
   }
+  // One list of every lead (cap 20 000): with 10 000 leads or more it crosses the 10,000-member
+  // line past which Marketo refuses `listId` on activity calls (from 30 September 2026).
+  const rand = prng(hash(shape.seed, 5999));
+  const created = shape.epoch - LEAD_HISTORY_MS + Math.floor(rand() * LEAD_HISTORY_MS);
+  lists.push({
+    row: {
+      id: 1031,
+      name: 'All Leads (large)',
+      workspaceId: 1,
+      workspaceName: 'Default',
+      createdAt: formatDateTime(created),
+      updatedAt: formatDateTime(created + Math.floor(rand() * (shape.epoch - created))),
+    },
+    stride: 1,
+    offset: 0,
+    cap: 20_000,
+  });
   return lists;
 }
 
@@ -389,7 +406,8 @@ export interface ActivityTypeDef {
   attributes: { name: string; dataType: string }[];
 }
 
-export const ACTIVITY_TYPES: readonly ActivityTypeDef[] = [
+/** The types seeded history is drawn from (adding one would change every seeded day). */
+const SEEDED_ACTIVITY_TYPES: readonly ActivityTypeDef[] = [
   {
     id: 1,
     name: 'Visit Webpage',
@@ -478,6 +496,18 @@ export const ACTIVITY_TYPES: readonly ActivityTypeDef[] = [
   },
 ];
 
+/** Every type types.json lists: the seeded ones plus those only the API causes (§5.7 ids). */
+export const ACTIVITY_TYPES: readonly ActivityTypeDef[] = [
+  ...SEEDED_ACTIVITY_TYPES,
+  {
+    id: 47,
+    name: 'Request Campaign',
+    description: 'Request a campaign for a person',
+    primaryAttribute: { name: 'Campaign ID', dataType: 'integer' },
+    attributes: [{ name: 'Source', dataType: 'string' }],
+  },
+];
+
 const PAGES = ['/pricing', '/blog/über-uns', '/contact?utm=a,b', '/docs/"quoted"', '/ja/製品'];
 
 /** Seeded activities of day `day` (0 = ACTIVITY_DAYS days before the epoch), in date order. */
@@ -496,7 +526,9 @@ export function seededActivitiesOfDay(shape: SeedShape, day: number): ActivityRo
     const maxId = Math.min(shape.leadCount, Math.floor((at - leadStart) / leadSlot) - 1);
     if (maxId < 1) continue;
     const leadId = 1 + Math.floor(rand() * maxId);
-    const type = ACTIVITY_TYPES[Math.floor(rand() * ACTIVITY_TYPES.length)] as ActivityTypeDef;
+    const type = SEEDED_ACTIVITY_TYPES[
+      Math.floor(rand() * SEEDED_ACTIVITY_TYPES.length)
+    ] as ActivityTypeDef;
     if (type.id === 37) continue; // Delete Lead only happens through the API.
     const guid = String(day * 1_000_000 + j + 1);
     rows.push(activity(shape, rand, type, guid, leadId, at));
@@ -516,6 +548,7 @@ function activity(
   let id: number | null;
   let value: string | null;
   let attributes: Record<string, unknown>;
+  let fields: ChangedField[] | undefined;
   switch (type.id) {
     case 1: {
       const page = pick(rand, PAGES);
@@ -531,9 +564,10 @@ function activity(
       attributes = { 'Form Fields': 'a:1:{s:5:"email";}\nline2' };
       break;
     case 13:
-      id = 109;
+      id = 145;
       value = 'Lead Status';
       attributes = { 'New Value': 'Qualified', 'Old Value': 'Open', Reason: 'Changed by, "rule"' };
+      fields = [{ id, name: 'leadStatus', newValue: 'Qualified', oldValue: 'Open' }];
       break;
     case 24:
     case 25:
@@ -566,6 +600,7 @@ function activity(
     primaryAttributeValueId: id,
     primaryAttributeValue: value,
     attributes,
+    ...(fields && { fields }),
   };
 }
 

@@ -8,7 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, silentLogger } from '../logger.js';
-import { createActivityRoutes } from './activities.js';
+import {
+  createActivityRoutes,
+  DEFAULT_ACTIVITY_SCAN_LIMIT,
+  LARGE_LIST_RULE_FROM,
+} from './activities.js';
 import { createBulkExport } from './bulk/export.js';
 import { createBulkImport } from './bulk/import.js';
 import { createCampaignRoutes } from './campaigns.js';
@@ -71,6 +75,16 @@ export interface SandboxOptions {
   bulk?: Partial<BulkLimits>;
   /** Lead export filters this simulated subscription lacks (bulk export answers 1035). */
   unsupportedExportFilters?: BulkDeps['unsupportedExportFilters'];
+  /**
+   * Activities one activity call examines at most (5 000): Marketo answers a short or empty page
+   * with `moreResult: true` when its stretch of the stream has too few matches.
+   */
+  activityScanLimit?: number;
+  /**
+   * When Marketo starts refusing (1003) a `listId` that names a list of 10,000 leads or more on
+   * activity calls, compared with the sandbox clock (`2026-09-30T00:00:00Z`).
+   */
+  largeListRuleFrom?: string | number;
   /** Parent directory for export files (the OS temp dir); the sandbox's own subdirectory is removed on close. */
   fileDir?: string;
   logger?: Logger;
@@ -85,6 +99,13 @@ export interface Sandbox {
   store: Store;
   limits: LimitSettings;
   close(): Promise<void>;
+}
+
+function ruleDate(value: string | number | undefined): number {
+  if (value === undefined) return LARGE_LIST_RULE_FROM;
+  const ms = typeof value === 'number' ? value : Date.parse(value);
+  if (!Number.isFinite(ms)) throw new RangeError(`largeListRuleFrom: not a date: '${value}'`);
+  return ms;
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -126,7 +147,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const router = createRouter([
     ...createLeadRoutes({ store, maxBatch }),
     ...createDescribeRoutes({ store, maxBatch }),
-    ...createActivityRoutes({ store, maxBatch }),
+    ...createActivityRoutes({
+      store,
+      maxBatch,
+      clock,
+      scanLimit: options.activityScanLimit ?? DEFAULT_ACTIVITY_SCAN_LIMIT,
+      largeListRuleFrom: ruleDate(options.largeListRuleFrom),
+    }),
     ...createListRoutes({ store, maxBatch }),
     ...createCampaignRoutes({ store, stats, clock, maxBatch }),
     ...createUsageRoutes({ limits }),

@@ -25,6 +25,7 @@ import {
 } from './seed.js';
 import type {
   ActivityRow,
+  ChangedField,
   FieldDef,
   LeadRow,
   Reason,
@@ -308,7 +309,12 @@ export class Store implements SandboxStore {
     row.mktoName = fullName(row);
     this.write(id, row);
     this.counters.created++;
-    this.recordActivity(12, id, null, null, { 'Source Type': 'Web service API' });
+    // leadchanges.json shows a New Lead with the values it was created with.
+    const fields = Object.entries(values).flatMap(([name, value]) => {
+      const f = this.field(name);
+      return f && name !== 'id' ? [{ id: f.id, name, newValue: value, oldValue: null }] : [];
+    });
+    this.recordActivity(12, id, null, null, { 'Source Type': 'Web service API' }, fields);
     return { id, status: 'created' };
   }
 
@@ -318,11 +324,17 @@ export class Store implements SandboxStore {
     let changed = false;
     for (const [name, value] of Object.entries(values)) {
       if (name === 'id' || (row[name] ?? null) === value) continue;
-      this.recordActivity(13, id, this.field(name)?.id ?? null, name, {
-        'New Value': value,
-        'Old Value': row[name] ?? null,
-        Reason: 'Web service API',
-      });
+      // One Change Data Value per field, primary attribute = the field (display name), as Marketo.
+      const f = this.field(name) as FieldDef;
+      const oldValue = row[name] ?? null;
+      this.recordActivity(
+        13,
+        id,
+        f.id,
+        f.displayName,
+        { 'New Value': value, 'Old Value': oldValue, Reason: 'Web service API' },
+        [{ id: f.id, name, newValue: value, oldValue }],
+      );
       row[name] = value;
       changed = true;
     }
@@ -337,13 +349,17 @@ export class Store implements SandboxStore {
 
   /** Deletes a lead (and its list memberships); false when it doesn't exist. */
   deleteLead(id: number): boolean {
-    if (!this.lead(id)) return false;
+    const row = this.lead(id);
+    if (!row) return false;
     this.write(id, undefined);
     for (const state of this.lists.values()) {
       if (state.members?.delete(id)) state.sorted = undefined;
     }
     this.counters.deleted++;
-    this.recordActivity(37, id, null, null, { 'Remove from CRM': false });
+    // Deleted leads (deletedleads.json) name the lead in the primary attribute.
+    this.recordActivity(37, id, id, typeof row.mktoName === 'string' ? row.mktoName : null, {
+      'Remove from CRM': false,
+    });
     return true;
   }
 
@@ -443,6 +459,13 @@ export class Store implements SandboxStore {
     return this.campaignRows.find((c) => c.id === id);
   }
 
+  /** A Request Campaign activity per lead (trigger.json, §7.2). */
+  campaignRequested(campaign: CampaignRow, leadIds: readonly number[]): void {
+    for (const leadId of leadIds) {
+      this.recordActivity(47, leadId, campaign.id, campaign.name, { Source: 'Web service API' });
+    }
+  }
+
   // ---- activities ----
 
   /** Every activity in ascending activityDate order, optionally from `since` (`…Z`) on. */
@@ -467,6 +490,7 @@ export class Store implements SandboxStore {
     primaryId: number | null,
     primaryValue: string | null,
     attributes: Record<string, unknown>,
+    fields?: ChangedField[],
   ): void {
     // Bounded memory under large imports: keep the most recent API activities only.
     if (this.liveActivities.length >= MAX_LIVE_ACTIVITIES + MAX_LIVE_ACTIVITIES / 4) {
@@ -477,10 +501,11 @@ export class Store implements SandboxStore {
       leadId,
       activityDate: this.nowText(),
       activityTypeId: typeId,
-      campaignId: null,
+      campaignId: typeId === 47 ? primaryId : null,
       primaryAttributeValueId: primaryId,
       primaryAttributeValue: primaryValue,
       attributes,
+      ...(fields && { fields }),
     });
   }
 }

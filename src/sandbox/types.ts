@@ -81,6 +81,14 @@ export interface StaticListRow {
   updatedAt: string;
 }
 
+/** One field of a Change Data Value / New Lead activity as leadchanges.json shows it. */
+export interface ChangedField {
+  id: number;
+  name: string;
+  newValue: unknown;
+  oldValue: unknown;
+}
+
 export interface ActivityRow {
   marketoGUID: string;
   leadId: number;
@@ -92,6 +100,8 @@ export interface ActivityRow {
   primaryAttributeValue: string | null;
   /** Serialised as a JSON object string in bulk files. */
   attributes: Record<string, unknown>;
+  /** Change Data Value and New Lead: the fields changed (leadchanges.json only). */
+  fields?: ChangedField[];
 }
 
 /**

@@ -17,9 +17,9 @@ describe('seeded data: deterministic', () => {
     expect(a.lead(123)).not.toEqual(c.lead(123));
   });
 
-  it('has ~30 lists (some in programs), ~10 campaigns (batch/trigger, some inactive), smart lists', () => {
+  it('has 31 lists (some in programs, one of every lead), ~10 campaigns (batch/trigger, some inactive), smart lists', () => {
     const s = store(1, 1000);
-    expect(s.allLists()).toHaveLength(30);
+    expect(s.allLists()).toHaveLength(31);
     expect(s.allLists().some((l) => l.programName)).toBe(true);
     expect(s.campaigns()).toHaveLength(10);
     expect(s.campaigns().some((c) => c.type === 'trigger' && !c.active)).toBe(true);

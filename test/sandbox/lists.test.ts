@@ -26,7 +26,7 @@ describe('lists: query static lists (§6.1)', () => {
     const rest = await sb.json<List>(
       `/rest/v1/lists.json?batchSize=20&nextPageToken=${first.nextPageToken}`,
     );
-    expect(rest.result).toHaveLength(10);
+    expect(rest.result).toHaveLength(11);
     expect(rest).not.toHaveProperty('nextPageToken');
     const [lions] = first.result ?? [];
     expect(Object.keys(lions ?? {})).toEqual([
