@@ -31,9 +31,9 @@ export function encodeCursor(cursor: FeedCursor): string {
 export function decodeCursor(text: string): FeedCursor {
   if (!text.startsWith(TAG)) throw new InvalidCursorError();
   try {
-    const value = JSON.parse(Buffer.from(text.slice(TAG.length), 'base64url').toString('utf8')) as
-      | Partial<FeedCursor>
-      | null;
+    const value = JSON.parse(
+      Buffer.from(text.slice(TAG.length), 'base64url').toString('utf8'),
+    ) as Partial<FeedCursor> | null;
     if (
       value &&
       typeof value.t === 'string' &&

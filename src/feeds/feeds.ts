@@ -272,7 +272,9 @@ export class FeedManager {
           position = decodeCursor(stored.cursor);
           since = undefined;
         } else {
-          position ??= atToken(await this.read(signal, () => reader.pagingToken(since ?? new Date())));
+          position ??= atToken(
+            await this.read(signal, () => reader.pagingToken(since ?? new Date())),
+          );
           since = undefined;
           await this.createPosition(name, key, encodeCursor(position), signal);
         }

@@ -42,7 +42,11 @@ export function normaliseSpec(spec: FeedSpec): FeedSpec {
   if (spec.kind === 'leadChanges') {
     const fields = sorted(spec.fields);
     if (fields.length === 0) throw new InputError('fields', 'at least one field is required');
-    return { kind: 'leadChanges', fields, ...(spec.listId !== undefined && { listId: spec.listId }) };
+    return {
+      kind: 'leadChanges',
+      fields,
+      ...(spec.listId !== undefined && { listId: spec.listId }),
+    };
   }
   const typeIds = sorted(spec.typeIds);
   if (typeIds.length === 0) throw new InputError('types', 'at least one activity type is required');
