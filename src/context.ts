@@ -9,6 +9,7 @@ import { ANONYMOUS, type Principal } from './auth/scopes.js';
 import type { ExportJobManager } from './bulk/export-jobs.js';
 import type { ImportJobManager } from './bulk/import-jobs.js';
 import { CostTracker } from './cost.js';
+import type { FeedManager } from './feeds/feeds.js';
 import type { FieldCatalog } from './loaders/field-catalog.js';
 import { GatewayLoaders } from './loaders/index.js';
 import type { SharedLeadReads } from './loaders/shared-reads.js';
@@ -37,6 +38,8 @@ export interface GatewayServices {
   importJobs: ImportJobManager;
   /** API keys' shares of the daily quota (`dailyCalls`); none without it. */
   keyBudgets?: KeyBudgets;
+  /** Change feeds (`leadChanged`, `activityAdded`): one poller per feed fleet-wide. */
+  feeds?: FeedManager;
 }
 
 export interface GraphQLContext {
@@ -51,6 +54,7 @@ export interface GraphQLContext {
   logger: Logger;
   exportJobs: ExportJobManager;
   importJobs: ImportJobManager;
+  feeds?: FeedManager;
 }
 
 export function createContext(
@@ -89,5 +93,6 @@ export function createContext(
     logger: services.logger.child({ requestId, principal: principal.name }),
     exportJobs: services.exportJobs,
     importJobs: services.importJobs,
+    ...(services.feeds && { feeds: services.feeds }),
   };
 }

@@ -72,7 +72,9 @@ export interface FeedPositionRecord extends JobRecord {
   cursor: string;
 }
 
-type StoredRecord = FeedRecord | FeedPositionRecord;
+/** What the feeds keep in their registry. */
+export type FeedStoredRecord = FeedRecord | FeedPositionRecord;
+type StoredRecord = FeedStoredRecord;
 
 export interface FeedManagerOptions {
   /** The reads of a feed, bound to its spec (the Marketo client's activity calls). */

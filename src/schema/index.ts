@@ -13,5 +13,6 @@ import './lead-upsert.js';
 import './import-job.js';
 import './export-job.js';
 import './marketo-status.js';
+import './feeds.js';
 
 export const schema = builder.toSchema();
