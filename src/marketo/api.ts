@@ -139,6 +139,80 @@ export interface UsageDay {
   users?: Array<{ userId: string; count: number }>;
 }
 
+/** An activity type from `activities/types.json`: its primary attribute and attributes. */
+export interface ActivityType {
+  id: number;
+  name: string;
+  description?: string;
+  primaryAttribute?: { name: string; dataType: string };
+  attributes: { name: string; dataType: string }[];
+}
+
+export interface ActivityAttribute {
+  name: string;
+  /** As Marketo sent it (string, number, boolean or null). */
+  value: unknown;
+}
+
+/** One activity record (§5.7). `marketoGUID` is always set (from `id` when Marketo omits it). */
+export interface Activity {
+  marketoGUID: string;
+  id?: number;
+  leadId: number;
+  /** `…Z` as Marketo sent it. */
+  activityDate: string;
+  activityTypeId: number;
+  campaignId?: number;
+  primaryAttributeValueId?: number;
+  primaryAttributeValue?: string;
+  attributes: ActivityAttribute[];
+}
+
+/** One field of a lead change: Marketo's `fields: [{id, name, newValue, oldValue}]`. */
+export interface FieldChange {
+  id?: number;
+  name: string;
+  newValue: unknown;
+  oldValue: unknown;
+}
+
+/** A New Lead or Change Data Value from `activities/leadchanges.json`. */
+export interface LeadChange extends Activity {
+  fields: FieldChange[];
+}
+
+/** One activity page: Marketo always answers a token; `moreResult` false = caught up. */
+export interface ActivityPage<T> {
+  items: T[];
+  nextPageToken: string;
+  moreResult: boolean;
+}
+
+export interface ActivityPageRequest {
+  nextPageToken: string;
+  /** 1–10 ids. */
+  activityTypeIds: readonly number[];
+  /** ≤ 30 ids. */
+  leadIds?: readonly number[];
+  listId?: number;
+  /** ≤ 300 (Marketo's default 300). */
+  batchSize?: number;
+}
+
+export interface LeadChangesPageRequest {
+  nextPageToken: string;
+  /** REST field names (required by Marketo). */
+  fields: readonly string[];
+  leadIds?: readonly number[];
+  listId?: number;
+  batchSize?: number;
+}
+
+export interface DeletedLeadsPageRequest {
+  nextPageToken: string;
+  batchSize?: number;
+}
+
 /** What one Marketo call cost, reported to a tracker (for `extensions.marketo` and metrics). */
 export interface CallRecord {
   /** `GET /rest/v1/leads.json`, ids replaced by `{id}`. */
@@ -297,6 +371,13 @@ export interface MarketoApi {
   getImportFailures(batchId: number): Promise<Readable | null>;
   getImportWarnings(batchId: number): Promise<Readable | null>;
 
+  // Activities (§5.7): each one call, sent as documented (limits checked before sending).
+  getActivityTypes(): Promise<ActivityType[]>;
+  /** `pagingtoken.json?sinceDatetime=`: the position of a date in the activity stream. */
+  getPagingToken(since: string | Date): Promise<string>;
+  getActivitiesPage(request: ActivityPageRequest): Promise<ActivityPage<Activity>>;
+  getLeadChangesPage(request: LeadChangesPageRequest): Promise<ActivityPage<LeadChange>>;
+  getDeletedLeadsPage(request: DeletedLeadsPageRequest): Promise<ActivityPage<Activity>>;
   // Usage
   getUsage(): Promise<UsageDay[]>;
   /** Local view of the limiter (and quota) state. */

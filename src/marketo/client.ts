@@ -33,6 +33,7 @@ import {
   type TokenManager,
   type TokenStore,
 } from './auth.js';
+import { createActivityCalls } from './activities.js';
 import { alignResults, balancedChunks, runChunks, unique } from './batching.js';
 import {
   type CallEvent,
@@ -193,10 +194,26 @@ interface Shared {
 }
 
 class Client implements MarketoClient {
+  readonly getActivityTypes;
+  readonly getPagingToken;
+  readonly getActivitiesPage;
+  readonly getLeadChangesPage;
+  readonly getDeletedLeadsPage;
+
   constructor(
     private readonly shared: Shared,
     private readonly ctx: CallContext,
-  ) {}
+  ) {
+    // Activity calls live in activities.ts; they share this view's call path and context.
+    const calls = createActivityCalls((path, endpoint, query, recordsSent) =>
+      this.get(path, endpoint, query, recordsSent),
+    );
+    this.getActivityTypes = calls.getActivityTypes;
+    this.getPagingToken = calls.getPagingToken;
+    this.getActivitiesPage = calls.getActivitiesPage;
+    this.getLeadChangesPage = calls.getLeadChangesPage;
+    this.getDeletedLeadsPage = calls.getDeletedLeadsPage;
+  }
 
   withContext(ctx: CallContext): MarketoApi {
     return new Client(this.shared, { ...this.ctx, ...ctx });
