@@ -267,6 +267,7 @@ export async function createGateway(
     ),
     pollIntervalMs: feedConfig.pollIntervalMs,
     logger,
+    ...(sandbox && { now: () => sandbox!.clock.now() }),
     ...(scaleOut
       ? {
           registry: scaleOut.feedRegistry(originDirName(instance.origin)),

@@ -90,6 +90,8 @@ export interface FeedManagerOptions {
   adoptIntervalMs?: number;
   /** A feed whose record is older than this restarts from "now" (its watchers catch up). */
   resumeWindowMs?: number;
+  /** Marketo's time now (epoch ms): the embedded sandbox's compressed clock; the wall clock otherwise. */
+  now?: () => number;
   /** How long an acknowledgement waits for a registry that is away (real ms). */
   ackTimeoutMs?: number;
   logger?: Logger;
@@ -128,10 +130,12 @@ export class FeedManager {
   /** The events of a saved page, built once for every subscriber (shared results). */
   private readonly pageEvents = new WeakMap<FeedPageRecord, FeedEvent[]>();
   private readonly resumeWindowMs: number;
+  private readonly now: () => number;
 
   constructor(private readonly options: FeedManagerOptions) {
     this.logger = (options.logger ?? silentLogger).child({ component: 'feeds' });
     this.resumeWindowMs = options.resumeWindowMs ?? Math.max(60_000, options.pollIntervalMs * 20);
+    this.now = options.now ?? Date.now;
     const injected = options.registry;
     const isActive = (record: StoredRecord) => record.type === 'feed';
     this.engine = new JobEngine<StoredRecord>({
@@ -275,14 +279,14 @@ export class FeedManager {
           since = undefined;
         } else {
           position ??= atToken(
-            await this.read(signal, () => reader.pagingToken(since ?? new Date())),
+            await this.read(signal, () => reader.pagingToken(since ?? new Date(this.now()))),
           );
           since = undefined;
           await this.createPosition(name, key, encodeCursor(position), signal);
         }
       }
       const mark = new HighWaterMark();
-      const startedAt = new Date();
+      const startedAt = new Date(this.now());
       /** The position after the last event handed out (where a catch-up resumes). */
       let last: string | undefined;
       /** Called after the consumer took an event and asks for the next one. */
@@ -421,7 +425,18 @@ export class FeedManager {
     this.logger.info('feed poller started', { feed: key, resumed: token !== undefined });
     while (!signal.aborted && (this.subscribers.get(key) ?? 0) > 0) {
       try {
-        token ??= await this.read(signal, () => reader.pagingToken(new Date()));
+        if (token === undefined) {
+          // From now: pages already in Marketo are history (a clock behind Marketo's would
+          // otherwise publish them as new); subscribers with a position read those themselves.
+          let at = await this.read(signal, () => reader.pagingToken(new Date(this.now())));
+          for (;;) {
+            const from = at;
+            const page = await this.read(signal, () => reader.page(from));
+            at = page.nextPageToken;
+            if (!page.moreResult) break;
+          }
+          token = at;
+        }
         const from = token;
         const page = await this.read(signal, () => reader.page(from));
         const head = page.nextPageToken;
