@@ -188,7 +188,9 @@ describe('named change feed across disconnects, a killed poller and a Redis rest
     const received: number[] = [];
     const cursors: string[] = [];
     let writing = true;
-    let owner: Gateway = gateways[0]!;
+    const owner: Gateway = gateways[0]!;
+    const log = (what: string) =>
+      console.log(`${new Date().toISOString()} ${what} at ${received.length}`);
 
     // The writer: 10,000 firstName changes in batches of 300 through whichever gateway lives.
     const writer = (async () => {
@@ -201,6 +203,7 @@ describe('named change feed across disconnects, a killed poller and a Redis rest
         await sleep(20);
       }
       writing = false;
+      log('writer done');
     })();
 
     // Chaos by progress of the consumer: a disconnect, the poller's gateway killed, Redis restarted.
@@ -217,7 +220,7 @@ describe('named change feed across disconnects, a killed poller and a Redis rest
     let expected: number[] | undefined;
     let connections = 0;
     const deadline = Date.now() + 90_000;
-    const log = (what: string) => console.log(`${new Date().toISOString()} ${what} at ${received.length}`);
+
     while (Date.now() < deadline) {
       const gateway = connections === 0 ? owner : gateways.filter((g) => g.alive)[0]!;
       connections++;
