@@ -10,6 +10,7 @@ import type { ExportJobManager } from './bulk/export-jobs.js';
 import type { ImportJobManager } from './bulk/import-jobs.js';
 import { CostTracker } from './cost.js';
 import type { FeedManager } from './feeds/feeds.js';
+import type { ActivityTypeCatalog } from './loaders/activity-types.js';
 import type { FieldCatalog } from './loaders/field-catalog.js';
 import { GatewayLoaders } from './loaders/index.js';
 import type { SharedLeadReads } from './loaders/shared-reads.js';
@@ -28,6 +29,8 @@ export interface MarketoInstanceInfo {
 export interface GatewayServices {
   marketo: MarketoApi;
   fieldCatalog: FieldCatalog;
+  /** Activity types (`activities/types.json`), cached like the describe. */
+  activityTypes?: ActivityTypeCatalog;
   /** Lead reads by id shared by concurrent operations (one call for many `lead(id:)`). */
   leadReads?: SharedLeadReads;
   instance: MarketoInstanceInfo;
@@ -80,6 +83,7 @@ export function createContext(
     loaders: new GatewayLoaders(marketo, services.fieldCatalog, cost, {
       // The describe is shared by concurrent operations: one client going away must not abort it.
       describeApi: services.marketo.withContext({ tracker: cost, principal: principal.name }),
+      ...(services.activityTypes && { activityTypes: services.activityTypes }),
       ...(leadReads && {
         readLeads: (ids, fields) =>
           leadReads.read(ids, fields, {

@@ -30,6 +30,18 @@ export interface OperationCost {
   byEndpoint: Record<string, EndpointCost>;
   /** The lead fields asked of Marketo (`fields=`): the union of what the operation selected. */
   leadFields?: string[];
+  /** How activity reads selected leads of a static list (Marketo refuses `listId` ≥ 10,000 leads). */
+  activityLists?: ActivityListSelection[];
+}
+
+export interface ActivityListSelection {
+  listId: number;
+  /** `LIST_ID`: sent as `listId`; `LEAD_ID_CHUNKS`: the members sent as `leadIds`, 30 a call. */
+  strategy: 'LIST_ID' | 'LEAD_ID_CHUNKS';
+  /** Members counted (reading stops at 10,000 for `LIST_ID`). */
+  members: number;
+  /** Lead id chunks (1 for `LIST_ID`). */
+  chunks: number;
 }
 
 export class CostTracker implements CallTracker {
@@ -64,6 +76,13 @@ export class CostTracker implements CallTracker {
 
   noteLeadFields(fields: readonly string[]): void {
     this.#leadFields = fields;
+    this.#summary = undefined;
+  }
+
+  #activityLists: ActivityListSelection[] = [];
+
+  noteActivityList(selection: ActivityListSelection): void {
+    this.#activityLists.push({ ...selection });
     this.#summary = undefined;
   }
 
@@ -105,6 +124,8 @@ export class CostTracker implements CallTracker {
     }
     total.limiterWaitMs = Math.round(total.limiterWaitMs);
     if (this.#leadFields) total.leadFields = [...this.#leadFields];
+    if (this.#activityLists.length)
+      total.activityLists = this.#activityLists.map((s) => ({ ...s }));
     return Object.freeze(total);
   }
 }

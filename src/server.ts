@@ -24,6 +24,7 @@ import { feedSettings } from './feeds/config.js';
 import { FeedManager } from './feeds/feeds.js';
 import { marketoFeedReader } from './feeds/marketo-reader.js';
 import { FeedPacer } from './feeds/pacer.js';
+import { ActivityTypeCatalog } from './loaders/activity-types.js';
 import { FieldCatalog } from './loaders/field-catalog.js';
 import { SharedLeadReads } from './loaders/shared-reads.js';
 import { createLogger, type Logger } from './logger.js';
@@ -280,6 +281,7 @@ export async function createGateway(
   const services: GatewayServices = {
     marketo,
     fieldCatalog,
+    activityTypes: new ActivityTypeCatalog({ ttlMs: config.fieldCacheTtlMs }),
     leadReads: new SharedLeadReads(marketo),
     instance,
     logger,

@@ -3,6 +3,7 @@
  * adds a field). Concurrent callers share one in-flight request; a failed describe is not cached.
  */
 import type { FieldDescription, MarketoApi } from '../marketo/api.js';
+import { SharedTtlValue } from './ttl-cache.js';
 
 export class FieldCatalogSnapshot {
   readonly fields: readonly FieldDescription[];
@@ -20,37 +21,18 @@ export class FieldCatalogSnapshot {
 }
 
 export class FieldCatalog {
-  readonly #ttlMs: number;
-  readonly #now: () => number;
-  #cached: { snapshot: FieldCatalogSnapshot; expiresAt: number } | undefined;
-  #inFlight: Promise<FieldCatalogSnapshot> | undefined;
+  readonly #value: SharedTtlValue<FieldCatalogSnapshot>;
 
   constructor(options: { ttlMs: number; now?: () => number }) {
-    this.#ttlMs = options.ttlMs;
-    this.#now = options.now ?? Date.now;
+    this.#value = new SharedTtlValue(options);
   }
 
   /** The describe, fetched through `api` (so the call is charged to the asking operation) when stale. */
   get(api: MarketoApi): Promise<FieldCatalogSnapshot> {
-    if (this.#cached && this.#cached.expiresAt > this.#now()) {
-      return Promise.resolve(this.#cached.snapshot);
-    }
-    if (!this.#inFlight) {
-      this.#inFlight = api
-        .describeLeads()
-        .then((fields) => {
-          const snapshot = new FieldCatalogSnapshot(fields);
-          this.#cached = { snapshot, expiresAt: this.#now() + this.#ttlMs };
-          return snapshot;
-        })
-        .finally(() => {
-          this.#inFlight = undefined;
-        });
-    }
-    return this.#inFlight;
+    return this.#value.get(async () => new FieldCatalogSnapshot(await api.describeLeads()));
   }
 
   invalidate(): void {
-    this.#cached = undefined;
+    this.#value.invalidate();
   }
 }

@@ -15,6 +15,7 @@ import type {
   PageRequest,
   StaticList,
 } from '../marketo/api.js';
+import { ActivityTypeCatalog, type ActivityTypesSnapshot } from './activity-types.js';
 import type { FieldCatalog, FieldCatalogSnapshot } from './field-catalog.js';
 import { collectLeadSelection } from './lead-selection.js';
 
@@ -53,18 +54,30 @@ export class GatewayLoaders {
   readonly #cost: LeadFieldsObserver | undefined;
   readonly #describeApi: MarketoApi;
   readonly #readLeads: LeadReader;
+  readonly #activityTypes: ActivityTypeCatalog;
 
   constructor(
     api: MarketoApi,
     catalog: FieldCatalog,
     cost?: LeadFieldsObserver,
-    options: { describeApi?: MarketoApi; readLeads?: LeadReader } = {},
+    options: {
+      describeApi?: MarketoApi;
+      readLeads?: LeadReader;
+      /** Process-wide activity types cache (a per-operation one without it). */
+      activityTypes?: ActivityTypeCatalog;
+    } = {},
   ) {
     this.#api = api;
     this.#catalog = catalog;
     this.#cost = cost;
     this.#describeApi = options.describeApi ?? api;
     this.#readLeads = options.readLeads ?? ((ids, fields) => api.getLeadsByIds(ids, fields));
+    this.#activityTypes = options.activityTypes ?? new ActivityTypeCatalog({ ttlMs: 60_000 });
+  }
+
+  /** The (TTL-cached) activity types. */
+  activityTypes(): Promise<ActivityTypesSnapshot> {
+    return this.#activityTypes.get(this.#describeApi);
   }
 
   /** The (TTL-cached) lead field describe. */

@@ -3,13 +3,15 @@
  * events fanned out to every subscriber), each event carrying the cursor right after it. A named
  * feed (`feed:`) keeps its position; `acknowledgeFeed` moves it (or the next pull, `ack: ON_NEXT`).
  */
-import { GatewayError } from '../errors.js';
+import { GatewayError, InputError } from '../errors.js';
 import type { FeedEvent } from '../feeds/feeds.js';
 import { FeedManager } from '../feeds/feeds.js';
 import type { FeedSpec } from '../feeds/spec.js';
 import { SHARED_EVENTS } from '../shared-subscriptions.js';
 import { builder } from './builder.js';
 import type { GraphQLContext } from '../context.js';
+import type { Activity, LeadChange } from '../marketo/api.js';
+import { ActivityRef, LeadChangeRef, resolveTypes } from './activity.js';
 
 const FeedAckEnum = builder.enumType('FeedAck', {
   description:
@@ -69,6 +71,18 @@ const FeedPositionRef = builder
 export const LeadChangeEventRef = builder.objectRef<FeedEvent>('LeadChangeEvent').implement({
   description: 'One lead change of a feed, with the position right after it.',
   fields: (t) => ({
+    change: t.field({
+      type: LeadChangeRef,
+      nullable: false,
+      resolve: async (event, _args, ctx) => {
+        const catalog = await ctx.loaders.fieldCatalog();
+        const change = event.item as unknown as LeadChange;
+        const fieldTypes = new Map(
+          change.fields.map((f) => [f.name, catalog.get(f.name)?.dataType ?? 'string']),
+        );
+        return { activity: change, types: await ctx.loaders.activityTypes(), fieldTypes };
+      },
+    }),
     cursor: t.exposeString('cursor', {
       nullable: false,
       description: 'Resume after this event: `fromCursor`, or `acknowledgeFeed` for a named feed.',
@@ -79,6 +93,14 @@ export const LeadChangeEventRef = builder.objectRef<FeedEvent>('LeadChangeEvent'
 export const ActivityEventRef = builder.objectRef<FeedEvent>('ActivityEvent').implement({
   description: 'One activity of a feed, with the position right after it.',
   fields: (t) => ({
+    activity: t.field({
+      type: ActivityRef,
+      nullable: false,
+      resolve: async (event, _args, ctx) => ({
+        activity: event.item as unknown as Activity,
+        types: await ctx.loaders.activityTypes(),
+      }),
+    }),
     cursor: t.exposeString('cursor', {
       nullable: false,
       description: 'Resume after this event: `fromCursor`, or `acknowledgeFeed` for a named feed.',
@@ -109,7 +131,13 @@ builder.subscriptionField('leadChanged', (t) =>
     },
     authScopes: { 'leads:read': true },
     extensions: { [SHARED_EVENTS]: true },
-    subscribe: (_root, args, ctx) => {
+    subscribe: async (_root, args, ctx) => {
+      const catalog = await ctx.loaders.fieldCatalog();
+      args.fields.forEach((name, i) => {
+        if (!catalog.has(name)) {
+          throw new InputError(`fields[${i}]`, `unknown lead field '${name}'`, { field: name });
+        }
+      });
       const spec: FeedSpec = FeedManager.spec({
         kind: 'leadChanges',
         fields: args.fields,
@@ -128,7 +156,10 @@ builder.subscriptionField('activityAdded', (t) =>
     description:
       'Every new activity of the given types (1 to 10 type ids), in order, each once. One poller per distinct feed however many subscribers and instances.',
     args: {
-      types: t.arg.intList({ required: true }),
+      types: t.arg.stringList({
+        required: true,
+        description: 'Activity type ids or names (1 to 10 types).',
+      }),
       since: t.arg({ type: 'DateTime', required: false, description: startArgs.since }),
       fromCursor: t.arg.string({ required: false, description: startArgs.fromCursor }),
       feed: t.arg.string({ required: false, description: startArgs.feed }),
@@ -136,8 +167,9 @@ builder.subscriptionField('activityAdded', (t) =>
     },
     authScopes: { 'leads:read': true },
     extensions: { [SHARED_EVENTS]: true },
-    subscribe: (_root, args, ctx) => {
-      const spec = FeedManager.spec({ kind: 'activities', typeIds: args.types });
+    subscribe: async (_root, args, ctx) => {
+      const typeIds = resolveTypes(await ctx.loaders.activityTypes(), args.types);
+      const spec = FeedManager.spec({ kind: 'activities', typeIds });
       return feedsOf(ctx).subscribe({ spec, ...startOf(args) });
     },
     resolve: (event) => event,

@@ -14,5 +14,6 @@ import './import-job.js';
 import './export-job.js';
 import './marketo-status.js';
 import './feeds.js';
+import './activity.js';
 
 export const schema = builder.toSchema();

@@ -20,6 +20,9 @@ type Documents = {
     "\n  mutation Create($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { id status entity parts { exportId } }\n  }\n": typeof types.CreateDocument,
     "\n  subscription Watch($id: ID!) {\n    exportJobStatus(id: $id, entity: LEADS) {\n      id status fileSize bytesDownloaded rowsParsed rowCount numberOfRecords checksum\n      error { code message line }\n      waiting { reason resumesAt }\n    }\n  }\n": typeof types.WatchDocument,
     "\n  query Rows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      status rowCount\n      rows(first: $first, after: $after) {\n        totalCount\n        edges { cursor node }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.RowsDocument,
+    "\n  mutation FeedFleetUpsert($input: UpsertLeadsInput!) { upsertLeads(input: $input) { __typename } }\n": typeof types.FeedFleetUpsertDocument,
+    "\n  mutation FeedFleetAck($feed: String!, $cursor: String!) {\n    acknowledgeFeed(feed: $feed, cursor: $cursor) { cursor }\n  }\n": typeof types.FeedFleetAckDocument,
+    "\n  subscription FeedFleetChanges($since: DateTime!) {\n    leadChanged(fields: [\"firstName\"], since: $since, feed: \"\") { cursor }\n  }\n": typeof types.FeedFleetChangesDocument,
     "\n  mutation ImportLeads($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n      marketoStatus\n    }\n  }\n": typeof types.ImportLeadsDocument,
     "\n  query ImportJob($id: ID!) {\n    importJob(id: $id) {\n      id\n      status\n      rowsProcessed\n      rowsFailed\n      rowsWithWarning\n      message\n      failures {\n        row\n        reason\n      }\n      warnings {\n        row\n        reason\n      }\n    }\n  }\n": typeof types.ImportJobDocument,
     "\n  query ImportedLeads($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n    }\n  }\n": typeof types.ImportedLeadsDocument,
@@ -72,6 +75,9 @@ const documents: Documents = {
     "\n  mutation Create($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { id status entity parts { exportId } }\n  }\n": types.CreateDocument,
     "\n  subscription Watch($id: ID!) {\n    exportJobStatus(id: $id, entity: LEADS) {\n      id status fileSize bytesDownloaded rowsParsed rowCount numberOfRecords checksum\n      error { code message line }\n      waiting { reason resumesAt }\n    }\n  }\n": types.WatchDocument,
     "\n  query Rows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      status rowCount\n      rows(first: $first, after: $after) {\n        totalCount\n        edges { cursor node }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.RowsDocument,
+    "\n  mutation FeedFleetUpsert($input: UpsertLeadsInput!) { upsertLeads(input: $input) { __typename } }\n": types.FeedFleetUpsertDocument,
+    "\n  mutation FeedFleetAck($feed: String!, $cursor: String!) {\n    acknowledgeFeed(feed: $feed, cursor: $cursor) { cursor }\n  }\n": types.FeedFleetAckDocument,
+    "\n  subscription FeedFleetChanges($since: DateTime!) {\n    leadChanged(fields: [\"firstName\"], since: $since, feed: \"\") { cursor }\n  }\n": types.FeedFleetChangesDocument,
     "\n  mutation ImportLeads($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n      marketoStatus\n    }\n  }\n": types.ImportLeadsDocument,
     "\n  query ImportJob($id: ID!) {\n    importJob(id: $id) {\n      id\n      status\n      rowsProcessed\n      rowsFailed\n      rowsWithWarning\n      message\n      failures {\n        row\n        reason\n      }\n      warnings {\n        row\n        reason\n      }\n    }\n  }\n": types.ImportJobDocument,
     "\n  query ImportedLeads($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n    }\n  }\n": types.ImportedLeadsDocument,
@@ -139,6 +145,18 @@ export function graphql(source: "\n  subscription Watch($id: ID!) {\n    exportJ
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query Rows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      status rowCount\n      rows(first: $first, after: $after) {\n        totalCount\n        edges { cursor node }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n"): typeof import('./graphql.js').RowsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FeedFleetUpsert($input: UpsertLeadsInput!) { upsertLeads(input: $input) { __typename } }\n"): typeof import('./graphql.js').FeedFleetUpsertDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FeedFleetAck($feed: String!, $cursor: String!) {\n    acknowledgeFeed(feed: $feed, cursor: $cursor) { cursor }\n  }\n"): typeof import('./graphql.js').FeedFleetAckDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription FeedFleetChanges($since: DateTime!) {\n    leadChanged(fields: [\"firstName\"], since: $since, feed: \"\") { cursor }\n  }\n"): typeof import('./graphql.js').FeedFleetChangesDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -210,6 +210,28 @@ export type RowsQueryVariables = Exact<{
 
 export type RowsQuery = { exportJob: { status: ExportJobState, rowCount: number | null, rows: { totalCount: number, edges: Array<{ cursor: string, node: Record<string, unknown> }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
 
+export type FeedFleetUpsertMutationVariables = Exact<{
+  input: UpsertLeadsInput;
+}>;
+
+
+export type FeedFleetUpsertMutation = { upsertLeads: { __typename: 'UpsertLeadsResult' } | null };
+
+export type FeedFleetAckMutationVariables = Exact<{
+  feed: string;
+  cursor: string;
+}>;
+
+
+export type FeedFleetAckMutation = { acknowledgeFeed: { cursor: string } };
+
+export type FeedFleetChangesSubscriptionVariables = Exact<{
+  since: string;
+}>;
+
+
+export type FeedFleetChangesSubscription = { leadChanged: { cursor: string } };
+
 export type ImportLeadsMutationVariables = Exact<{
   input: ImportLeadsInput;
 }>;
@@ -613,6 +635,27 @@ export const RowsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RowsQuery, RowsQueryVariables>;
+export const FeedFleetUpsertDocument = new TypedDocumentString(`
+    mutation FeedFleetUpsert($input: UpsertLeadsInput!) {
+  upsertLeads(input: $input) {
+    __typename
+  }
+}
+    `) as unknown as TypedDocumentString<FeedFleetUpsertMutation, FeedFleetUpsertMutationVariables>;
+export const FeedFleetAckDocument = new TypedDocumentString(`
+    mutation FeedFleetAck($feed: String!, $cursor: String!) {
+  acknowledgeFeed(feed: $feed, cursor: $cursor) {
+    cursor
+  }
+}
+    `) as unknown as TypedDocumentString<FeedFleetAckMutation, FeedFleetAckMutationVariables>;
+export const FeedFleetChangesDocument = new TypedDocumentString(`
+    subscription FeedFleetChanges($since: DateTime!) {
+  leadChanged(fields: ["firstName"], since: $since, feed: "") {
+    cursor
+  }
+}
+    `) as unknown as TypedDocumentString<FeedFleetChangesSubscription, FeedFleetChangesSubscriptionVariables>;
 export const ImportLeadsDocument = new TypedDocumentString(`
     mutation ImportLeads($input: ImportLeadsInput!) {
   importLeads(input: $input) {
