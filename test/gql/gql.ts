@@ -23,6 +23,8 @@ type Documents = {
     "\n  mutation FeedFleetUpsert($input: UpsertLeadsInput!) { upsertLeads(input: $input) { __typename } }\n": typeof types.FeedFleetUpsertDocument,
     "\n  mutation FeedFleetAck($feed: String!, $cursor: String!) {\n    acknowledgeFeed(feed: $feed, cursor: $cursor) { cursor }\n  }\n": typeof types.FeedFleetAckDocument,
     "\n  subscription FeedFleetChanges($since: DateTime!) {\n    leadChanged(fields: [\"firstName\"], since: $since, feed: \"\") { cursor }\n  }\n": typeof types.FeedFleetChangesDocument,
+    "\n  mutation FeedUpdate($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      updated\n    }\n  }\n": typeof types.FeedUpdateDocument,
+    "\n  mutation FeedAck($feed: String!, $cursor: String!) {\n    acknowledgeFeed(feed: $feed, cursor: $cursor) {\n      feed\n      cursor\n    }\n  }\n": typeof types.FeedAckDocument,
     "\n  mutation ImportLeads($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n      marketoStatus\n    }\n  }\n": typeof types.ImportLeadsDocument,
     "\n  query ImportJob($id: ID!) {\n    importJob(id: $id) {\n      id\n      status\n      rowsProcessed\n      rowsFailed\n      rowsWithWarning\n      message\n      failures {\n        row\n        reason\n      }\n      warnings {\n        row\n        reason\n      }\n    }\n  }\n": typeof types.ImportJobDocument,
     "\n  query ImportedLeads($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n    }\n  }\n": typeof types.ImportedLeadsDocument,
@@ -78,6 +80,8 @@ const documents: Documents = {
     "\n  mutation FeedFleetUpsert($input: UpsertLeadsInput!) { upsertLeads(input: $input) { __typename } }\n": types.FeedFleetUpsertDocument,
     "\n  mutation FeedFleetAck($feed: String!, $cursor: String!) {\n    acknowledgeFeed(feed: $feed, cursor: $cursor) { cursor }\n  }\n": types.FeedFleetAckDocument,
     "\n  subscription FeedFleetChanges($since: DateTime!) {\n    leadChanged(fields: [\"firstName\"], since: $since, feed: \"\") { cursor }\n  }\n": types.FeedFleetChangesDocument,
+    "\n  mutation FeedUpdate($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      updated\n    }\n  }\n": types.FeedUpdateDocument,
+    "\n  mutation FeedAck($feed: String!, $cursor: String!) {\n    acknowledgeFeed(feed: $feed, cursor: $cursor) {\n      feed\n      cursor\n    }\n  }\n": types.FeedAckDocument,
     "\n  mutation ImportLeads($input: ImportLeadsInput!) {\n    importLeads(input: $input) {\n      id\n      status\n      marketoStatus\n    }\n  }\n": types.ImportLeadsDocument,
     "\n  query ImportJob($id: ID!) {\n    importJob(id: $id) {\n      id\n      status\n      rowsProcessed\n      rowsFailed\n      rowsWithWarning\n      message\n      failures {\n        row\n        reason\n      }\n      warnings {\n        row\n        reason\n      }\n    }\n  }\n": types.ImportJobDocument,
     "\n  query ImportedLeads($values: [String!]!) {\n    leadsBy(field: \"email\", values: $values) {\n      id\n      email\n      firstName\n    }\n  }\n": types.ImportedLeadsDocument,
@@ -157,6 +161,14 @@ export function graphql(source: "\n  mutation FeedFleetAck($feed: String!, $curs
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription FeedFleetChanges($since: DateTime!) {\n    leadChanged(fields: [\"firstName\"], since: $since, feed: \"\") { cursor }\n  }\n"): typeof import('./graphql.js').FeedFleetChangesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FeedUpdate($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      updated\n    }\n  }\n"): typeof import('./graphql.js').FeedUpdateDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FeedAck($feed: String!, $cursor: String!) {\n    acknowledgeFeed(feed: $feed, cursor: $cursor) {\n      feed\n      cursor\n    }\n  }\n"): typeof import('./graphql.js').FeedAckDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -232,6 +232,21 @@ export type FeedFleetChangesSubscriptionVariables = Exact<{
 
 export type FeedFleetChangesSubscription = { leadChanged: { cursor: string } };
 
+export type FeedUpdateMutationVariables = Exact<{
+  input: UpsertLeadsInput;
+}>;
+
+
+export type FeedUpdateMutation = { upsertLeads: { updated: number } | null };
+
+export type FeedAckMutationVariables = Exact<{
+  feed: string;
+  cursor: string;
+}>;
+
+
+export type FeedAckMutation = { acknowledgeFeed: { feed: string, cursor: string } };
+
 export type ImportLeadsMutationVariables = Exact<{
   input: ImportLeadsInput;
 }>;
@@ -656,6 +671,21 @@ export const FeedFleetChangesDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<FeedFleetChangesSubscription, FeedFleetChangesSubscriptionVariables>;
+export const FeedUpdateDocument = new TypedDocumentString(`
+    mutation FeedUpdate($input: UpsertLeadsInput!) {
+  upsertLeads(input: $input) {
+    updated
+  }
+}
+    `) as unknown as TypedDocumentString<FeedUpdateMutation, FeedUpdateMutationVariables>;
+export const FeedAckDocument = new TypedDocumentString(`
+    mutation FeedAck($feed: String!, $cursor: String!) {
+  acknowledgeFeed(feed: $feed, cursor: $cursor) {
+    feed
+    cursor
+  }
+}
+    `) as unknown as TypedDocumentString<FeedAckMutation, FeedAckMutationVariables>;
 export const ImportLeadsDocument = new TypedDocumentString(`
     mutation ImportLeads($input: ImportLeadsInput!) {
   importLeads(input: $input) {
