@@ -117,7 +117,8 @@ async function run(subscribers: number): Promise<Row> {
   await waitFor(() => errors.length > 0 || counts.every((c) => c > 0), 'subscribers', 5_000).catch(
     async () => {
       for (let tries = 0; !counts.every((c) => c > 0); tries++) {
-        if (errors.length > 0 || tries > 200) throw new Error(`subscribers: ${String(errors[0])}`);
+        if (errors.length > 0 || tries > 200)
+          throw new Error(`subscribers: ${JSON.stringify(errors[0])}`);
         await write(1);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
