@@ -212,7 +212,9 @@ describe('named change feed across disconnects, a killed poller and a Redis rest
       {
         at: 4_000,
         act: async () => {
+          const exited = new Promise((resolve) => owner.child.once('exit', resolve));
           owner.child.kill('SIGKILL');
+          await exited;
         },
       },
       { at: 7_000, act: () => redis.restart(100) },
