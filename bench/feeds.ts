@@ -81,6 +81,14 @@ const waitFor = async (check: () => boolean, what: string, ms = 120_000) => {
   }
 };
 
+/** An Error's message, a CloseEvent's code and reason. */
+const describe = (error: unknown): string =>
+  error instanceof Error
+    ? error.message
+    : typeof error === 'object' && error !== null && 'code' in error
+      ? `closed ${String((error as { code: unknown }).code)} ${String((error as { reason?: unknown }).reason ?? '')}`
+      : String(error);
+
 interface Row {
   subscribers: number;
   changes: number;
@@ -102,6 +110,8 @@ async function run(subscribers: number): Promise<Row> {
       retryAttempts: 0,
     });
     clients.push(client);
+    // Sockets open 50 at a time: a thousand handshakes at once outlast graphql-ws's init wait.
+    const connected = new Promise<void>((resolve) => client.on('connected', () => resolve()));
     client.subscribe(
       { query: SUBSCRIPTION },
       {
@@ -112,13 +122,14 @@ async function run(subscribers: number): Promise<Row> {
         complete: () => {},
       },
     );
+    if (i % 50 === 49 || i === subscribers - 1) await connected;
   }
   // A sentinel change, written until every subscriber heard one: all of them are live.
   await waitFor(() => errors.length > 0 || counts.every((c) => c > 0), 'subscribers', 5_000).catch(
     async () => {
       for (let tries = 0; !counts.every((c) => c > 0); tries++) {
         if (errors.length > 0 || tries > 200)
-          throw new Error(`subscribers: ${JSON.stringify(errors[0])}`);
+          throw new Error(`subscribers: ${describe(errors[0])}`);
         await write(1);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
