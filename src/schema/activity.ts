@@ -41,7 +41,8 @@ export const MAX_ACTIVITY_LEADS = 3_000;
 export const MAX_ACTIVITY_TYPES = 100;
 
 const MEMBER_PAGE = 300;
-const LIST_READ_CALLS = Math.ceil(MAX_SPLIT_LIST_MEMBERS / MEMBER_PAGE);
+// One more than the pages: Marketo may answer a last, empty page with a token.
+const LIST_READ_CALLS = Math.ceil(MAX_SPLIT_LIST_MEMBERS / MEMBER_PAGE) + 1;
 
 // ---- values ------------------------------------------------------------------------------
 
@@ -53,6 +54,9 @@ export function typedValue(dataType: string | undefined, value: unknown): unknow
   if (dataType && NUMERIC.has(dataType) && typeof value === 'string' && value.trim() !== '') {
     const n = Number(value);
     return Number.isFinite(n) ? n : value;
+  }
+  if ((dataType === 'string' || dataType === 'text') && typeof value !== 'string') {
+    return typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
   if (dataType === 'boolean' && typeof value === 'string') {
     if (value === 'true') return true;

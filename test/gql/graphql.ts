@@ -99,6 +99,10 @@ export type ImportLeadsInput = {
   rows?: Array<Record<string, unknown>> | null | undefined;
 };
 
+export type LeadChangeKind =
+  | 'CHANGE_DATA_VALUE'
+  | 'NEW_LEAD';
+
 export type ListAction =
   | 'ADD'
   | 'REMOVE';
@@ -246,6 +250,78 @@ export type FeedAckMutationVariables = Exact<{
 
 
 export type FeedAckMutation = { acknowledgeFeed: { feed: string, cursor: string } };
+
+export type ActivityUpsertMutationVariables = Exact<{
+  leads: Array<unknown> | unknown;
+  action: UpsertAction;
+  lookupField: string;
+}>;
+
+
+export type ActivityUpsertMutation = { upsertLeads: { results: Array<{ id: number | null, status: UpsertStatus }> } | null };
+
+export type ActivityListChangeMutationVariables = Exact<{
+  listId: number;
+  leadIds: Array<number> | number;
+}>;
+
+
+export type ActivityListChangeMutation = { add: { added: number } | null, remove: { removed: number } | null };
+
+export type ActivityTriggerMutationVariables = Exact<{
+  campaignId: number;
+  leadIds: Array<number> | number;
+}>;
+
+
+export type ActivityTriggerMutation = { triggerCampaign: { campaignId: number } | null };
+
+export type ActivitiesQueryVariables = Exact<{
+  types: Array<string> | string;
+  since?: string | null | undefined;
+  leadIds?: Array<number> | number | null | undefined;
+  listId?: number | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ActivitiesQuery = { activities: { edges: Array<{ cursor: string, node: { marketoGUID: string, leadId: number, activityTypeId: number, activityType: string | null, campaignId: number | null, primaryAttributeValueId: number | null, primaryAttributeValue: string | null, attributesObject: Record<string, unknown>, attributes: Array<{ name: string, dataType: string | null, value: unknown }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type ActivitiesUntilQueryVariables = Exact<{
+  since: string;
+  until: string;
+  leadIds?: Array<number> | number | null | undefined;
+}>;
+
+
+export type ActivitiesUntilQuery = { activities: { edges: Array<{ node: { leadId: number } }>, pageInfo: { hasNextPage: boolean } } };
+
+export type LeadActivitiesQueryVariables = Exact<{
+  id: number;
+  since: string;
+}>;
+
+
+export type LeadActivitiesQuery = { lead: { id: number, activities: { edges: Array<{ node: { activityType: string | null, attributesObject: Record<string, unknown> } }> } } | null };
+
+export type LeadChangesQueryVariables = Exact<{
+  fields: Array<string> | string;
+  since?: string | null | undefined;
+  leadIds?: Array<number> | number | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type LeadChangesQuery = { leadChanges: { edges: Array<{ node: { marketoGUID: string, leadId: number, kind: LeadChangeKind, fields: Array<{ name: string, dataType: string | null, oldValue: unknown, newValue: unknown }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type DeletedAndTypesQueryVariables = Exact<{
+  since: string;
+}>;
+
+
+export type DeletedAndTypesQuery = { activityTypes: Array<{ id: number, name: string, primaryAttribute: { name: string, dataType: string } | null }>, deletedLeads: { edges: Array<{ node: { leadId: number, name: string | null } }> } };
 
 export type ImportLeadsMutationVariables = Exact<{
   input: ImportLeadsInput;
@@ -686,6 +762,148 @@ export const FeedAckDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<FeedAckMutation, FeedAckMutationVariables>;
+export const ActivityUpsertDocument = new TypedDocumentString(`
+    mutation ActivityUpsert($leads: [JSON!]!, $action: UpsertAction!, $lookupField: String!) {
+  upsertLeads(
+    input: {leads: $leads, action: $action, lookupField: $lookupField, mode: SYNC}
+  ) {
+    results {
+      id
+      status
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ActivityUpsertMutation, ActivityUpsertMutationVariables>;
+export const ActivityListChangeDocument = new TypedDocumentString(`
+    mutation ActivityListChange($listId: Int!, $leadIds: [Int!]!) {
+  add: addLeadsToList(listId: $listId, leadIds: $leadIds) {
+    added
+  }
+  remove: removeLeadsFromList(listId: $listId, leadIds: $leadIds) {
+    removed
+  }
+}
+    `) as unknown as TypedDocumentString<ActivityListChangeMutation, ActivityListChangeMutationVariables>;
+export const ActivityTriggerDocument = new TypedDocumentString(`
+    mutation ActivityTrigger($campaignId: Int!, $leadIds: [Int!]!) {
+  triggerCampaign(campaignId: $campaignId, leadIds: $leadIds) {
+    campaignId
+  }
+}
+    `) as unknown as TypedDocumentString<ActivityTriggerMutation, ActivityTriggerMutationVariables>;
+export const ActivitiesDocument = new TypedDocumentString(`
+    query Activities($types: [String!]!, $since: DateTime, $leadIds: [Int!], $listId: Int, $first: Int, $after: String) {
+  activities(
+    types: $types
+    since: $since
+    leadIds: $leadIds
+    listId: $listId
+    first: $first
+    after: $after
+  ) {
+    edges {
+      cursor
+      node {
+        marketoGUID
+        leadId
+        activityTypeId
+        activityType
+        campaignId
+        primaryAttributeValueId
+        primaryAttributeValue
+        attributes {
+          name
+          dataType
+          value
+        }
+        attributesObject
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ActivitiesQuery, ActivitiesQueryVariables>;
+export const ActivitiesUntilDocument = new TypedDocumentString(`
+    query ActivitiesUntil($since: DateTime!, $until: DateTime!, $leadIds: [Int!]) {
+  activities(types: ["New Lead"], since: $since, until: $until, leadIds: $leadIds) {
+    edges {
+      node {
+        leadId
+      }
+    }
+    pageInfo {
+      hasNextPage
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ActivitiesUntilQuery, ActivitiesUntilQueryVariables>;
+export const LeadActivitiesDocument = new TypedDocumentString(`
+    query LeadActivities($id: Int!, $since: DateTime!) {
+  lead(id: $id) {
+    id
+    activities(types: ["12", "Change Data Value"], since: $since) {
+      edges {
+        node {
+          activityType
+          attributesObject
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<LeadActivitiesQuery, LeadActivitiesQueryVariables>;
+export const LeadChangesDocument = new TypedDocumentString(`
+    query LeadChanges($fields: [String!]!, $since: DateTime, $leadIds: [Int!], $first: Int, $after: String) {
+  leadChanges(
+    fields: $fields
+    since: $since
+    leadIds: $leadIds
+    first: $first
+    after: $after
+  ) {
+    edges {
+      node {
+        marketoGUID
+        leadId
+        kind
+        fields {
+          name
+          dataType
+          oldValue
+          newValue
+        }
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<LeadChangesQuery, LeadChangesQueryVariables>;
+export const DeletedAndTypesDocument = new TypedDocumentString(`
+    query DeletedAndTypes($since: DateTime!) {
+  activityTypes {
+    id
+    name
+    primaryAttribute {
+      name
+      dataType
+    }
+  }
+  deletedLeads(since: $since) {
+    edges {
+      node {
+        leadId
+        name
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DeletedAndTypesQuery, DeletedAndTypesQueryVariables>;
 export const ImportLeadsDocument = new TypedDocumentString(`
     mutation ImportLeads($input: ImportLeadsInput!) {
   importLeads(input: $input) {

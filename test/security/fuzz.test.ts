@@ -419,7 +419,9 @@ function violation({ status, text }: Answer): string | undefined {
   for (const error of body.errors ?? []) {
     if (typeof error.message !== 'string' || error.message === '')
       return 'an error without a message';
-    if (/\n\s+at |node_modules|\/src\//.test(error.message))
+    // `[ \t]+`, not `\s+`: over a message echoing 100k newlines `\n\s+at ` backtracks for
+    // seconds, long enough for the gateway to close the idle keep-alive socket (ECONNRESET).
+    if (/\n[ \t]+at |node_modules|\/src\//.test(error.message))
       return `a stack or path leaked: ${error.message}`;
     const masked = error.message === 'Unexpected error.';
     const code = error.extensions?.code;
