@@ -9,6 +9,7 @@ import { ANONYMOUS, type Principal } from './auth/scopes.js';
 import type { ExportJobManager } from './bulk/export-jobs.js';
 import type { ImportJobManager } from './bulk/import-jobs.js';
 import { CostTracker } from './cost.js';
+import type { FeedManager } from './feeds/feeds.js';
 import type { ActivityTypeCatalog } from './loaders/activity-types.js';
 import type { FieldCatalog } from './loaders/field-catalog.js';
 import { GatewayLoaders } from './loaders/index.js';
@@ -40,6 +41,8 @@ export interface GatewayServices {
   importJobs: ImportJobManager;
   /** API keys' shares of the daily quota (`dailyCalls`); none without it. */
   keyBudgets?: KeyBudgets;
+  /** Change feeds (`leadChanged`, `activityAdded`): one poller per feed fleet-wide. */
+  feeds?: FeedManager;
 }
 
 export interface GraphQLContext {
@@ -54,6 +57,7 @@ export interface GraphQLContext {
   logger: Logger;
   exportJobs: ExportJobManager;
   importJobs: ImportJobManager;
+  feeds?: FeedManager;
 }
 
 export function createContext(
@@ -93,5 +97,6 @@ export function createContext(
     logger: services.logger.child({ requestId, principal: principal.name }),
     exportJobs: services.exportJobs,
     importJobs: services.importJobs,
+    ...(services.feeds && { feeds: services.feeds }),
   };
 }

@@ -5,8 +5,10 @@
  * jobs (releasing their poller claims), close the client, close Redis, stop the sandbox.
  */
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { createAccess } from './auth/access.js';
 import { checkDataDir, DiskHealth } from './jobs/disk.js';
 import { exportManagerSettings, originDirName } from './bulk/export-config.js';
@@ -18,6 +20,10 @@ import {
 } from './bulk/import-jobs.js';
 import { type Config, redisPassword } from './config.js';
 import type { GatewayServices, MarketoInstanceInfo } from './context.js';
+import { feedSettings } from './feeds/config.js';
+import { FeedManager } from './feeds/feeds.js';
+import { marketoFeedReader } from './feeds/marketo-reader.js';
+import { FeedPacer } from './feeds/pacer.js';
 import { ActivityTypeCatalog } from './loaders/activity-types.js';
 import { FieldCatalog } from './loaders/field-catalog.js';
 import { SharedLeadReads } from './loaders/shared-reads.js';
@@ -73,6 +79,8 @@ export interface GatewayOptions {
   uploads?: UploadStoreOptions;
   /** Redis timings (REDIS_URL set); production defaults otherwise. */
   redis?: ScaleOutTuning;
+  /** Feed settings (poll interval, budget share, data dir); env and defaults otherwise. */
+  feeds?: Partial<ReturnType<typeof feedSettings>>;
 }
 
 /** How often node:http looks for timed-out requests: a tenth of the shorter timeout, ≤ 30 s. */
@@ -196,12 +204,21 @@ export async function createGateway(
     }),
     ...options.importJobs,
   };
+  const feedConfig = {
+    ...feedSettings({
+      embeddedSandbox: sandbox !== undefined,
+      timeScale: sandbox ? config.sandbox.timeScale : config.marketoTimeScale,
+      origin: instance.origin,
+    }),
+    ...options.feeds,
+  };
   const uploads = { ...uploadSettingsFromEnv(process.env), ...options.uploads };
   try {
     // A directory the gateway cannot write would fail every job later: refuse to start instead.
     await checkDataDir('EXPORT_DATA_DIR', exportSettings.dataDir);
     if (importSettings.dataDir) await checkDataDir('IMPORT_DATA_DIR', importSettings.dataDir);
     if (uploads.dir) await checkDataDir('GATEWAY_UPLOAD_DIR', uploads.dir);
+    if (!scaleOut) await checkDataDir('FEED_DATA_DIR', feedConfig.dataDir);
   } catch (error) {
     await marketo.close().catch(() => undefined);
     await scaleOut?.close().catch(() => undefined);
@@ -239,6 +256,27 @@ export async function createGateway(
   });
   // Follows the imports a previous run had submitted.
   await importJobs.start();
+  // Feeds read as their own principal: fair turns beside the API keys, within their share.
+  const feedApi = marketo.withContext({ principal: 'feeds' });
+  const timeScale = sandbox ? config.sandbox.timeScale : config.marketoTimeScale;
+  const feeds = new FeedManager({
+    reader: (spec) => marketoFeedReader(feedApi, spec),
+    pacer: new FeedPacer(
+      feedConfig.budgetShare,
+      marketoConfig.rateLimit,
+      marketoConfig.rateWindowMs ?? MARKETO_DEFAULTS.rateWindowMs / timeScale,
+    ),
+    pollIntervalMs: feedConfig.pollIntervalMs,
+    logger,
+    ...(sandbox && { now: () => sandbox!.clock.now() }),
+    ...(scaleOut
+      ? {
+          registry: scaleOut.feedRegistry(originDirName(instance.origin)),
+          adoptIntervalMs: scaleOut.adoptIntervalMs,
+        }
+      : { file: join(feedConfig.dataDir, 'feeds.json') }),
+  });
+  await feeds.start();
 
   const services: GatewayServices = {
     marketo,
@@ -253,6 +291,7 @@ export async function createGateway(
     keyBudgets: new KeyBudgets(apiKeys, marketoConfig.dailyQuota, {
       ...(scaleOut && { shared: scaleOut.keyBudgets }),
     }),
+    feeds,
   };
   metrics.watch({ marketo, exportJobs, importJobs });
   const status = useStatusPage({
@@ -397,6 +436,8 @@ export async function createGateway(
       await closed;
       await exportJobs.close();
       await importJobs.close();
+      await feeds.close();
+      if (feedConfig.ephemeral) await rm(feedConfig.dataDir, { recursive: true, force: true });
       await marketo.close();
       await tracing?.shutdown().catch((error: unknown) => {
         logger.warn('could not export the last traces', { error });

@@ -8,6 +8,7 @@ import { type ImportJobRecord, isImportTerminal } from '../bulk/import-jobs.js';
 import type { JobRegistry } from '../bulk/job-registry.js';
 import { type ExportJobRecord, isTerminal } from '../bulk/types.js';
 import { type RedisSettings, redactUrl } from '../config.js';
+import type { FeedStoredRecord } from '../feeds/feeds.js';
 import type { Logger } from '../logger.js';
 import { createRedisConnections, type RedisConnectionOptions } from './connections.js';
 import { createRedisJobRegistry, type RedisJobRegistryOptions } from './job-registry.js';
@@ -49,6 +50,8 @@ export interface ScaleOut {
   exportRegistry(originHost: string): JobRegistry<ExportJobRecord>;
   /** The import registry of one Marketo instance (batch ids are per instance too). */
   importRegistry(originHost: string): JobRegistry<ImportJobRecord>;
+  /** Change feeds of one Marketo instance: pollers' pages and named feeds' positions. */
+  feedRegistry(originHost: string): JobRegistry<FeedStoredRecord>;
   adoptIntervalMs: number;
   /**
    * Waits for the first connection (the export registry needs Redis to start); closes everything
@@ -129,6 +132,14 @@ export function createScaleOut(
       };
       return createRedisJobRegistry(connections, registryOptions);
     },
+    feedRegistry: (originHost) =>
+      createRedisJobRegistry<FeedStoredRecord>(connections, {
+        prefix: `${prefix}feeds:${originHost}:`,
+        kind: 'feed',
+        isActive: (record) => record.type === 'feed',
+        logger: logger.child({ component: 'redis-feed-registry' }),
+        ...(tuning.leaseMs !== undefined && { leaseMs: tuning.leaseMs }),
+      }),
     adoptIntervalMs: tuning.adoptIntervalMs ?? 1_000,
     async connect(timeoutMs = 10_000) {
       if (await connections.ready(timeoutMs)) return;

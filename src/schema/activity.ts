@@ -83,11 +83,11 @@ function typedAttributes(
 }
 
 /** What the object types below resolve from: the record and the types that describe it. */
-interface ActivityNode {
+export interface ActivityNode {
   activity: Activity;
   types: ActivityTypesSnapshot;
 }
-interface LeadChangeNode {
+export interface LeadChangeNode {
   activity: LeadChange;
   types: ActivityTypesSnapshot;
   /** REST field name → describe dataType. */
@@ -183,7 +183,7 @@ function activityFields<N extends { activity: Activity; types: ActivityTypesSnap
   }));
 }
 
-const ActivityRef = builder.objectRef<ActivityNode>('Activity');
+export const ActivityRef = builder.objectRef<ActivityNode>('Activity');
 ActivityRef.implement({ description: 'One Marketo activity of a lead.', fields: () => ({}) });
 activityFields(ActivityRef);
 
@@ -210,7 +210,7 @@ const FieldChangeRef = builder.objectRef<FieldChangeShape>('LeadFieldChange').im
   }),
 });
 
-const LeadChangeRef = builder.objectRef<LeadChangeNode>('LeadChange');
+export const LeadChangeRef = builder.objectRef<LeadChangeNode>('LeadChange');
 LeadChangeRef.implement({
   description: 'A New Lead or Change Data Value activity with the old and new field values.',
   fields: (t) => ({
@@ -267,7 +267,7 @@ const DeletedLeadConnectionRef = builder.connectionObject(
 // ---- selection ---------------------------------------------------------------------------
 
 /** Type ids from ids ("13") or names ("Change Data Value"), each known to the instance. */
-function resolveTypes(types: ActivityTypesSnapshot, wanted: readonly string[]): number[] {
+export function resolveTypes(types: ActivityTypesSnapshot, wanted: readonly string[]): number[] {
   if (wanted.length === 0) throw new InputError('types', 'must not be empty');
   if (wanted.length > MAX_ACTIVITY_TYPES) {
     throw new InputError('types', `has ${wanted.length} items; at most ${MAX_ACTIVITY_TYPES}`);

@@ -14,6 +14,7 @@ import './import-job.js';
 import './export-job.js';
 import './lead-row.js';
 import './marketo-status.js';
+import './feeds.js';
 import './activity.js';
 
 export const schema = builder.toSchema();

@@ -24,6 +24,11 @@ type Documents = {
     "\n  query ExportState($id: ID!) {\n    exportJob(id: $id) {\n      status\n      error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.ExportStateDocument,
     "\n  query TypedRows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      rowCount\n      leadRows(first: $first, after: $after) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          email\n          createdAt\n          unsubscribed\n          leadScore\n          annualRevenue\n          dateOfBirth\n          acquisitionProgramId\n          city\n          integerField: field(name: \"integer_field\")\n          customString: field(name: \"customString__c\")\n        }\n      }\n      rows(first: $first, after: $after) {\n        nodes\n      }\n    }\n  }\n": typeof types.TypedRowsDocument,
     "\n  mutation ActivityLeadRows($input: CreateExportJobInput!) {\n    createExportJob(input: $input) {\n      ... on ExportJob {\n        id\n        entity\n        leadRows {\n          totalCount\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.ActivityLeadRowsDocument,
+    "\n  mutation FeedFleetUpsert($input: UpsertLeadsInput!) { upsertLeads(input: $input) { __typename ... on Error { code message } } }\n": typeof types.FeedFleetUpsertDocument,
+    "\n  mutation FeedFleetAck($feed: String!, $cursor: String!) {\n    acknowledgeFeed(feed: $feed, cursor: $cursor) { ... on FeedPosition { cursor } ... on Error { code message } }\n  }\n": typeof types.FeedFleetAckDocument,
+    "\n  subscription FeedFleetChanges($since: DateTime!) {\n    leadChanged(fields: [\"firstName\"], since: $since, feed: \"\") { cursor }\n  }\n": typeof types.FeedFleetChangesDocument,
+    "\n  mutation FeedUpdate($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      ... on UpsertLeadsResult {\n        updated\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.FeedUpdateDocument,
+    "\n  mutation FeedAck($feed: String!, $cursor: String!) {\n    acknowledgeFeed(feed: $feed, cursor: $cursor) {\n      ... on FeedPosition {\n        feed\n        cursor\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.FeedAckDocument,
     "\n  mutation ActivityUpsert($leads: [JSON!]!, $action: UpsertAction!, $lookupField: String!) {\n    upsertLeads(input: { leads: $leads, action: $action, lookupField: $lookupField, mode: SYNC }) {\n      ... on UpsertLeadsResult {\n        results {\n          id\n          status\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.ActivityUpsertDocument,
     "\n  mutation ActivityListChange($listId: Int!, $leadIds: [Int!]!) {\n    add: addLeadsToList(listId: $listId, leadIds: $leadIds) {\n      ... on ListMembershipChange {\n        added\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n    remove: removeLeadsFromList(listId: $listId, leadIds: $leadIds) {\n      ... on ListMembershipChange {\n        removed\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.ActivityListChangeDocument,
     "\n  mutation ActivityTrigger($campaignId: Int!, $leadIds: [Int!]!) {\n    triggerCampaign(campaignId: $campaignId, leadIds: $leadIds) {\n      ... on CampaignRun {\n        campaignId\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.ActivityTriggerDocument,
@@ -88,6 +93,11 @@ const documents: Documents = {
     "\n  query ExportState($id: ID!) {\n    exportJob(id: $id) {\n      status\n      error {\n        code\n        message\n      }\n    }\n  }\n": types.ExportStateDocument,
     "\n  query TypedRows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      rowCount\n      leadRows(first: $first, after: $after) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          email\n          createdAt\n          unsubscribed\n          leadScore\n          annualRevenue\n          dateOfBirth\n          acquisitionProgramId\n          city\n          integerField: field(name: \"integer_field\")\n          customString: field(name: \"customString__c\")\n        }\n      }\n      rows(first: $first, after: $after) {\n        nodes\n      }\n    }\n  }\n": types.TypedRowsDocument,
     "\n  mutation ActivityLeadRows($input: CreateExportJobInput!) {\n    createExportJob(input: $input) {\n      ... on ExportJob {\n        id\n        entity\n        leadRows {\n          totalCount\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.ActivityLeadRowsDocument,
+    "\n  mutation FeedFleetUpsert($input: UpsertLeadsInput!) { upsertLeads(input: $input) { __typename ... on Error { code message } } }\n": types.FeedFleetUpsertDocument,
+    "\n  mutation FeedFleetAck($feed: String!, $cursor: String!) {\n    acknowledgeFeed(feed: $feed, cursor: $cursor) { ... on FeedPosition { cursor } ... on Error { code message } }\n  }\n": types.FeedFleetAckDocument,
+    "\n  subscription FeedFleetChanges($since: DateTime!) {\n    leadChanged(fields: [\"firstName\"], since: $since, feed: \"\") { cursor }\n  }\n": types.FeedFleetChangesDocument,
+    "\n  mutation FeedUpdate($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      ... on UpsertLeadsResult {\n        updated\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.FeedUpdateDocument,
+    "\n  mutation FeedAck($feed: String!, $cursor: String!) {\n    acknowledgeFeed(feed: $feed, cursor: $cursor) {\n      ... on FeedPosition {\n        feed\n        cursor\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.FeedAckDocument,
     "\n  mutation ActivityUpsert($leads: [JSON!]!, $action: UpsertAction!, $lookupField: String!) {\n    upsertLeads(input: { leads: $leads, action: $action, lookupField: $lookupField, mode: SYNC }) {\n      ... on UpsertLeadsResult {\n        results {\n          id\n          status\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.ActivityUpsertDocument,
     "\n  mutation ActivityListChange($listId: Int!, $leadIds: [Int!]!) {\n    add: addLeadsToList(listId: $listId, leadIds: $leadIds) {\n      ... on ListMembershipChange {\n        added\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n    remove: removeLeadsFromList(listId: $listId, leadIds: $leadIds) {\n      ... on ListMembershipChange {\n        removed\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.ActivityListChangeDocument,
     "\n  mutation ActivityTrigger($campaignId: Int!, $leadIds: [Int!]!) {\n    triggerCampaign(campaignId: $campaignId, leadIds: $leadIds) {\n      ... on CampaignRun {\n        campaignId\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.ActivityTriggerDocument,
@@ -179,6 +189,26 @@ export function graphql(source: "\n  query TypedRows($id: ID!, $first: Int, $aft
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation ActivityLeadRows($input: CreateExportJobInput!) {\n    createExportJob(input: $input) {\n      ... on ExportJob {\n        id\n        entity\n        leadRows {\n          totalCount\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): typeof import('./graphql.js').ActivityLeadRowsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FeedFleetUpsert($input: UpsertLeadsInput!) { upsertLeads(input: $input) { __typename ... on Error { code message } } }\n"): typeof import('./graphql.js').FeedFleetUpsertDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FeedFleetAck($feed: String!, $cursor: String!) {\n    acknowledgeFeed(feed: $feed, cursor: $cursor) { ... on FeedPosition { cursor } ... on Error { code message } }\n  }\n"): typeof import('./graphql.js').FeedFleetAckDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription FeedFleetChanges($since: DateTime!) {\n    leadChanged(fields: [\"firstName\"], since: $since, feed: \"\") { cursor }\n  }\n"): typeof import('./graphql.js').FeedFleetChangesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FeedUpdate($input: UpsertLeadsInput!) {\n    upsertLeads(input: $input) {\n      ... on UpsertLeadsResult {\n        updated\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): typeof import('./graphql.js').FeedUpdateDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FeedAck($feed: String!, $cursor: String!) {\n    acknowledgeFeed(feed: $feed, cursor: $cursor) {\n      ... on FeedPosition {\n        feed\n        cursor\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): typeof import('./graphql.js').FeedAckDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -269,6 +269,63 @@ export type ActivityLeadRowsMutation = { createExportJob:
     | { code: string, message: string }
    | null };
 
+export type FeedFleetUpsertMutationVariables = Exact<{
+  input: UpsertLeadsInput;
+}>;
+
+
+export type FeedFleetUpsertMutation = { upsertLeads:
+    | { __typename: 'BaseError', code: string, message: string }
+    | { __typename: 'InputError', code: string, message: string }
+    | { __typename: 'MarketoApiError', code: string, message: string }
+    | { __typename: 'UpsertLeadsResult' }
+   | null };
+
+export type FeedFleetAckMutationVariables = Exact<{
+  feed: string;
+  cursor: string;
+}>;
+
+
+export type FeedFleetAckMutation = { acknowledgeFeed:
+    | { code: string, message: string }
+    | { cursor: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
+
+export type FeedFleetChangesSubscriptionVariables = Exact<{
+  since: string;
+}>;
+
+
+export type FeedFleetChangesSubscription = { leadChanged: { cursor: string } };
+
+export type FeedUpdateMutationVariables = Exact<{
+  input: UpsertLeadsInput;
+}>;
+
+
+export type FeedUpdateMutation = { upsertLeads:
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { updated: number }
+   | null };
+
+export type FeedAckMutationVariables = Exact<{
+  feed: string;
+  cursor: string;
+}>;
+
+
+export type FeedAckMutation = { acknowledgeFeed:
+    | { code: string, message: string }
+    | { feed: string, cursor: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
+
 export type ActivityUpsertMutationVariables = Exact<{
   leads: Array<unknown> | unknown;
   action: UpsertAction;
@@ -946,6 +1003,64 @@ export const ActivityLeadRowsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ActivityLeadRowsMutation, ActivityLeadRowsMutationVariables>;
+export const FeedFleetUpsertDocument = new TypedDocumentString(`
+    mutation FeedFleetUpsert($input: UpsertLeadsInput!) {
+  upsertLeads(input: $input) {
+    __typename
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<FeedFleetUpsertMutation, FeedFleetUpsertMutationVariables>;
+export const FeedFleetAckDocument = new TypedDocumentString(`
+    mutation FeedFleetAck($feed: String!, $cursor: String!) {
+  acknowledgeFeed(feed: $feed, cursor: $cursor) {
+    ... on FeedPosition {
+      cursor
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<FeedFleetAckMutation, FeedFleetAckMutationVariables>;
+export const FeedFleetChangesDocument = new TypedDocumentString(`
+    subscription FeedFleetChanges($since: DateTime!) {
+  leadChanged(fields: ["firstName"], since: $since, feed: "") {
+    cursor
+  }
+}
+    `) as unknown as TypedDocumentString<FeedFleetChangesSubscription, FeedFleetChangesSubscriptionVariables>;
+export const FeedUpdateDocument = new TypedDocumentString(`
+    mutation FeedUpdate($input: UpsertLeadsInput!) {
+  upsertLeads(input: $input) {
+    ... on UpsertLeadsResult {
+      updated
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<FeedUpdateMutation, FeedUpdateMutationVariables>;
+export const FeedAckDocument = new TypedDocumentString(`
+    mutation FeedAck($feed: String!, $cursor: String!) {
+  acknowledgeFeed(feed: $feed, cursor: $cursor) {
+    ... on FeedPosition {
+      feed
+      cursor
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<FeedAckMutation, FeedAckMutationVariables>;
 export const ActivityUpsertDocument = new TypedDocumentString(`
     mutation ActivityUpsert($leads: [JSON!]!, $action: UpsertAction!, $lookupField: String!) {
   upsertLeads(

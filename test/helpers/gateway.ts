@@ -118,6 +118,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       logger,
       exportJobs: { dataDir, deleteDataOnClose: true },
       importJobs: { dataDir: importDir, deleteDataOnClose: true, ...options.importJobs },
+      // Named feeds' positions too (removed on stop).
+      feeds: { dataDir: join(dataDir, 'feeds'), ephemeral: true },
     });
   } catch (error) {
     await sandbox.close();
