@@ -40,6 +40,7 @@ import { gatewayConfigFor } from '../test/helpers/gateway.js';
 import { summarize } from './load.js';
 import {
   fmt,
+  GATEWAY_NODE_ARGS,
   MB,
   pass,
   serveGateway,
@@ -337,7 +338,7 @@ async function exportRun(mb: number, fields: string[], bytesPerRow: number): Pro
   try {
     gateway = await spawnListening('bench/export.ts', {
       args: ['--gateway'],
-      nodeArgs: (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      nodeArgs: GATEWAY_NODE_ARGS,
       env: { BENCH_SANDBOX_URL: sandbox.url, BENCH_TIME_SCALE: String(timeScale) },
       ipc: true,
     });

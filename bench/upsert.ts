@@ -37,6 +37,7 @@ import { DEFAULT_LIMITS } from '../src/security/settings.js';
 import { gatewayConfigFor, type SandboxStats } from '../test/helpers/gateway.js';
 import {
   fmt,
+  GATEWAY_NODE_ARGS,
   MB,
   serveGateway,
   spawnListening,
@@ -165,7 +166,7 @@ async function startProcesses(timeScale: number): Promise<Processes> {
     gateway = await spawnListening('bench/upsert.ts', {
       args: ['--gateway'],
       // e.g. BENCH_GATEWAY_NODE_ARGS=--max-old-space-size=128 to see how much of the peak is GC slack.
-      nodeArgs: (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      nodeArgs: GATEWAY_NODE_ARGS,
       env: { BENCH_SANDBOX_URL: sandbox.url, BENCH_TIME_SCALE: String(timeScale) },
       ipc: true,
     });
