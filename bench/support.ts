@@ -19,6 +19,15 @@ import { createGateway, type Gateway, type GatewayOptions } from '../src/server.
  */
 export const RUNTIME = process.env.BENCH_RUNTIME === 'tsx' ? 'tsx' : 'compiled';
 
+/**
+ * V8 flags of the gateway process (BENCH_GATEWAY_NODE_ARGS, none by default: as `start:prod` runs
+ * it). `--max-old-space-size=160` shows how much of a peak is GC slack (50 MB export: 150 MB
+ * instead of 260–290 MB); it is not shipped, a 1,000,000-row SYNC JSON body needs far more.
+ */
+export const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '')
+  .split(' ')
+  .filter(Boolean);
+
 const bundles = new Map<string, Promise<string>>();
 
 /** `script` bundled into bench/results/.build/ (dependencies stay in node_modules), once a run. */

@@ -37,6 +37,7 @@ import { DEFAULT_LIMITS } from '../src/security/settings.js';
 import { gatewayConfigFor, type SandboxStats } from '../test/helpers/gateway.js';
 import {
   fmt,
+  GATEWAY_NODE_ARGS,
   MB,
   serveGateway,
   spawnListening,
@@ -50,7 +51,8 @@ const RECORDS_PER_CALL = 300;
 const CEILING_ROWS_PER_S =
   (RECORDS_PER_CALL * MARKETO_DEFAULTS.rateLimit) / (MARKETO_DEFAULTS.rateWindowMs / 1000);
 const TARGETS = {
-  syncRatio: 0.95,
+  /** Issue #19: rows/s ÷ the API ceiling, with 0 × 606/615. */
+  syncRatio: 0.97,
   rateErrors: 0,
   peakRssMb: 200,
   fileFill: 0.95,
@@ -164,7 +166,7 @@ async function startProcesses(timeScale: number): Promise<Processes> {
     gateway = await spawnListening('bench/upsert.ts', {
       args: ['--gateway'],
       // e.g. BENCH_GATEWAY_NODE_ARGS=--max-old-space-size=128 to see how much of the peak is GC slack.
-      nodeArgs: (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      nodeArgs: GATEWAY_NODE_ARGS,
       env: { BENCH_SANDBOX_URL: sandbox.url, BENCH_TIME_SCALE: String(timeScale) },
       ipc: true,
     });

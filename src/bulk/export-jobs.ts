@@ -97,6 +97,19 @@ export interface RowsPage {
   totalCount: number;
 }
 
+/** A page of rows as arrays of cells in `columns` order (the column list once, not per row). */
+export interface RowValuesPage {
+  columns: readonly string[];
+  values: unknown[][];
+  /** Index of the first row of the page (0-based). */
+  start: number;
+  startCursor: string | null;
+  endCursor: string | null;
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  totalCount: number;
+}
+
 export interface ListExportJobsOptions {
   entity?: ExportEntityName;
   statuses?: readonly ExportJobState[];
@@ -449,40 +462,56 @@ export class ExportJobManager {
     return this.engine.watch(jobKey(job.entity, job.id), job);
   }
 
-  /** A page of parsed rows: `first` rows after the `after` cursor (index seek, no scan). */
-  async rows(
+  /**
+   * A page of parsed rows as stored: arrays of cells in `columns` order, `first` rows after the
+   * `after` cursor (index seek, no scan).
+   */
+  async rowValues(
     job: ExportJobRecord,
     options: { first?: number | null; after?: string | null } = {},
-  ): Promise<RowsPage> {
+  ): Promise<RowValuesPage> {
     const first = options.first ?? 100;
     if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE) {
       throw new InputError('first', `must be between 0 and ${MAX_PAGE}, got ${first}`);
     }
     const start = options.after ? decodeCursor(options.after) + 1 : 0;
     const total = job.rowsEnd.rows;
-    const stored =
+    const values =
       first === 0 || start >= total
         ? []
-        : await new RowStore(this.jobDir(job)).read(start, first, job.rowsEnd);
-    // Rows are stored as arrays in header order; clients get objects keyed by column header.
-    const columns = job.columns ?? [];
-    const rows = stored.map((cells) => {
-      const row: Record<string, unknown> = {};
-      const values = cells as unknown[];
-      columns.forEach((column, i) => {
-        row[column] = values[i] ?? null;
-      });
-      return row;
-    });
-    const cursors = rows.map((_, i) => encodeCursor(start + i));
+        : ((await new RowStore(this.jobDir(job)).read(start, first, job.rowsEnd)) as unknown[][]);
     return {
-      rows,
-      cursors,
-      startCursor: cursors[0] ?? null,
-      endCursor: cursors.at(-1) ?? null,
-      hasNextPage: start + rows.length < total,
+      columns: job.columns ?? [],
+      values,
+      start,
+      startCursor: values.length > 0 ? encodeCursor(start) : null,
+      endCursor: values.length > 0 ? encodeCursor(start + values.length - 1) : null,
+      hasNextPage: start + values.length < total,
       hasPreviousPage: start > 0,
       totalCount: total,
+    };
+  }
+
+  /** A page of parsed rows as objects keyed by column header (`rowValues`, one object a row). */
+  async rows(
+    job: ExportJobRecord,
+    options: { first?: number | null; after?: string | null } = {},
+  ): Promise<RowsPage> {
+    const page = await this.rowValues(job, options);
+    const { columns, start } = page;
+    const rows = page.values.map((values) => {
+      const row: Record<string, unknown> = {};
+      for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i] ?? null;
+      return row;
+    });
+    return {
+      rows,
+      cursors: rows.map((_, i) => encodeCursor(start + i)),
+      startCursor: page.startCursor,
+      endCursor: page.endCursor,
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.hasPreviousPage,
+      totalCount: page.totalCount,
     };
   }
 

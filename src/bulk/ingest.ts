@@ -1,5 +1,5 @@
 /**
- * Parses export bytes into the row store: csv-parse as a stream with the job's delimiter, cells
+ * Parses export bytes into the row store: the delimited reader (row-parser.ts) as a stream with the job's delimiter, cells
  * typed by field, rows appended with backpressure and committed (readable) as parsing goes.
  * Bytes are pushed in (`startIngest`, fed by the download as it arrives) or read from a file
  * (`ingestFile`, a restart after the download was verified). Malformed records are collected with
@@ -7,12 +7,8 @@
  */
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
-import {
-  type CellType,
-  createRowParser,
-  type DelimitedFormat,
-  type RowError,
-} from './delimited.js';
+import type { CellType, DelimitedFormat, RowError } from './delimited.js';
+import { createRowParser } from './row-parser.js';
 import type { RowMark, RowStore } from './row-store.js';
 
 /** The file could not be read as delimited text at all (not one malformed row: those are collected). */

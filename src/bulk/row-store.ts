@@ -64,13 +64,10 @@ export class RowStore {
     try {
       const buf = Buffer.alloc(to - from);
       await readExactly(data, buf, from);
-      const rows: unknown[] = [];
-      let lineStart = 0;
-      for (let i = buf.indexOf(0x0a); i !== -1; i = buf.indexOf(0x0a, lineStart)) {
-        rows.push(JSON.parse(buf.toString('utf8', lineStart, i)) as unknown);
-        lineStart = i + 1;
-      }
-      return rows;
+      // One JSON.parse for the page: rows are lines of JSON, and JSON text never holds a raw LF.
+      return JSON.parse(
+        `[${buf.toString('utf8', 0, buf.length - 1).replaceAll('\n', ',')}]`,
+      ) as unknown[];
     } finally {
       await data.close();
     }

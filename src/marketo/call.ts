@@ -312,6 +312,8 @@ export function createCore(options: CoreOptions): Core {
           ),
           ...(spec.compress !== undefined && { compress: spec.compress }),
         });
+        // Marketo had the call by the time its answer began: its window counts from now.
+        lease.responded?.();
         outcome = await handle(response);
       } catch (error) {
         durationMs += performance.now() - sentAt;

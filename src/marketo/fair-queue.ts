@@ -149,7 +149,7 @@ export class FairQueue<T> {
     const state = this.#principals.get(principal);
     if (!state) return;
     state.inFlight = Math.max(0, state.inFlight - 1);
-    if (this.#capped) state.completed.push(t);
+    if (this.#capped) insertSorted(state.completed, t);
     this.#forgetIfIdle(principal);
   }
 
@@ -215,4 +215,14 @@ export class FairQueue<T> {
     }
     this.#principals.delete(key);
   }
+}
+
+/**
+ * Inserts `t` into ascending `times` (calls end in any order once they are counted from their
+ * response's start rather than their release).
+ */
+export function insertSorted(times: number[], t: number): void {
+  let i = times.length;
+  while (i > 0 && times[i - 1]! > t) i--;
+  times.splice(i, 0, t);
 }

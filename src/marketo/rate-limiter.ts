@@ -8,7 +8,7 @@
 import type { LimiterSnapshot } from './api.js';
 import { centralDay, nextCentralMidnight } from './central-time.js';
 import { MarketoError } from './errors.js';
-import { FairQueue } from './fair-queue.js';
+import { FairQueue, insertSorted } from './fair-queue.js';
 
 export interface AcquireRequest {
   /** Who is calling (the API key's name); calls without one are the gateway's own background work. */
@@ -24,6 +24,12 @@ export interface Lease {
    * (601/602/604/605/608/611, 606/607/615 rejections). The rate window always keeps the call.
    */
   release(outcome?: { counted?: boolean }): Promise<void>;
+  /**
+   * The response has begun (status and headers received): Marketo had the call by then, so the
+   * window counts it from this instant instead of from `release` (a body still being read, a
+   * download streaming for minutes, no longer holds the slot's window). Optional to call.
+   */
+  responded?(): void;
 }
 
 export interface RateLimiter {
@@ -77,9 +83,18 @@ export function abortedError(): MarketoError {
 }
 
 /**
- * The rolling window counts a call from the moment it is sent until `rateWindowMs` after it
- * completes. Marketo timestamps a call when it arrives, which lies between those two instants, so
- * no window of Marketo's can ever hold more than `rateLimit` arrivals.
+ * The rolling window counts a call from the moment it is granted (before it is sent) until
+ * `rateWindowMs` after its response began (`Lease.responded`; its release when it has none).
+ * Why no window of Marketo's can then hold more than `rateLimit` arrivals: Marketo stamps a call
+ * at its arrival A, and S ≤ A ≤ R where S is when we granted it and R when its response began
+ * (Marketo cannot answer what has not arrived). Take any `rateWindowMs`-long window of Marketo's
+ * and the calls that arrived in it; let N be the one of them granted last, at S_N ≤ A_N. Every
+ * other one, i, was granted at S_i ≤ S_N, and arrived at A_i > A_N − rateWindowMs, so
+ * R_i + rateWindowMs ≥ A_i + rateWindowMs > A_N ≥ S_N: at S_N, i was still counted (in flight or
+ * inside its window). N was granted only with fewer than `rateLimit` counted, so the window holds
+ * at most `rateLimit` arrivals. Counting from the release instead would cost each call the time
+ * between its response's start and its release, out of every window; counting from A itself
+ * (unknown to us) would be the only tighter bound. The margin below absorbs millisecond rounding.
  */
 export function createInProcessRateLimiter(options: InProcessLimiterOptions): RateLimiter {
   const { concurrency, rateLimit, rateWindowMs, dailyQuota } = options;
@@ -121,14 +136,18 @@ export function createInProcessRateLimiter(options: InProcessLimiterOptions): Ra
     queue.started(waiter.principal);
     waiter.cleanup();
     let released = false;
+    let respondedAt: number | undefined;
     waiter.resolve({
       waitedMs: Math.max(0, t - waiter.enqueuedAt),
+      responded: () => {
+        respondedAt ??= monotonic();
+      },
       release: async (outcome) => {
         if (released) return;
         released = true;
         inFlight--;
-        const ended = monotonic();
-        completed.push(ended);
+        const ended = respondedAt ?? monotonic();
+        insertSorted(completed, ended);
         queue.finished(waiter.principal, ended);
         if (outcome?.counted === false && callsToday > 0) callsToday--;
         pump();

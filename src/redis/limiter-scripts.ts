@@ -3,7 +3,7 @@
  * atomic and each on Redis's own clock (`TIME`), so instance clock skew never matters:
  *
  * - `window` (sorted set): calls that have completed, scored by the instant they leave the rolling
- *   window (completion + window), exactly as the in-process limiter places them;
+ *   window (response start + window), exactly as the in-process limiter places them;
  * - `leases` (sorted set): calls in flight, scored by lease expiry; holders renew, and a lease whose
  *   holder died expires and moves into the window as if the call had ended then;
  * - `quota:<US Central date>` (string): calls counted today.
@@ -69,15 +69,18 @@ return {now, grant, wait, inflight, inwindow, used}
 
 /**
  * KEYS: window, leases, quota. ARGV: windowMs, leaseTtlMs, how ('counted' | 'uncounted' | 'unused'),
- * lease id. Ends a call: it leaves the leases and enters the window (unless it was never used);
- * 'uncounted' and 'unused' give its quota unit back. Returns now.
+ * lease id, ms since the call's response began (0: count from now). Ends a call: it leaves the
+ * leases and enters the window from its response's start (see the in-process limiter for why
+ * that bounds Marketo's arrivals), unless it was never used; 'uncounted' and 'unused' give its
+ * quota unit back. Returns now.
  */
 const RELEASE = `${PRELUDE}
 local windowMs = tonumber(ARGV[1])
 local ttl = tonumber(ARGV[2])
+local since = math.max(0, tonumber(ARGV[5] or '0'))
 redis.call('ZREM', KEYS[2], ARGV[4])
 if ARGV[3] ~= 'unused' then
-  redis.call('ZADD', KEYS[1], now + windowMs, ARGV[4])
+  redis.call('ZADD', KEYS[1], now - since + windowMs, ARGV[4])
   keep(KEYS[1], KEYS[2], windowMs, ttl)
 end
 if ARGV[3] ~= 'counted' then

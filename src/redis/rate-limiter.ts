@@ -165,9 +165,13 @@ export function createRedisRateLimiter(
     while (drop < recent.length && (recent[drop]?.completedAt ?? 0) + windowMs <= t) drop++;
     if (drop > 0) recent.splice(0, drop);
   };
-  const complete = (id: string) => {
+  /** A call ended; its window runs from `respondedAt` (its response's start) when known. */
+  const complete = (id: string, respondedAt?: number) => {
     inflight.delete(id);
-    recent.push({ id, completedAt: mono() });
+    const completedAt = respondedAt ?? mono();
+    let i = recent.length;
+    while (i > 0 && recent[i - 1]!.completedAt > completedAt) i--;
+    recent.splice(i, 0, { id, completedAt });
     pruneRecent();
   };
 
@@ -328,10 +332,17 @@ export function createRedisRateLimiter(
 
   // ---- leases ---------------------------------------------------------------------------------
 
-  const release = async (id: string, how: 'counted' | 'uncounted' | 'unused') => {
+  const release = async (
+    id: string,
+    how: 'counted' | 'uncounted' | 'unused',
+    respondedAt?: number,
+  ) => {
     const call = inflight.get(id);
     if (how === 'unused') inflight.delete(id);
-    else complete(id);
+    else complete(id, respondedAt);
+    // How long ago the response began, on our clock: Redis places the call's window that much
+    // before its own now (which is later than our release, so the window never starts early).
+    const sinceResponse = respondedAt === undefined ? 0 : Math.floor(mono() - respondedAt);
     if (!call) return;
     if (call.quotaKey === undefined) {
       if (how !== 'counted') pendingQuota--;
@@ -348,6 +359,7 @@ export function createRedisRateLimiter(
           leaseTtlMs,
           how,
           id,
+          sinceResponse,
         ),
       );
     } catch (error) {
@@ -357,17 +369,22 @@ export function createRedisRateLimiter(
 
   const makeLease = (id: string, waiter: Waiter, localLease?: Lease): Lease => {
     let released = false;
+    let respondedAt: number | undefined;
     queue.started(waiter.principal);
     return {
       waitedMs: Math.max(0, mono() - waiter.enqueuedAt),
+      responded: () => {
+        respondedAt ??= mono();
+        localLease?.responded?.();
+      },
       release: async (outcome) => {
         if (released) return;
         released = true;
-        queue.finished(waiter.principal, mono());
+        queue.finished(waiter.principal, respondedAt ?? mono());
         const counted = outcome?.counted !== false;
         await Promise.all([
           localLease?.release(outcome),
-          release(id, counted ? 'counted' : 'uncounted'),
+          release(id, counted ? 'counted' : 'uncounted', respondedAt),
         ]);
         nudge();
       },

@@ -1,6 +1,13 @@
+import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { splitDateRange } from '../../src/bulk/date-windows.js';
-import { createRowParser, type RowError, typeCell } from '../../src/bulk/delimited.js';
+import {
+  createCsvParser,
+  type RowError,
+  type RowParserOptions,
+  typeCell,
+} from '../../src/bulk/delimited.js';
+import { createRowParser } from '../../src/bulk/row-parser.js';
 import { nextQuotaReset, quotaDay } from '../../src/bulk/quota.js';
 
 async function parseAll(
@@ -69,6 +76,116 @@ describe('reading Marketo bulk files', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]!.line).toBe(3);
     expect(errors[0]!.message).toMatch(/line 3/);
+  });
+});
+
+/** Rows and errors of `bytes` written in `chunks` pieces (cut anywhere, even inside a character). */
+async function readWith(
+  make: (options: RowParserOptions) => NodeJS.ReadWriteStream,
+  bytes: Buffer,
+  cuts: number[],
+) {
+  const errors: RowError[] = [];
+  const parser = make({
+    format: 'CSV',
+    types: new Map([['n', 'integer']]),
+    onRowError: (e) => errors.push(e),
+    onHeader: () => {},
+  });
+  const rows: unknown[] = [];
+  const done = (async () => {
+    for await (const row of parser) rows.push(row);
+  })();
+  let from = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    parser.write(bytes.subarray(from, cut));
+    from = cut;
+  }
+  parser.end();
+  await done;
+  return { rows, errors: errors.map((e) => ({ line: e.line, code: e.code })) };
+}
+
+/** A small seeded PRNG (mulberry32): the same files every run. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("the gateway's reader reads every file as csv-parse does", () => {
+  const CELLS = [
+    '',
+    'null',
+    '42',
+    'plain',
+    'a,b',
+    'say "hi"',
+    'two\nlines',
+    'cr\r\nlf',
+    'nul\u0000',
+    'sep\u2028x',
+    '漢字',
+    'é',
+  ];
+  const quote = (cell: string) =>
+    /[,"\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
+  /** Marketo-shaped files, and with `odd` one kind of record csv-parse rejects or reads its own way. */
+  function file(rand: () => number, odd: string | undefined): string {
+    const lines = ['n,a,b'];
+    for (let i = 0; i < 40; i++) {
+      const pick = () => CELLS[Math.floor(rand() * CELLS.length)]!;
+      lines.push([String(i), quote(pick()), quote(pick())].join(','));
+    }
+    if (odd !== undefined) lines.splice(1 + Math.floor(rand() * 40), 0, odd);
+    return `${lines.join('\n')}\n`;
+  }
+  const ODD = [
+    undefined,
+    '1,2', // too few cells
+    '1,2,3,4', // too many
+    '', // an empty line
+    '1,x"y,z', // a quote inside an unquoted cell
+    '1,"x"y,z', // text after a closing quote
+    '1,a\r,b', // a CR outside quotes
+    '1,"never closed,b',
+  ];
+
+  it.each(ODD.map((odd, i) => [i, odd] as const))('file %i', async (i, odd) => {
+    const rand = random(i + 1);
+    for (let round = 0; round < 5; round++) {
+      const bytes = Buffer.from(file(rand, odd));
+      const cuts = Array.from({ length: 6 }, () => Math.floor(rand() * bytes.length)).sort(
+        (a, b) => a - b,
+      );
+      const expected = await readWith(createCsvParser, bytes, []);
+      expect(await readWith(createRowParser, bytes, cuts)).toEqual(expected);
+      // Marketo's own files (no odd record) never need csv-parse.
+      const reader = createRowParser({ format: 'CSV', onHeader: () => {}, onRowError: () => {} });
+      reader.resume();
+      reader.end(bytes);
+      await once(reader, 'end');
+      expect(reader.handedOff).toBe(odd !== undefined);
+      // One byte at a time: every record and character split.
+      if (round === 0) {
+        const all = Array.from({ length: bytes.length - 1 }, (_, k) => k + 1);
+        expect(await readWith(createRowParser, bytes, all)).toEqual(expected);
+      }
+    }
+  });
+
+  it('strips a BOM and reads CRLF files (csv-parse reads those)', async () => {
+    for (const text of ['\ufeffn,a\n1,x\n', 'n,a\r\n1,x\r\n2,"y\r\nz"\r\n', 'n,a\n1,x']) {
+      const bytes = Buffer.from(text);
+      expect(await readWith(createRowParser, bytes, [1, 5])).toEqual(
+        await readWith(createCsvParser, bytes, []),
+      );
+    }
   });
 });
 

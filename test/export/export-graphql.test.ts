@@ -32,6 +32,54 @@ const ROWS = /* GraphQL */ `
   }
 `;
 
+const ROW_PAGE = /* GraphQL */ `
+  query RowPage($id: ID!, $first: Int, $after: String) {
+    exportJob(id: $id) {
+      rowPage(first: $first, after: $after) {
+        columns values totalCount startIndex startCursor endCursor hasNextPage hasPreviousPage
+      }
+    }
+  }
+`;
+
+interface RowPageResult {
+  exportJob: {
+    rowPage: {
+      columns: string[];
+      values: unknown[][];
+      totalCount: number;
+      startIndex: number;
+      startCursor: string | null;
+      endCursor: string | null;
+      hasNextPage: boolean;
+      hasPreviousPage: boolean;
+    };
+  };
+}
+
+/** Every row through `rowPage` (compact form), as objects keyed by its `columns`. */
+async function readRowPages(fx: GatewayFixture, id: string, first: number): Promise<unknown[]> {
+  const rows: unknown[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const result: GraphQLResult<RowPageResult> = await fx.query<RowPageResult>(ROW_PAGE, {
+      id,
+      first,
+      after,
+    });
+    expect(result.errors).toBeUndefined();
+    const page = result.data!.exportJob.rowPage;
+    expect(page.startIndex).toBe(rows.length);
+    expect(page.hasPreviousPage).toBe(rows.length > 0);
+    for (const values of page.values) {
+      expect(values).toHaveLength(page.columns.length);
+      rows.push(Object.fromEntries(page.columns.map((column, i) => [column, values[i]])));
+    }
+    if (!page.hasNextPage) return rows;
+    after = page.endCursor;
+  }
+}
+
 interface WatchedJob {
   id: string;
   status: string;
@@ -131,6 +179,15 @@ describe('exportJobStatus end to end', () => {
       });
       expect(ready.checksum).toMatch(/^sha256:[0-9a-f]{64}$/);
       expect(await readRows(fx, id, 41)).toEqual(expected);
+      // The compact form holds the same rows, and its cursors are those of `rows`.
+      expect(await readRowPages(fx, id, 41)).toEqual(expected);
+      const connection = await fx.query<RowsPage>(ROWS, { id, first: 3 });
+      const compact = await fx.query<RowPageResult>(ROW_PAGE, {
+        id,
+        first: 2,
+        after: connection.data!.exportJob.rows.pageInfo.endCursor,
+      });
+      expect(compact.data!.exportJob.rowPage.startIndex).toBe(3);
     });
   }
 

@@ -659,8 +659,19 @@ describe('parsing while downloading', () => {
     const last = events.at(-1)!;
     expect(last.status).toBe('FAILED');
     expect(last.error?.code).toBe('CHECKSUM_MISMATCH');
+    // It says so: Marketo's checksum and the one of the bytes received.
+    expect(last.error?.message).toMatch(
+      /does not match Marketo's fileChecksum \(sha256:[0-9a-f]{64}, got sha256:[0-9a-f]{64}\)/,
+    );
     expect(calls()).toBe(2);
     expect(events.some((e) => e.status === 'READY')).toBe(false);
-    expect((await manager.rows(last)).totalCount).toBe(0);
+    // No row of the unverified bytes is readable, in either page form.
+    const failed = (await manager.get(job.id, 'leads'))!;
+    expect(failed.rowsEnd.rows).toBe(0);
+    expect(await manager.rows(failed, { first: 1000 })).toMatchObject({ rows: [], totalCount: 0 });
+    expect(await manager.rowValues(failed, { first: 1000 })).toMatchObject({
+      values: [],
+      totalCount: 0,
+    });
   });
 });

@@ -229,6 +229,15 @@ export type RowsQueryVariables = Exact<{
 
 export type RowsQuery = { exportJob: { status: ExportJobState, rowCount: number | null, rows: { totalCount: number, edges: Array<{ cursor: string, node: Record<string, unknown> }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
 
+export type RowPageQueryVariables = Exact<{
+  id: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type RowPageQuery = { exportJob: { rowPage: { columns: Array<string>, values: Array<unknown>, totalCount: number, startIndex: number, startCursor: string | null, endCursor: string | null, hasNextPage: boolean, hasPreviousPage: boolean } } | null };
+
 export type CreateLeadExportMutationVariables = Exact<{
   input: CreateExportJobInput;
 }>;
@@ -929,6 +938,22 @@ export const RowsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RowsQuery, RowsQueryVariables>;
+export const RowPageDocument = new TypedDocumentString(`
+    query RowPage($id: ID!, $first: Int, $after: String) {
+  exportJob(id: $id) {
+    rowPage(first: $first, after: $after) {
+      columns
+      values
+      totalCount
+      startIndex
+      startCursor
+      endCursor
+      hasNextPage
+      hasPreviousPage
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RowPageQuery, RowPageQueryVariables>;
 export const CreateLeadExportDocument = new TypedDocumentString(`
     mutation CreateLeadExport($input: CreateExportJobInput!) {
   createExportJob(input: $input) {

@@ -318,6 +318,37 @@ describe('in-process rate limiter', () => {
     await limiter.close();
   });
 
+  it("counts a call's window from its response's start when it has one, not from its release", async () => {
+    let t = 0;
+    const limiter = createInProcessRateLimiter({
+      concurrency: 10,
+      rateLimit: 2,
+      rateWindowMs: 50,
+      dailyQuota: 1000,
+      monotonic: () => t,
+    });
+    const a = await limiter.acquire();
+    const b = await limiter.acquire();
+    let third = false;
+    const pending = limiter.acquire().then((lease) => {
+      third = true;
+      return lease;
+    });
+    t = 10;
+    a.responded?.(); // Marketo had the call by now: its answer began
+    t = 40;
+    await a.release(); // the body took 30 ms more to read
+    t = 59;
+    await new Promise((r) => setTimeout(r, 5));
+    expect(third).toBe(false); // a's response began at 10: it leaves the window at 60, not 90
+    t = 61;
+    await new Promise((r) => setTimeout(r, 80));
+    expect(third).toBe(true);
+    await b.release();
+    await (await pending).release();
+    await limiter.close();
+  });
+
   it('refuses locally with QUOTA_EXHAUSTED once the daily quota is used, saying when it resets', async () => {
     const limiter = createInProcessRateLimiter({
       concurrency: 10,
