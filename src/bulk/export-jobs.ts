@@ -110,6 +110,27 @@ export interface RowValuesPage {
   totalCount: number;
 }
 
+export interface RowPageOptions {
+  first?: number | null;
+  after?: string | null;
+  /** Also the rows parsed so far of a file not yet checked against Marketo's checksum. */
+  unverified?: boolean | null;
+}
+
+/**
+ * Rows of the parts whose file was verified (checksum) and fully parsed, in order: a part's rows
+ * follow its predecessor's, so the verified prefix ends at the first part not yet INGESTED.
+ */
+export function verifiedRows(job: ExportJobRecord): number {
+  if (job.status === 'READY') return job.rowsEnd.rows;
+  let rows = 0;
+  for (const part of job.parts) {
+    if (part.local !== 'INGESTED' || !part.rowsEnd) break;
+    rows = part.rowsEnd.rows;
+  }
+  return Math.min(rows, job.rowsEnd.rows);
+}
+
 export interface ListExportJobsOptions {
   entity?: ExportEntityName;
   statuses?: readonly ExportJobState[];
@@ -464,18 +485,16 @@ export class ExportJobManager {
 
   /**
    * A page of parsed rows as stored: arrays of cells in `columns` order, `first` rows after the
-   * `after` cursor (index seek, no scan).
+   * `after` cursor (index seek, no scan). Only rows of files whose checksum was verified, unless
+   * `unverified` asks for the rows parsed so far of the file still downloading too.
    */
-  async rowValues(
-    job: ExportJobRecord,
-    options: { first?: number | null; after?: string | null } = {},
-  ): Promise<RowValuesPage> {
+  async rowValues(job: ExportJobRecord, options: RowPageOptions = {}): Promise<RowValuesPage> {
     const first = options.first ?? 100;
     if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE) {
       throw new InputError('first', `must be between 0 and ${MAX_PAGE}, got ${first}`);
     }
     const start = options.after ? decodeCursor(options.after) + 1 : 0;
-    const total = job.rowsEnd.rows;
+    const total = options.unverified ? job.rowsEnd.rows : verifiedRows(job);
     const values =
       first === 0 || start >= total
         ? []
@@ -493,10 +512,7 @@ export class ExportJobManager {
   }
 
   /** A page of parsed rows as objects keyed by column header (`rowValues`, one object a row). */
-  async rows(
-    job: ExportJobRecord,
-    options: { first?: number | null; after?: string | null } = {},
-  ): Promise<RowsPage> {
+  async rows(job: ExportJobRecord, options: RowPageOptions = {}): Promise<RowsPage> {
     const page = await this.rowValues(job, options);
     const { columns, start } = page;
     const rows = page.values.map((values) => {

@@ -5,7 +5,7 @@
  * subscription. The lifecycle itself lives in src/bulk/export-jobs.ts.
  */
 import type { RowError } from '../bulk/delimited.js';
-import type { RowValuesPage } from '../bulk/export-jobs.js';
+import { type RowValuesPage, verifiedRows } from '../bulk/export-jobs.js';
 import type { ExportFilterInput } from '../bulk/export-request.js';
 import type {
   ExportEntityName,
@@ -150,6 +150,10 @@ function sumOf(job: ExportJobRecord, key: 'fileSize' | 'numberOfRecords'): numbe
   }
   return total;
 }
+
+/** The row pages' `unverified` argument (rows, rowPage, leadRows). */
+export const UNVERIFIED_ROWS =
+  "Also the rows parsed so far of a file not yet checked against Marketo's checksum (DOWNLOADING, PARSING): early, but dropped again should the checksum not match.";
 
 const rowsReadable = (job: ExportJobRecord): boolean =>
   job.parts.some((part) => part.local === 'INGESTED');
@@ -296,13 +300,13 @@ ExportJobRef.implement({
     rowsParsed: t.int({
       nullable: false,
       description:
-        'Rows parsed so far: the file is parsed as it downloads (DOWNLOADING, PARSING), and the rows become readable through `rows` as they are parsed.',
+        'Rows parsed so far: the file is parsed as it downloads (DOWNLOADING, PARSING); `rows` serves them once the file is verified, or at once with `unverified: true`.',
       resolve: (j) => j.parts.reduce((sum, p) => sum + (p.local ? p.rowsParsed : 0), 0),
     }),
     rowCount: t.int({
       nullable: true,
       description: 'Rows readable through `rows` (set once parsed).',
-      resolve: (j) => (rowsReadable(j) ? j.rowsEnd.rows : null),
+      resolve: (j) => (rowsReadable(j) ? verifiedRows(j) : null),
     }),
     waiting: t.field({
       type: ExportWaitRef,
@@ -321,13 +325,18 @@ ExportJobRef.implement({
       type: ExportRowConnectionRef,
       nullable: false,
       description:
-        "Parsed rows keyed by column header, typed by field (numbers, booleans, null); 100 per page unless `first` says otherwise (at most 1000). Any page costs the same (offset index on disk). Rows are readable while the file is still downloading (DOWNLOADING, PARSING): `totalCount` then grows until READY. Until READY they are the bytes received so far, not yet checked against Marketo's checksum: should it not match, the rows of that file are dropped (`totalCount` goes back) and it is fetched and parsed again; READY only follows a verified file.",
+        "Parsed rows keyed by column header, typed by field (numbers, booleans, null); 100 per page unless `first` says otherwise (at most 1000). Any page costs the same (offset index on disk). Only rows of files verified against Marketo's checksum (all of them at READY). `unverified: true` also gives the rows parsed so far of the file still downloading (DOWNLOADING, PARSING; `totalCount` grows as they arrive): should that file's checksum not match, its rows are dropped (`totalCount` goes back) and it is fetched and parsed again.",
       args: {
         first: t.arg.int({ required: false }),
         after: t.arg.string({ required: false }),
+        unverified: t.arg.boolean({
+          required: false,
+          defaultValue: false,
+          description: UNVERIFIED_ROWS,
+        }),
       },
       resolve: async (job, args, ctx) => {
-        const page = await ctx.exportJobs.rows(job, { first: args.first, after: args.after });
+        const page = await ctx.exportJobs.rows(job, args);
         return {
           edges: page.rows.map((row, i) => ({
             cursor: page.cursors[i]!,
@@ -351,9 +360,13 @@ ExportJobRef.implement({
       args: {
         first: t.arg.int({ required: false }),
         after: t.arg.string({ required: false }),
+        unverified: t.arg.boolean({
+          required: false,
+          defaultValue: false,
+          description: UNVERIFIED_ROWS,
+        }),
       },
-      resolve: (job, args, ctx) =>
-        ctx.exportJobs.rowValues(job, { first: args.first, after: args.after }),
+      resolve: (job, args, ctx) => ctx.exportJobs.rowValues(job, args),
     }),
   }),
 });

@@ -5,7 +5,7 @@
  */
 import type { ExportJobRecord } from '../bulk/types.js';
 import { builder } from './builder.js';
-import { ExportJobRef } from './export-job.js';
+import { ExportJobRef, UNVERIFIED_ROWS } from './export-job.js';
 import { LEAD_ROW_FIELDS } from './lead-row-fields.generated.js';
 import { typedLeadField } from './typed-lead-field.js';
 
@@ -81,10 +81,15 @@ builder.objectField(ExportJobRef, 'leadRows', (t) =>
     args: {
       first: t.arg.int({ required: false }),
       after: t.arg.string({ required: false }),
+      unverified: t.arg.boolean({
+        required: false,
+        defaultValue: false,
+        description: UNVERIFIED_ROWS,
+      }),
     },
     resolve: async (job: ExportJobRecord, args, ctx): Promise<LeadRowPage | null> => {
       if (job.entity !== 'leads') return null;
-      const page = await ctx.exportJobs.rows(job, { first: args.first, after: args.after });
+      const page = await ctx.exportJobs.rows(job, args);
       return {
         edges: page.rows.map((row, i) => ({
           cursor: page.cursors[i]!,

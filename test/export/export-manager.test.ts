@@ -600,7 +600,7 @@ describe('parsing while downloading', () => {
     });
   }
 
-  it('serves rows during DOWNLOADING, before the rest of the file has arrived', async () => {
+  it('serves rows during DOWNLOADING to a reader that asks for unverified ones, and none to others', async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => {
       release = resolve;
@@ -618,17 +618,21 @@ describe('parsing while downloading', () => {
     const manager = await fx.restart({ client });
     const job = await createJob(manager);
     let early: Awaited<ReturnType<typeof manager.rows>> | undefined;
+    let verifiedOnly: Awaited<ReturnType<typeof manager.rows>> | undefined;
     const events: Array<{ status: string }> = [];
     for await (const event of await manager.watch(job.id, 'leads')) {
       events.push(event);
       if (!early && event.status === 'DOWNLOADING' && event.rowsEnd.rows > 0) {
-        early = await manager.rows(event, { first: 5 });
+        early = await manager.rows(event, { first: 5, unverified: true });
+        verifiedOnly = await manager.rows(event, { first: 5 });
         release();
       }
     }
     expect(early).toBeDefined();
     expect(early!.rows).toEqual(rowsOf('good').slice(0, 5));
     expect(early!.totalCount).toBeLessThan(ROWS);
+    // The same moment, read as a reader that wants checked rows only: nothing yet.
+    expect(verifiedOnly).toMatchObject({ rows: [], totalCount: 0 });
     expect(statusesOf(events).slice(-3)).toEqual(['DOWNLOADING', 'PARSING', 'READY']);
     const ready = (await manager.get(job.id, 'leads'))!;
     expect(ready.rowsEnd.rows).toBe(ROWS);
@@ -651,11 +655,17 @@ describe('parsing while downloading', () => {
     expect(await readAllRows(manager, ready, 1000)).toEqual(rowsOf('good'));
   });
 
-  it('fails with CHECKSUM_MISMATCH, no rows of the unverified file kept, when it never matches', async () => {
+  it('fails with CHECKSUM_MISMATCH, no row of the unverified file ever readable, when it never matches', async () => {
     const { client, calls } = clientServing(() => Readable.from([Buffer.from(bad)]));
     const manager = await fx.restart({ client });
     const job = await createJob(manager);
-    const events = await collect(await manager.watch(job.id, 'leads'));
+    const events: Awaited<ReturnType<typeof collect>> = [];
+    for await (const event of await manager.watch(job.id, 'leads')) {
+      events.push(event);
+      // At every step, while the bad bytes are parsed too, a reader sees none of their rows.
+      expect(await manager.rows(event, { first: 1000 })).toMatchObject({ rows: [], totalCount: 0 });
+    }
+    expect(events.some((e) => e.rowsEnd.rows > 0)).toBe(true); // they were parsed, not shown
     const last = events.at(-1)!;
     expect(last.status).toBe('FAILED');
     expect(last.error?.code).toBe('CHECKSUM_MISMATCH');
