@@ -283,6 +283,38 @@ export function resolveTypes(types: ActivityTypesSnapshot, wanted: readonly stri
 /** Lead selection of one call sequence: lead ids, or the list as `listId`. */
 type LeadChunk = { leadIds?: number[]; listId?: number };
 
+/** A static list's member ids, a page (300) per Marketo call, in Marketo's order. */
+async function* listMemberPages(ctx: GraphQLContext, listId: number): AsyncGenerator<number[]> {
+  let nextPageToken: string | undefined;
+  do {
+    const page = await ctx.marketo.getListLeads(listId, ['id'], {
+      batchSize: MEMBER_PAGE,
+      ...(nextPageToken && { nextPageToken }),
+    });
+    yield page.items.map((lead) => lead.id);
+    nextPageToken = page.items.length > 0 ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+}
+
+/**
+ * Refuses a `listId` Marketo would answer 1003 for (a list of 10,000 leads or more, from
+ * 30 September 2026): for reads that cannot be split into lead id chunks, e.g. a change feed.
+ * Reads members until the rule is reached or the list ends (⌈10,000/300⌉ calls at most).
+ */
+export async function refuseLargeList(ctx: GraphQLContext, listId: number): Promise<void> {
+  positiveId('listId', listId);
+  let members = 0;
+  for await (const ids of listMemberPages(ctx, listId)) {
+    members += ids.length;
+    if (members >= LARGE_LIST_MEMBERS) {
+      throw new InputError(
+        'listId',
+        `static list ${listId} has ${LARGE_LIST_MEMBERS} members or more, and Marketo refuses listId for such a list: follow the feed without listId, or read this list's activities with activities(listId:) (split into lead id chunks)`,
+      );
+    }
+  }
+}
+
 /**
  * The lead chunks for `leadIds` / `listId`. A list's member ids are read (300 a call): under
  * 10,000 it is sent as `listId`; otherwise it becomes chunks of 30 member ids (sorted, so the next
@@ -306,14 +338,8 @@ async function leadChunks(
   positiveId('listId', listId);
   // Every member id (a list of 10,000+ is needed whole; a smaller one is read whole anyway).
   const members: number[] = [];
-  let nextPageToken: string | undefined;
-  do {
-    const page = await ctx.marketo.getListLeads(listId, ['id'], {
-      batchSize: MEMBER_PAGE,
-      ...(nextPageToken && { nextPageToken }),
-    });
-    members.push(...page.items.map((lead) => lead.id));
-    nextPageToken = page.items.length > 0 ? page.nextPageToken : undefined;
+  for await (const ids of listMemberPages(ctx, listId)) {
+    members.push(...ids);
     if (members.length > MAX_SPLIT_LIST_MEMBERS) {
       throw new GatewayError(
         'LIST_TOO_LARGE',
@@ -321,7 +347,7 @@ async function leadChunks(
         { extensions: { listId } },
       );
     }
-  } while (nextPageToken);
+  }
   if (members.length < LARGE_LIST_MEMBERS) {
     ctx.cost.noteActivityList({ listId, strategy: 'LIST_ID', members: members.length, chunks: 1 });
     return [{ listId }];

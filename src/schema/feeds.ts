@@ -11,7 +11,7 @@ import { SHARED_EVENTS } from '../shared-subscriptions.js';
 import { builder } from './builder.js';
 import type { GraphQLContext } from '../context.js';
 import type { Activity, LeadChange } from '../marketo/api.js';
-import { ActivityRef, LeadChangeRef, resolveTypes } from './activity.js';
+import { ActivityRef, LeadChangeRef, refuseLargeList, resolveTypes } from './activity.js';
 
 const FeedAckEnum = builder.enumType('FeedAck', {
   description:
@@ -138,6 +138,8 @@ builder.subscriptionField('leadChanged', (t) =>
           throw new InputError(`fields[${i}]`, `unknown lead field '${name}'`, { field: name });
         }
       });
+      // Marketo answers 1003 for listId of a list of 10,000+: never send it (feeds poll it).
+      if (args.listId != null) await refuseLargeList(ctx, args.listId);
       const spec: FeedSpec = FeedManager.spec({
         kind: 'leadChanges',
         fields: args.fields,

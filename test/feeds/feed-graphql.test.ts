@@ -44,9 +44,14 @@ const Ack = graphql(`
 `);
 
 /** The first `n` events of a subscription over SSE (then the connection is closed). */
-async function firstEvents<T>(query: string, variables: Record<string, unknown>, n: number) {
+async function firstEvents<T>(
+  query: string,
+  variables: Record<string, unknown>,
+  n: number,
+  on: TestGateway = gw,
+) {
   const stop = new AbortController();
-  const response = await fetch(`${gw.url}/graphql`, {
+  const response = await fetch(`${on.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
     body: JSON.stringify({ query, variables }),
@@ -180,5 +185,27 @@ describe('leadChanged and activityAdded subscriptions', () => {
       1,
     );
     expect(many[0]?.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('never polls with the listId of a list of 10,000 leads or more (Marketo answers 1003)', async () => {
+    // List 1031 holds the first 20,000 leads: all 10,000 of this sandbox's.
+    const big = await startTestGateway({ sandbox: { leads: 10_000 } });
+    try {
+      const large = await firstEvents(
+        `subscription { leadChanged(fields: ["firstName"], listId: 1031) { cursor } }`,
+        {},
+        1,
+        big,
+      );
+      expect(large[0]?.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        argument: 'listId',
+      });
+      const stats = await big.stats();
+      expect(stats.calls.byEndpoint['GET /rest/v1/activities/leadchanges.json'] ?? 0).toBe(0);
+      expect(stats.errors['1003'] ?? 0).toBe(0);
+    } finally {
+      await big.stop();
+    }
   });
 });
