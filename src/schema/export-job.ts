@@ -5,7 +5,7 @@
  * subscription. The lifecycle itself lives in src/bulk/export-jobs.ts.
  */
 import type { RowError } from '../bulk/delimited.js';
-import { type RowValuesPage, verifiedRows } from '../bulk/export-jobs.js';
+import { type RowsPage, type RowValuesPage, verifiedRows } from '../bulk/export-jobs.js';
 import type { ExportFilterInput } from '../bulk/export-request.js';
 import type {
   ExportEntityName,
@@ -152,14 +152,22 @@ function sumOf(job: ExportJobRecord, key: 'fileSize' | 'numberOfRecords'): numbe
 }
 
 /** The row pages' `unverified` argument (rows, rowPage, leadRows). */
-export const UNVERIFIED_ROWS =
+const UNVERIFIED_ROWS =
   "Also the rows parsed so far of a file not yet checked against Marketo's checksum (DOWNLOADING, PARSING): early, but dropped again should the checksum not match.";
 
 const rowsReadable = (job: ExportJobRecord): boolean =>
   job.parts.some((part) => part.local === 'INGESTED');
 
-interface ExportRowPage {
-  edges: Array<{ cursor: string; node: Record<string, unknown> }>;
+/** The arguments every page of an export's rows takes (rows, rowPage, leadRows). */
+export const rowPageArgs = builder.args((t) => ({
+  first: t.int({ required: false }),
+  after: t.string({ required: false }),
+  unverified: t.boolean({ required: false, defaultValue: false, description: UNVERIFIED_ROWS }),
+}));
+
+/** A page of rows as a connection (`totalCount` beside Relay's fields). */
+export interface RowConnection<N> {
+  edges: Array<{ cursor: string; node: N }>;
   pageInfo: {
     hasNextPage: boolean;
     hasPreviousPage: boolean;
@@ -168,6 +176,28 @@ interface ExportRowPage {
   };
   totalCount: number;
 }
+
+/** `page` as a connection whose nodes `node` makes of its rows. */
+export function rowConnection<N>(
+  page: RowsPage,
+  node: (row: Record<string, unknown>) => N,
+): RowConnection<N> {
+  return {
+    edges: page.rows.map((row, i) => ({
+      cursor: page.cursors[i]!,
+      node: node(row as Record<string, unknown>),
+    })),
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.hasPreviousPage,
+      startCursor: page.startCursor,
+      endCursor: page.endCursor,
+    },
+    totalCount: page.totalCount,
+  };
+}
+
+type ExportRowPage = RowConnection<Record<string, unknown>>;
 
 const ExportRowConnectionRef = builder.connectionObject(
   {
@@ -326,46 +356,16 @@ ExportJobRef.implement({
       nullable: false,
       description:
         "Parsed rows keyed by column header, typed by field (numbers, booleans, null); 100 per page unless `first` says otherwise (at most 1000). Any page costs the same (offset index on disk). Only rows of files verified against Marketo's checksum (all of them at READY). `unverified: true` also gives the rows parsed so far of the file still downloading (DOWNLOADING, PARSING; `totalCount` grows as they arrive): should that file's checksum not match, its rows are dropped (`totalCount` goes back) and it is fetched and parsed again.",
-      args: {
-        first: t.arg.int({ required: false }),
-        after: t.arg.string({ required: false }),
-        unverified: t.arg.boolean({
-          required: false,
-          defaultValue: false,
-          description: UNVERIFIED_ROWS,
-        }),
-      },
-      resolve: async (job, args, ctx) => {
-        const page = await ctx.exportJobs.rows(job, args);
-        return {
-          edges: page.rows.map((row, i) => ({
-            cursor: page.cursors[i]!,
-            node: row as Record<string, unknown>,
-          })),
-          pageInfo: {
-            hasNextPage: page.hasNextPage,
-            hasPreviousPage: page.hasPreviousPage,
-            startCursor: page.startCursor,
-            endCursor: page.endCursor,
-          },
-          totalCount: page.totalCount,
-        };
-      },
+      args: rowPageArgs,
+      resolve: async (job, args, ctx) =>
+        rowConnection(await ctx.exportJobs.rows(job, args), (row) => row),
     }),
     rowPage: t.field({
       type: ExportRowPageRef,
       nullable: false,
       description:
         'The rows of `rows` in compact form (column headers once, each row an array of cells): for wide rows, a page of 1,000 is a third of the size and much cheaper to produce. Same `first`/`after` (cursors interchangeable with `rows`), same readability while DOWNLOADING.',
-      args: {
-        first: t.arg.int({ required: false }),
-        after: t.arg.string({ required: false }),
-        unverified: t.arg.boolean({
-          required: false,
-          defaultValue: false,
-          description: UNVERIFIED_ROWS,
-        }),
-      },
+      args: rowPageArgs,
       resolve: (job, args, ctx) => ctx.exportJobs.rowValues(job, args),
     }),
   }),

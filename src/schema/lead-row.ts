@@ -5,7 +5,7 @@
  */
 import type { ExportJobRecord } from '../bulk/types.js';
 import { builder } from './builder.js';
-import { ExportJobRef, UNVERIFIED_ROWS } from './export-job.js';
+import { ExportJobRef, type RowConnection, rowConnection, rowPageArgs } from './export-job.js';
 import { LEAD_ROW_FIELDS } from './lead-row-fields.generated.js';
 import { typedLeadField } from './typed-lead-field.js';
 
@@ -40,16 +40,7 @@ const LeadRowRef = builder.objectRef<LeadRowSource>('LeadRow').implement({
   }),
 });
 
-interface LeadRowPage {
-  edges: Array<{ cursor: string; node: LeadRowSource }>;
-  pageInfo: {
-    hasNextPage: boolean;
-    hasPreviousPage: boolean;
-    startCursor: string | null;
-    endCursor: string | null;
-  };
-  totalCount: number;
-}
+type LeadRowPage = RowConnection<LeadRowSource>;
 
 const LeadRowConnectionRef = builder.connectionObject(
   {
@@ -78,31 +69,13 @@ builder.objectField(ExportJobRef, 'leadRows', (t) =>
     nullable: true,
     description:
       'The rows of a lead export as typed `LeadRow`s (same pages and cursors as `rows`); null for an activity export.',
-    args: {
-      first: t.arg.int({ required: false }),
-      after: t.arg.string({ required: false }),
-      unverified: t.arg.boolean({
-        required: false,
-        defaultValue: false,
-        description: UNVERIFIED_ROWS,
-      }),
-    },
+    args: rowPageArgs,
     resolve: async (job: ExportJobRecord, args, ctx): Promise<LeadRowPage | null> => {
       if (job.entity !== 'leads') return null;
-      const page = await ctx.exportJobs.rows(job, args);
-      return {
-        edges: page.rows.map((row, i) => ({
-          cursor: page.cursors[i]!,
-          node: { row: row as Record<string, unknown>, headers: job.columnHeaderNames },
-        })),
-        pageInfo: {
-          hasNextPage: page.hasNextPage,
-          hasPreviousPage: page.hasPreviousPage,
-          startCursor: page.startCursor,
-          endCursor: page.endCursor,
-        },
-        totalCount: page.totalCount,
-      };
+      return rowConnection(await ctx.exportJobs.rows(job, args), (row) => ({
+        row,
+        headers: job.columnHeaderNames,
+      }));
     },
   }),
 );
