@@ -17,7 +17,6 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { silentLogger } from '../src/logger.js';
 import { createGateway } from '../src/server.js';
@@ -91,53 +90,63 @@ interface SubscriberStatus {
 }
 
 /**
- * Child role: N graphql-ws clients, one WebSocket each, in their own process (as bench:fanout's):
- * a thousand clients parsing a million frames on the gateway's event loop took about half of its
- * CPU and fell so far behind that the gateway's keep-alive ping (12 s) went unanswered, and it cut
- * the sockets (a subscriber error; the run then waited for changes that could never come).
+ * Child role: N subscribers, one WebSocket each, in their own process (as bench:fanout's): in the
+ * gateway's process, a thousand clients parsing a million frames took much of its CPU. Each speaks
+ * graphql-transport-ws on a plain `ws` socket and counts `next` frames without parsing them: a
+ * consumer that falls more than 12 s behind its socket misses the gateway's keep-alive ping and is
+ * cut (1006), and a million graphql-ws client parses did fall that far behind on a busy machine.
  */
 function runSubscribers(): void {
-  let clients: Client[] = [];
+  let sockets: WebSocket[] = [];
   let counts: number[] = [];
   let base: number[] = [];
   const errors: string[] = [];
   const reply = (message: unknown) => process.send!(message);
+  const NEXT = Buffer.from('"type":"next"');
+  const subscribe = JSON.stringify({
+    id: '1',
+    type: 'subscribe',
+    payload: { query: SUBSCRIPTION },
+  });
+
+  /** One subscriber: resolves once the server acknowledged it (the subscription is then sent). */
+  const open = (url: string, n: number) =>
+    new Promise<void>((resolve, reject) => {
+      const socket = new WebSocket(url, 'graphql-transport-ws', { skipUTF8Validation: true });
+      sockets.push(socket);
+      let acked = false;
+      socket.on('open', () => socket.send('{"type":"connection_init"}'));
+      socket.on('message', (data: Buffer) => {
+        if (data.subarray(0, 40).includes(NEXT)) counts[n]!++;
+        else if (!acked && data.includes('connection_ack')) {
+          acked = true;
+          socket.send(subscribe);
+          resolve();
+        } else if (!data.includes('"pong"') && !data.includes('"ping"')) {
+          errors.push(`subscriber ${n}: ${data.toString().slice(0, 200)}`);
+        }
+      });
+      socket.on('error', (error) => errors.push(`subscriber ${n}: ${describe(error)}`));
+      socket.on('close', (code, reason) => {
+        if (socket !== sockets[n]) return;
+        errors.push(`subscriber ${n}: closed ${code} ${reason.toString()}`);
+        reject(new Error(`subscriber ${n}: closed ${code}`));
+      });
+    });
 
   async function connect(url: string, count: number): Promise<void> {
     counts = new Array<number>(count).fill(0);
     base = counts.slice();
     errors.length = 0;
+    sockets = [];
     // In waves, as bench:fanout: the gateway's accept backlog is not what is measured.
     const WAVE = 250;
     for (let i = 0; i < count; i += WAVE) {
-      const wave = Array.from({ length: Math.min(WAVE, count - i) }, (_, k) => {
-        const n = i + k;
-        const client = createClient({
-          url,
-          webSocketImpl: WebSocket,
-          lazy: false,
-          retryAttempts: 0,
-          onNonLazyError: () => {},
-        });
-        clients.push(client);
-        client.subscribe(
-          { query: SUBSCRIPTION },
-          {
-            next: () => {
-              counts[n]!++;
-            },
-            error: (error) => errors.push(`subscriber ${n}: ${describe(error)}`),
-            complete: () => {},
-          },
-        );
-        return new Promise<void>((resolve, reject) => {
-          client.on('connected', () => resolve());
-          client.on('closed', (event) => reject(new Error(`subscriber ${n}: ${describe(event)}`)));
-        });
-      });
-      await Promise.all(wave);
+      await Promise.all(
+        Array.from({ length: Math.min(WAVE, count - i) }, (_, k) => open(url, i + k)),
+      );
     }
-    reply({ connected: clients.length });
+    reply({ connected: sockets.length });
   }
 
   process.on('message', (message: SubscriberRequest) => {
@@ -157,8 +166,10 @@ function runSubscribers(): void {
       });
       reply({ status: { fewest, fewestSinceMark, errors: errors.slice(0, 3) } });
     } else {
-      const closing = clients.map((client) => client.dispose());
-      clients = [];
+      const closing = sockets.map(
+        (socket) => new Promise((resolve) => socket.once('close', resolve).close(1000)),
+      );
+      sockets = [];
       void Promise.all(closing).then(() => reply({ closed: true }));
     }
   });
