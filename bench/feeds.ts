@@ -5,22 +5,24 @@
  * independent of the subscriber count: ⌈changes/300⌉ pages plus the idle polls of the run's
  * duration (one per FEED_POLL_INTERVAL_MS), i.e. one poller whatever the audience.
  *
- * Per run: N sockets subscribe; a sentinel change proves every one is live; then the changes are
- * written straight to the sandbox (300 a call, not through the gateway, so the gateway's only calls
- * are the feed's) and the run ends when every subscriber has every change.
+ * Per run: N sockets subscribe (graphql-ws clients in a child process of their own, as
+ * bench:fanout's, so they never share the gateway's event loop); a sentinel change proves every one
+ * is live; then the changes are written straight to the sandbox (300 a call, not through the
+ * gateway, so the gateway's only calls are the feed's) and the run ends when every subscriber has
+ * every change. A subscriber error ends the run at once, naming the subscriber and its close code.
  *
  *   BENCH_FEED_SUBSCRIBERS=1,100 BENCH_FEED_CHANGES=3000 npm run bench:feeds
  */
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { silentLogger } from '../src/logger.js';
 import { createGateway } from '../src/server.js';
 import { gatewayConfigFor } from '../test/helpers/gateway.js';
 import { startTestSandbox } from '../test/helpers/sandbox.js';
-import { fmt, pass, stamp, table, writeResults } from './support.js';
+import { fmt, pass, stamp, stopProcess, table, writeResults } from './support.js';
 
 const quick = /^(1|true|yes)$/i.test(process.env.BENCH_QUICK ?? '');
 const SUBSCRIBERS = (process.env.BENCH_FEED_SUBSCRIBERS ?? (quick ? '1,100' : '1,100,1000'))
@@ -38,18 +40,9 @@ const FEED_ENDPOINTS = [
 /** Calls beyond the target allowed for timing jitter (a poll more or less at each end). */
 const SLACK = 2;
 
-const sandbox = await startTestSandbox({ timeScale: TIME_SCALE, leads: LEADS });
-const dataDir = await mkdtemp(join(tmpdir(), 'bench-feeds-'));
-const gateway = await createGateway(gatewayConfigFor(sandbox, TIME_SCALE), {
-  logger: silentLogger,
-  exportJobs: { dataDir: join(dataDir, 'exports'), deleteDataOnClose: true },
-  importJobs: { dataDir: join(dataDir, 'imports'), deleteDataOnClose: true },
-  feeds: { pollIntervalMs: POLL_MS, budgetShare: 0.5, dataDir: join(dataDir, 'feeds') },
-});
-const url = await gateway.start(0, '127.0.0.1');
-
 const SUBSCRIPTION = `subscription BenchFeed { leadChanged(fields: ["firstName"]) { cursor change { leadId } } }`;
 let round = 0;
+let sandbox: Awaited<ReturnType<typeof startTestSandbox>>;
 
 async function feedCalls(): Promise<number> {
   const stats = await sandbox.stats();
@@ -73,14 +66,6 @@ async function write(count: number): Promise<void> {
   }
 }
 
-const waitFor = async (check: () => boolean, what: string, ms = 120_000) => {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-};
-
 /** An Error's message, a CloseEvent's code and reason. */
 const describe = (error: unknown): string =>
   error instanceof Error
@@ -88,6 +73,169 @@ const describe = (error: unknown): string =>
     : typeof error === 'object' && error !== null && 'code' in error
       ? `closed ${String((error as { code: unknown }).code)} ${String((error as { reason?: unknown }).reason ?? '')}`
       : String(error);
+
+// ─── The subscribers process ────────────────────────────────────────────────────────────────
+
+type SubscriberRequest =
+  | { cmd: 'connect'; url: string; count: number }
+  | { cmd: 'mark' }
+  | { cmd: 'status' }
+  | { cmd: 'close' };
+
+/** Where the subscribers stand: the fewest events any one has, in all and since the mark. */
+interface SubscriberStatus {
+  fewest: number;
+  fewestSinceMark: number;
+  errors: string[];
+}
+
+/**
+ * Child role: N subscribers, one WebSocket each, in their own process (as bench:fanout's): in the
+ * gateway's process, a thousand clients parsing a million frames took much of its CPU. Each speaks
+ * graphql-transport-ws on a plain `ws` socket and counts `next` frames without parsing them: a
+ * consumer that falls more than 12 s behind its socket misses the gateway's keep-alive ping and is
+ * cut (1006), and a million graphql-ws client parses did fall that far behind on a busy machine.
+ */
+function runSubscribers(): void {
+  let sockets: WebSocket[] = [];
+  let counts: number[] = [];
+  let base: number[] = [];
+  const errors: string[] = [];
+  const reply = (message: unknown) => process.send!(message);
+  const NEXT = Buffer.from('"type":"next"');
+  const subscribe = JSON.stringify({
+    id: '1',
+    type: 'subscribe',
+    payload: { query: SUBSCRIPTION },
+  });
+
+  /** One subscriber: resolves once the server acknowledged it (the subscription is then sent). */
+  const open = (url: string, n: number) =>
+    new Promise<void>((resolve, reject) => {
+      const socket = new WebSocket(url, 'graphql-transport-ws', { skipUTF8Validation: true });
+      sockets.push(socket);
+      let acked = false;
+      socket.on('open', () => socket.send('{"type":"connection_init"}'));
+      socket.on('message', (data: Buffer) => {
+        if (data.subarray(0, 40).includes(NEXT)) counts[n]!++;
+        else if (!acked && data.includes('connection_ack')) {
+          acked = true;
+          socket.send(subscribe);
+          resolve();
+        } else if (!data.includes('"pong"') && !data.includes('"ping"')) {
+          errors.push(`subscriber ${n}: ${data.toString().slice(0, 200)}`);
+        }
+      });
+      socket.on('error', (error) => errors.push(`subscriber ${n}: ${describe(error)}`));
+      socket.on('close', (code, reason) => {
+        if (socket !== sockets[n]) return;
+        errors.push(`subscriber ${n}: closed ${code} ${reason.toString()}`);
+        reject(new Error(`subscriber ${n}: closed ${code}`));
+      });
+    });
+
+  async function connect(url: string, count: number): Promise<void> {
+    counts = new Array<number>(count).fill(0);
+    base = counts.slice();
+    errors.length = 0;
+    sockets = [];
+    // In waves, as bench:fanout: the gateway's accept backlog is not what is measured.
+    const WAVE = 250;
+    for (let i = 0; i < count; i += WAVE) {
+      await Promise.all(
+        Array.from({ length: Math.min(WAVE, count - i) }, (_, k) => open(url, i + k)),
+      );
+    }
+    reply({ connected: sockets.length });
+  }
+
+  process.on('message', (message: SubscriberRequest) => {
+    if (message.cmd === 'connect') {
+      connect(message.url, message.count).catch((error: unknown) =>
+        reply({ error: describe(error) }),
+      );
+    } else if (message.cmd === 'mark') {
+      base = counts.slice();
+      reply({ marked: true });
+    } else if (message.cmd === 'status') {
+      let fewest = Number.POSITIVE_INFINITY;
+      let fewestSinceMark = Number.POSITIVE_INFINITY;
+      counts.forEach((c, i) => {
+        fewest = Math.min(fewest, c);
+        fewestSinceMark = Math.min(fewestSinceMark, c - base[i]!);
+      });
+      reply({ status: { fewest, fewestSinceMark, errors: errors.slice(0, 3) } });
+    } else {
+      const closing = sockets.map(
+        (socket) => new Promise((resolve) => socket.once('close', resolve).close(1000)),
+      );
+      sockets = [];
+      void Promise.all(closing).then(() => reply({ closed: true }));
+    }
+  });
+  process.once('SIGTERM', () => process.exit(0));
+  reply('ready');
+}
+
+// ─── The driver ─────────────────────────────────────────────────────────────────────────────
+
+/** The next IPC message of `child` that `accept` takes (an `{ error }` one rejects). */
+function nextMessage<T>(
+  child: ChildProcess,
+  accept: (m: unknown) => m is T,
+  ms = 120_000,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      reject(new Error(`no answer from the subscribers within ${ms} ms`));
+    }, ms);
+    const onMessage = (message: unknown) => {
+      if (typeof message === 'object' && message !== null && 'error' in message) {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        reject(new Error(String((message as { error: unknown }).error)));
+      } else if (accept(message)) {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve(message);
+      }
+    };
+    child.on('message', onMessage);
+  });
+}
+
+const has =
+  <K extends string>(key: K) =>
+  <T>(m: unknown): m is T =>
+    typeof m === 'object' && m !== null && key in m;
+
+async function ask<T>(child: ChildProcess, request: SubscriberRequest, key: string): Promise<T> {
+  const answer = nextMessage(child, has(key)<T>);
+  child.send(request);
+  return answer;
+}
+
+/** Polls the subscribers until `done`; a subscriber error ends the wait at once. */
+async function waitFor(
+  child: ChildProcess,
+  done: (status: SubscriberStatus) => boolean,
+  what: string,
+  ms: number,
+): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const { status } = await ask<{ status: SubscriberStatus }>(child, { cmd: 'status' }, 'status');
+    if (status.errors.length > 0) throw new Error(`${what}: ${status.errors.join('; ')}`);
+    if (done(status)) return;
+    if (Date.now() > until) {
+      throw new Error(
+        `timed out waiting for ${what} (the slowest subscriber has ${status.fewest})`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 interface Row {
   subscribers: number;
@@ -99,105 +247,110 @@ interface Row {
   ratio: number;
 }
 
-async function run(subscribers: number): Promise<Row> {
-  const counts = new Array<number>(subscribers).fill(0);
-  const clients: Client[] = [];
-  const errors: unknown[] = [];
-  for (let i = 0; i < subscribers; i++) {
-    const client = createClient({
-      url: `${url.replace(/^http/, 'ws')}/graphql`,
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
-    });
-    clients.push(client);
-    // Sockets open 50 at a time: a thousand handshakes at once outlast graphql-ws's init wait.
-    const connected = new Promise<void>((resolve) => client.on('connected', () => resolve()));
-    client.subscribe(
-      { query: SUBSCRIPTION },
-      {
-        next: () => {
-          counts[i]!++;
+async function run(child: ChildProcess, url: string, subscribers: number): Promise<Row> {
+  await ask(
+    child,
+    { cmd: 'connect', url: `${url.replace(/^http/, 'ws')}/graphql`, count: subscribers },
+    'connected',
+  );
+  try {
+    // A sentinel change, written until every subscriber heard one: all of them are live.
+    for (let tries = 0; ; tries++) {
+      const ready = await waitFor(child, (s) => s.fewest > 0, 'subscribers', 2_000).then(
+        () => true,
+        (error: unknown) => {
+          if (tries >= 30 || !String(error).includes('timed out')) throw error;
+          return false;
         },
-        error: (error) => errors.push(error),
-        complete: () => {},
-      },
+      );
+      if (ready) break;
+      await write(1);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS * 4));
+    await ask(child, { cmd: 'mark' }, 'marked');
+    const before = await feedCalls();
+    const started = performance.now();
+    await write(CHANGES);
+    await waitFor(
+      child,
+      (s) => s.fewestSinceMark >= CHANGES,
+      `${CHANGES} changes at ${subscribers} subscribers`,
+      60_000 + (CHANGES * subscribers) / 10,
     );
-    if (i % 50 === 49 || i === subscribers - 1) await connected;
+    const seconds = (performance.now() - started) / 1000;
+    const calls = (await feedCalls()) - before;
+    const target = Math.ceil(CHANGES / BATCH) + Math.ceil((seconds * 1000) / POLL_MS);
+    return {
+      subscribers,
+      changes: CHANGES,
+      calls,
+      callsPer1000: (calls * 1000) / CHANGES,
+      seconds,
+      target,
+      ratio: calls / target,
+    };
+  } finally {
+    await ask(child, { cmd: 'close' }, 'closed');
   }
-  // A sentinel change, written until every subscriber heard one: all of them are live.
-  await waitFor(() => errors.length > 0 || counts.every((c) => c > 0), 'subscribers', 5_000).catch(
-    async () => {
-      for (let tries = 0; !counts.every((c) => c > 0); tries++) {
-        if (errors.length > 0 || tries > 200)
-          throw new Error(`subscribers: ${describe(errors[0])}`);
-        await write(1);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
-  );
-  await new Promise((resolve) => setTimeout(resolve, POLL_MS * 4));
-  const base = counts.slice();
-  const before = await feedCalls();
-  const started = performance.now();
-  await write(CHANGES);
-  await waitFor(
-    () => counts.every((c, i) => c - base[i]! >= CHANGES),
-    `${CHANGES} changes at ${subscribers} subscribers`,
-    // Delivery, not polling, is what takes time here: a few thousand messages a second in all.
-    60_000 + (CHANGES * subscribers) / 2,
-  );
-  const seconds = (performance.now() - started) / 1000;
-  const calls = (await feedCalls()) - before;
-  await Promise.all(clients.map((c) => c.dispose()));
-  const target = Math.ceil(CHANGES / BATCH) + Math.ceil((seconds * 1000) / POLL_MS);
-  return {
-    subscribers,
-    changes: CHANGES,
-    calls,
-    callsPer1000: (calls * 1000) / CHANGES,
-    seconds,
-    target,
-    ratio: calls / target,
-  };
 }
 
-const rows: Row[] = [];
-try {
-  for (const n of SUBSCRIBERS) rows.push(await run(n));
-} finally {
-  await gateway.stop();
-  await sandbox.close();
-  await rm(dataDir, { recursive: true, force: true });
+async function main(): Promise<void> {
+  sandbox = await startTestSandbox({ timeScale: TIME_SCALE, leads: LEADS });
+  const dataDir = await mkdtemp(join(tmpdir(), 'bench-feeds-'));
+  const gateway = await createGateway(gatewayConfigFor(sandbox, TIME_SCALE), {
+    logger: silentLogger,
+    exportJobs: { dataDir: join(dataDir, 'exports'), deleteDataOnClose: true },
+    importJobs: { dataDir: join(dataDir, 'imports'), deleteDataOnClose: true },
+    feeds: { pollIntervalMs: POLL_MS, budgetShare: 0.5, dataDir: join(dataDir, 'feeds') },
+  });
+  const url = await gateway.start(0, '127.0.0.1');
+  const child = fork(new URL(import.meta.url).pathname, ['--subscribers'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const rows: Row[] = [];
+  try {
+    await nextMessage(child, (m): m is 'ready' => m === 'ready');
+    for (const n of SUBSCRIBERS) rows.push(await run(child, url, n));
+  } finally {
+    await stopProcess(child);
+    await gateway.stop();
+    await sandbox.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+
+  const single = rows[0]!;
+  console.log(
+    `bench:feeds — one leadChanged feed, ${CHANGES} changes, poll every ${POLL_MS} ms (time scale ${TIME_SCALE})\n`,
+  );
+  console.log(
+    table(
+      [
+        'subscribers',
+        'feed calls',
+        'calls / 1,000 changes',
+        'seconds',
+        'target (⌈changes/300⌉ + idle polls)',
+        'ratio',
+        'vs 1 subscriber',
+        '',
+      ],
+      rows.map((r) => [
+        String(r.subscribers),
+        String(r.calls),
+        fmt(r.callsPer1000),
+        fmt(r.seconds, 2),
+        String(r.target),
+        fmt(r.ratio, 2),
+        fmt(r.callsPer1000 / single.callsPer1000, 2),
+        pass(r.calls <= r.target + SLACK),
+      ]),
+    ),
+  );
+  const file = await writeResults(`feeds-${stamp()}`, { changes: CHANGES, pollMs: POLL_MS, rows });
+  console.log(`\nresults: ${file}`);
+  process.exit(0);
 }
 
-const single = rows[0]!;
-console.log(
-  `bench:feeds — one leadChanged feed, ${CHANGES} changes, poll every ${POLL_MS} ms (time scale ${TIME_SCALE})\n`,
-);
-console.log(
-  table(
-    [
-      'subscribers',
-      'feed calls',
-      'calls / 1,000 changes',
-      'seconds',
-      'target (⌈changes/300⌉ + idle polls)',
-      'ratio',
-      'vs 1 subscriber',
-      '',
-    ],
-    rows.map((r) => [
-      String(r.subscribers),
-      String(r.calls),
-      fmt(r.callsPer1000),
-      fmt(r.seconds, 2),
-      String(r.target),
-      fmt(r.ratio, 2),
-      fmt(r.callsPer1000 / single.callsPer1000, 2),
-      pass(r.calls <= r.target + SLACK),
-    ]),
-  ),
-);
-const file = await writeResults(`feeds-${stamp()}`, { changes: CHANGES, pollMs: POLL_MS, rows });
-console.log(`\nresults: ${file}`);
-process.exit(0);
+if (process.argv.includes('--subscribers')) runSubscribers();
+else await main();

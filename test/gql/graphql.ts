@@ -335,6 +335,18 @@ export type FeedAckMutation = { acknowledgeFeed:
     | { code: string, message: string }
    | null };
 
+export type FeedSocketUpdateMutationVariables = Exact<{
+  input: UpsertLeadsInput;
+}>;
+
+
+export type FeedSocketUpdateMutation = { upsertLeads:
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+    | { updated: number }
+   | null };
+
 export type ActivityUpsertMutationVariables = Exact<{
   leads: Array<unknown> | unknown;
   action: UpsertAction;
@@ -1086,6 +1098,19 @@ export const FeedAckDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<FeedAckMutation, FeedAckMutationVariables>;
+export const FeedSocketUpdateDocument = new TypedDocumentString(`
+    mutation FeedSocketUpdate($input: UpsertLeadsInput!) {
+  upsertLeads(input: $input) {
+    ... on UpsertLeadsResult {
+      updated
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<FeedSocketUpdateMutation, FeedSocketUpdateMutationVariables>;
 export const ActivityUpsertDocument = new TypedDocumentString(`
     mutation ActivityUpsert($leads: [JSON!]!, $action: UpsertAction!, $lookupField: String!) {
   upsertLeads(
