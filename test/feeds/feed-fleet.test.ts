@@ -11,12 +11,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnListening } from '../../bench/support.js';
 import { decodeCursor } from '../../src/feeds/cursor.js';
 import type { ScaleOutTuning } from '../../src/redis/scale-out.js';
 import { formatDateTime } from '../../src/sandbox/values.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { spawnChaosGateway } from '../redis/chaos-gateway-process.js';
 import { limiterOptions } from '../redis/fleet.js';
 
 const timeScale = 100;
@@ -46,21 +46,14 @@ let dataDir: string;
 const gateways: Gateway[] = [];
 
 async function startGateway(namespace: string): Promise<Gateway> {
-  const { url, child } = await spawnListening('test/redis/chaos-gateway.ts', {
-    env: {
-      MARKETO_BASE_URL: sandbox.url,
-      MARKETO_CLIENT_ID: sandbox.clientId,
-      MARKETO_CLIENT_SECRET: sandbox.clientSecret,
-      MARKETO_TIME_SCALE: String(timeScale),
-      GATEWAY_ALLOW_ANONYMOUS: 'true',
-      REDIS_URL: redis.url,
-      REDIS_NAMESPACE: namespace,
-      EXPORT_DATA_DIR: join(dataDir, 'exports'),
-      IMPORT_DATA_DIR: join(dataDir, 'imports'),
-      FEED_POLL_INTERVAL_MS: '20',
-      FEED_BUDGET_SHARE: '0.5',
-      CHAOS_TUNING: JSON.stringify(TUNING),
-    },
+  const { url, child } = await spawnChaosGateway({
+    sandbox,
+    redisUrl: redis.url,
+    namespace,
+    dataDir,
+    timeScale,
+    tuning: TUNING,
+    env: { FEED_POLL_INTERVAL_MS: '20', FEED_BUDGET_SHARE: '0.5' },
   });
   const gateway: Gateway = { url, child, alive: true };
   child.once('exit', () => {

@@ -12,11 +12,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnListening } from '../../bench/support.js';
 import type { ScaleOutTuning } from '../../src/redis/scale-out.js';
 import { dataEpoch, iso } from '../export/fixture.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { spawnChaosGateway } from './chaos-gateway-process.js';
 import { limiterOptions } from './fleet.js';
 import { type GatewayClient, gatewayClient, type Result } from './gateway-fleet.js';
 
@@ -55,22 +55,18 @@ const gateways: Gateway[] = [];
 
 /** A gateway process, bundled and run as the benches run theirs (`spawnListening`). */
 async function startGateway(namespace: string): Promise<Gateway> {
-  const { url, child } = await spawnListening('test/redis/chaos-gateway.ts', {
+  const { url, child } = await spawnChaosGateway({
+    sandbox,
+    redisUrl: redis.url,
+    namespace,
+    dataDir,
+    timeScale,
+    tuning: TUNING,
     env: {
-      MARKETO_BASE_URL: sandbox.url,
-      MARKETO_CLIENT_ID: sandbox.clientId,
-      MARKETO_CLIENT_SECRET: sandbox.clientSecret,
-      MARKETO_TIME_SCALE: String(timeScale),
-      GATEWAY_ALLOW_ANONYMOUS: 'true',
-      REDIS_URL: redis.url,
-      REDIS_NAMESPACE: namespace,
-      EXPORT_DATA_DIR: join(dataDir, 'exports'),
       EXPORT_POLL_INTERVAL_MS: '50',
-      IMPORT_DATA_DIR: join(dataDir, 'imports'),
       IMPORT_POLL_INTERVAL_MS: '50',
       // About 400 rows per Marketo file: two parts per import.
       IMPORT_MAX_FILE_BYTES: '12000',
-      CHAOS_TUNING: JSON.stringify(TUNING),
       CHAOS_CLOCK: JSON.stringify({ marketo: sandbox.clock.now(), real: Date.now(), timeScale }),
     },
   });
