@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopProcess } from '../../bench/support.js';
 import { decodeCursor } from '../../src/feeds/cursor.js';
 import type { ScaleOutTuning } from '../../src/redis/scale-out.js';
 import { formatDateTime } from '../../src/sandbox/values.js';
@@ -71,14 +72,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(
-    gateways.map(async ({ child }) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      await exited;
-    }),
-  );
+  await Promise.all(gateways.map(({ child }) => stopProcess(child)));
   await sandbox?.close();
   await redis?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
