@@ -1,6 +1,7 @@
 /**
  * The control plane under `/__sandbox/` (no auth, no limits, never counted): stats, reset, fault
- * injection, uncounted reads of leads and campaign runs for tests, token expiry.
+ * injection, uncounted reads of leads and campaign runs for tests, token expiry, holding the
+ * export queue.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from './clock.js';
@@ -20,6 +21,8 @@ export interface ControlDeps {
   limits: Limits;
   tokens: Tokens;
   clock: Clock;
+  /** Holds the bulk export queue (queued jobs stay queued) or lets it go on. */
+  holdExports: (on: boolean) => void;
   info: () => Record<string, unknown>;
 }
 
@@ -84,6 +87,11 @@ export function createControl(deps: ControlDeps) {
           return send(400, { error: message });
         }
       }
+    }
+    if (method === 'POST' && path === '/__sandbox/exports/hold') {
+      const held = query.get('held') !== 'false';
+      deps.holdExports(held);
+      return send(200, { held });
     }
     if (method === 'POST' && path === '/__sandbox/tokens/expire') {
       deps.tokens.expireAll();

@@ -169,6 +169,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     limits,
     tokens,
     clock,
+    holdExports: (on) => bulkExport.hold(on),
     info: () => ({
       url,
       seed,

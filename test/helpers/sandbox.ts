@@ -52,6 +52,8 @@ export interface TestSandbox extends Sandbox {
   leads(query: { email?: string; id?: number | number[] }): Promise<LeadRow[]>;
   /** Every token issued so far becomes expired (602 on next use). */
   expireTokens(): Promise<void>;
+  /** Holds the bulk export queue (queued jobs stay queued until released) or releases it. */
+  holdExports(held: boolean): Promise<void>;
 }
 
 export async function startTestSandbox(options: SandboxOptions = {}): Promise<TestSandbox> {
@@ -135,6 +137,9 @@ export async function startTestSandbox(options: SandboxOptions = {}): Promise<Te
       if (query.email) params.set('email', query.email);
       for (const id of [query.id ?? []].flat()) params.append('id', String(id));
       return ((await control('GET', `leads?${params}`)) as { leads: LeadRow[] }).leads;
+    },
+    async holdExports(held: boolean) {
+      await control('POST', `exports/hold?held=${held}`);
     },
     async expireTokens() {
       await control('POST', 'tokens/expire');

@@ -149,6 +149,9 @@ describe('Redis killed and restarted under load', () => {
     const at = (i: number) => gateways[i % gateways.length]!;
     const epoch = dataEpoch(sandbox);
     const jobs: Array<{ kind: 'export' | 'import'; id: string }> = [];
+    // The exports stay queued until the subscribers are in: on a loaded machine their setup can
+    // outlast the jobs, and the chaos must start while jobs run.
+    await sandbox.holdExports(true);
     for (let i = 0; i < EXPORTS; i++) {
       const created = await at(i).query<{ createExportJob: { id: string } }>(CREATE_EXPORT, {
         input: {
@@ -206,6 +209,7 @@ describe('Redis killed and restarted under load', () => {
     expect(watches.flatMap((w) => (w.error ? [w.error] : []))).toEqual([]);
     // The chaos starts while jobs run (else it would prove nothing).
     expect(watches.some((w) => !TERMINAL.has(statusOf(w.results.at(-1))))).toBe(true);
+    await sandbox.holdExports(false);
 
     // The chaos: kill, stay down a moment, start again — odd rounds from a dump of a moment ago.
     for (let round = 0; round < RESTARTS; round++) {

@@ -278,6 +278,23 @@ describe('bulk export: lifecycle on the sandbox clock', () => {
     ]);
   });
 
+  it('keeps enqueued jobs Queued while a test holds the queue, and runs them once released', async () => {
+    const h = await start({ timeScale: 6000 }); // a Marketo minute = 10 ms
+    const hold = (held: boolean) => h.call('POST', `/__sandbox/exports/hold?held=${held}`);
+    expect((await hold(true)).json).toEqual({ held: true });
+    const id = await createJob(h, allLeads(['id']));
+    await op(h, id, 'enqueue');
+    // Ten Marketo minutes later, ten times the queue step: still queued.
+    const tenMinutesLater = h.clock.now() + 600_000;
+    await until(
+      async () => h.clock.now(),
+      (now) => now >= tenMinutesLater,
+    );
+    expect((await statusOf(h, id)).status).toBe('Queued');
+    expect((await hold(false)).json).toEqual({ held: false });
+    expect((await waitFor(h, id, 'Completed')).status).toBe('Completed');
+  });
+
   it('changes status no faster than one step (Marketo: a minute) of sandbox time', async () => {
     const h = await start();
     const { job } = await exportAndWait(h, allLeads(['id']));

@@ -99,6 +99,8 @@ export function createExportJobs(options: ExportJobsOptions) {
   /** Enqueued jobs waiting for a slot, in enqueue order. */
   const waiting: ExportJob[] = [];
   const timers = createTimers(clock);
+  /** Held (a test's control): queued jobs stay queued; running ones finish. */
+  let held = false;
   /** File writers in flight, so close() can wait for their cleanup. */
   const writing = new Set<Promise<unknown>>();
 
@@ -140,7 +142,7 @@ export function createExportJobs(options: ExportJobsOptions) {
 
   /** Starts waiting jobs whose queue step elapsed while a processing slot is free. */
   const pump = () => {
-    if (timers.closed) return;
+    if (timers.closed || held) return;
     let earliest: number | undefined;
     for (const job of [...waiting]) {
       if (processing() >= limits.exportProcessing) return;
@@ -210,6 +212,12 @@ export function createExportJobs(options: ExportJobsOptions) {
   };
 
   return {
+    /** Holds the queue (no queued job starts) or lets it go on; for tests that need jobs queued. */
+    hold(on: boolean): void {
+      held = on;
+      if (!on) pump();
+    },
+
     create(clientId: string, spec: ExportSpec): Outcome<ExportStatusView> {
       forgetOldJobs();
       const quota = quotaError();

@@ -43,7 +43,11 @@ const invalid = (message: string): SandboxResponse => ({
 
 const exportId = (req: SandboxRequest) => req.params.exportId ?? '';
 
-export function createBulkExport(deps: BulkDeps): { routes: Route[]; close(): Promise<void> } {
+export function createBulkExport(deps: BulkDeps): {
+  routes: Route[];
+  close(): Promise<void>;
+  hold(on: boolean): void;
+} {
   const jobs = createExportJobs({
     clock: deps.clock,
     limits: deps.limits,
@@ -65,7 +69,7 @@ export function createBulkExport(deps: BulkDeps): { routes: Route[]; close(): Pr
   const routes = (['leads', 'activities'] as const).flatMap((entity) =>
     entityRoutes(entity, jobs, deps),
   );
-  return { routes, close: () => jobs.close() };
+  return { routes, close: () => jobs.close(), hold: (on) => jobs.hold(on) };
 }
 
 function entityRoutes(entity: ExportEntity, jobs: ExportJobs, deps: BulkDeps): Route[] {
