@@ -373,16 +373,22 @@ export class ExportJobManager {
     };
     job.status = overallState(job);
     const key = jobKey(job.entity, job.id);
-    await registry.save(key, job);
+    // The claim comes before the record: another instance's adoption pass sees a saved job at once,
+    // and only the claim holder creates Marketo jobs for its parts.
+    const runner = await this.engine.claim(key);
+    try {
+      await registry.save(key, job);
+    } catch (error) {
+      if (runner) await this.engine.drop(runner);
+      throw error;
+    }
     this.logger.info('export job created', {
       jobId: id,
       entity: job.entity,
       parts: parts.length,
       exportIds: parts.flatMap((p) => (p.exportId ? [p.exportId] : [])),
     });
-    // Claimed before its parts are queued: another instance's adoption pass may see the saved job
-    // at once, and only the claim holder creates Marketo jobs for it.
-    const runner = await this.engine.claim(key);
+    // Without the claim (a shared registry away for a moment), the adoption pass takes it up.
     if (runner) {
       for (const part of parts) this.queue.add(key, part.index);
       await this.queue.pump();
