@@ -10,11 +10,13 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
 import { asDiskError, type DiskHealth, DiskWriteError } from '../jobs/disk.js';
-import { JobEngine } from '../jobs/engine.js';
+import { JobEngine, type Runner } from '../jobs/engine.js';
 import { adoptedColumnTypes } from './column-types.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { ExportJobStatus, FieldDescription, MarketoApi } from '../marketo/api.js';
 import { MarketoError } from '../marketo/errors.js';
+import { MARKETO_REQUEST_TIMEOUT_MS } from '../marketo/export-reconcile.js';
+import { endpointTimeoutMs } from '../marketo/retry.js';
 import { PartIngester } from './export-ingest.js';
 import { ExportQueue } from './export-queue.js';
 import { ExportPoller } from './export-runner.js';
@@ -84,6 +86,12 @@ export interface ExportJobManagerOptions {
   deleteDataOnClose?: boolean;
   /** Told about failed (and again successful) writes under `dataDir`; `/ready` reports them. */
   diskHealth?: DiskHealth;
+  /**
+   * Real ms after a create whose answer never came (an owner gone mid-call) until Marketo's job
+   * list is believed when it shows no job: the create call's timeout and Marketo's own request
+   * timeout, by default.
+   */
+  lostCreateSettleMs?: number;
 }
 
 export interface RowsPage {
@@ -231,6 +239,18 @@ export class ExportJobManager {
       logger: this.logger,
       queueRetryMs: this.queueRetryMs,
       dailyQuotaBytes: this.dailyQuotaBytes,
+      owner: async (key) => (await this.engine.fenced(key))?.signal,
+      knownExportIds: async () =>
+        new Set(
+          (await (await this.reg()).list()).flatMap((job) =>
+            job.parts.flatMap((part) => (part.exportId ? [part.exportId] : [])),
+          ),
+        ),
+      flush: async () => (await this.reg()).flush?.(),
+      lostCreateSettleMs:
+        options.lostCreateSettleMs ??
+        endpointTimeoutMs('POST', '/bulk/v1/leads/export/create.json') +
+          MARKETO_REQUEST_TIMEOUT_MS / this.clock.timeScale,
     });
     const ingester = new PartIngester({
       read,
@@ -353,16 +373,27 @@ export class ExportJobManager {
     };
     job.status = overallState(job);
     const key = jobKey(job.entity, job.id);
-    await registry.save(key, job);
+    // The claim comes before the record: another instance's adoption pass sees a saved job at once,
+    // and only the claim holder creates Marketo jobs for its parts.
+    const runner = await this.engine.claim(key);
+    try {
+      await registry.save(key, job);
+    } catch (error) {
+      if (runner) await this.engine.drop(runner);
+      throw error;
+    }
     this.logger.info('export job created', {
       jobId: id,
       entity: job.entity,
       parts: parts.length,
       exportIds: parts.flatMap((p) => (p.exportId ? [p.exportId] : [])),
     });
-    for (const part of parts) this.queue.add(key, part.index);
-    await this.queue.pump();
-    this.ensureRunner(key);
+    // Without the claim (a shared registry away for a moment), the adoption pass takes it up.
+    if (runner) {
+      for (const part of parts) this.queue.add(key, part.index);
+      await this.queue.pump();
+      this.run(runner);
+    }
     return (await registry.get(key)) ?? job;
   }
 
@@ -593,9 +624,17 @@ export class ExportJobManager {
    * as DISK_WRITE_FAILED, naming the directory, with `/ready` told).
    */
   private ensureRunner(key: string, onClaimed?: () => Promise<void>): void {
-    this.engine.follow(
-      key,
-      async (runner) => {
+    void this.engine.claim(key).then((runner) => {
+      if (runner) this.run(runner, onClaimed);
+    });
+  }
+
+  /** Runs the job under the claim `runner` holds (see `ensureRunner`). */
+  private run(runner: Runner, onClaimed?: () => Promise<void>): void {
+    const { key } = runner;
+    this.engine.launch(
+      runner,
+      async () => {
         await onClaimed?.();
         const sleep = (realMs: number) => runner.alarm.sleep(realMs);
         await this.engine.retrying(runner.signal, () => this.poller.run(key, runner.signal, sleep));

@@ -4,8 +4,9 @@
  * export quota is spent, the parts wait here, visibly (WAITING with a reason and when the gateway
  * tries again), instead of failing.
  */
-import type { MarketoApi } from '../marketo/api.js';
+import type { ExportJobStatus, MarketoApi } from '../marketo/api.js';
 import { MarketoError } from '../marketo/errors.js';
+import { reconcileCreatedExport } from '../marketo/export-reconcile.js';
 import type { ExportQuotaTracker, MarketoClock } from './export-quota.js';
 import { marketoRequest } from './export-request.js';
 import { applyStatus, type ExportRecordAccess } from './export-state.js';
@@ -22,6 +23,14 @@ import {
 
 const MB = 1024 * 1024;
 
+/** A lost create the job list cannot settle: the job fails rather than risk a second one. */
+function lostCreateUnknown(part: ExportPart): MarketoError {
+  return new MarketoError({
+    code: 'OUTCOME_UNKNOWN',
+    message: `A create of part ${part.index} sent at ${part.createSentAt} got no answer, and Marketo's job list cannot tell which job is its`,
+  });
+}
+
 export interface ExportQueueDeps extends ExportRecordAccess {
   client: MarketoApi;
   /** Wakes the job's runner (its part was enqueued). */
@@ -32,6 +41,20 @@ export interface ExportQueueDeps extends ExportRecordAccess {
   /** Wait before asking Marketo again after a full queue, real ms. */
   queueRetryMs: number;
   dailyQuotaBytes: number;
+  /**
+   * The signal of this instance's runner of `key` while it holds the job's claim (asked of the
+   * registry: the fence before a create); undefined once another instance may own the job.
+   */
+  owner: (key: string) => Promise<AbortSignal | undefined>;
+  /** Every exportId the registry's jobs hold: never the job of another part's lost create. */
+  knownExportIds: () => Promise<ReadonlySet<string>>;
+  /** Makes the changes saved so far durable (a registry written behind), before acting on them. */
+  flush: () => Promise<void>;
+  /**
+   * Real ms after a create's intent until the call can no longer land at Marketo: only then is an
+   * empty job list believed and the part created anew.
+   */
+  lostCreateSettleMs: number;
 }
 
 export class ExportQueue {
@@ -152,15 +175,29 @@ export class ExportQueue {
         this.schedulePump(this.realMsUntil(info.resumesAt));
         return;
       }
+      let owner: AbortSignal | undefined;
       try {
         let exportId = part.exportId;
         if (!exportId) {
-          const created = await this.deps.client.createExportJob(
-            job.entity,
-            marketoRequest(job, part.window),
-          );
-          exportId = created.exportId;
-          await this.change(key, index, (p) => applyStatus(p, created));
+          // Only the job's owner creates, and only while its claim holds (two owners for a moment,
+          // after a lease lapsed under load, must not both create).
+          owner = await this.deps.owner(key);
+          if (!owner) {
+            this.queue.shift();
+            continue;
+          }
+          const lost = part.createSentAt ? await this.findLostCreate(job, part) : 'none';
+          if (lost === 'wait') return;
+          if (lost === 'ambiguous') throw lostCreateUnknown(part);
+          if (lost !== 'none') {
+            exportId = lost.exportId;
+            await this.change(key, index, (p) => {
+              applyStatus(p, lost);
+              delete p.createSentAt;
+            });
+          } else {
+            exportId = await this.createPart(key, job, part, owner);
+          }
         }
         try {
           const queued = await this.deps.client.enqueueExportJob(job.entity, exportId);
@@ -180,6 +217,11 @@ export class ExportQueue {
         this.queue.shift();
         this.deps.wake(key);
       } catch (error) {
+        // The claim was lost meanwhile: the part (and its intent) is the new owner's now.
+        if (owner?.aborted) {
+          this.queue.shift();
+          continue;
+        }
         if (error instanceof MarketoError && error.code === '1029') {
           const info = this.waitInfo(error);
           if (info.reason === 'DAILY_QUOTA') await this.deps.quotaTracker.markSpent();
@@ -204,6 +246,59 @@ export class ExportQueue {
         });
       }
     }
+  }
+
+  /**
+   * Creates the part's Marketo job, its intent saved (durably) first and cleared with the answer;
+   * the call is cut short when the claim is lost. Resolves with the exportId.
+   */
+  private async createPart(
+    key: string,
+    job: ExportJobRecord,
+    part: ExportPart,
+    owner: AbortSignal,
+  ): Promise<string> {
+    const sentAt = new Date(this.deps.clock.now()).toISOString();
+    await this.change(key, part.index, (p) => {
+      p.createSentAt = sentAt;
+    });
+    await this.deps.flush();
+    const created = await this.deps.client
+      .withContext({ signal: owner })
+      .createExportJob(job.entity, marketoRequest(job, part.window));
+    await this.change(key, part.index, (p) => {
+      applyStatus(p, created);
+      delete p.createSentAt;
+    });
+    return created.exportId;
+  }
+
+  /**
+   * What became of a create whose answer never came (the part has an intent, no exportId): the
+   * single fresh `Created` job of the format that no job of the registry holds (the gateway enqueues
+   * every job it creates at once), or none — believed only once the call can no longer land
+   * ('wait' until then, the pump tried again at that time) — or several ('ambiguous').
+   */
+  private async findLostCreate(
+    job: ExportJobRecord,
+    part: ExportPart,
+  ): Promise<ExportJobStatus | 'none' | 'wait' | 'ambiguous'> {
+    const { clock } = this.deps;
+    const sentAt = Date.parse(part.createSentAt ?? '');
+    const listed = await this.deps.client.listExportJobs(job.entity, { status: ['Created'] });
+    const known = await this.deps.knownExportIds();
+    const now = clock.now();
+    const outcome = reconcileCreatedExport(
+      listed.items.filter((j) => !known.has(j.exportId)),
+      // Created no earlier than the intent (Marketo time), with the client's few seconds of slack.
+      { serverNow: now, format: job.format, windowMs: Math.max(0, now - sentAt) + 5_000 },
+    );
+    if (outcome.kind === 'found') return outcome.job;
+    if (outcome.kind === 'ambiguous') return 'ambiguous';
+    const settleMs = this.deps.lostCreateSettleMs - (now - sentAt) / clock.timeScale;
+    if (!(settleMs > 0)) return 'none';
+    this.schedulePump(settleMs);
+    return 'wait';
   }
 
   /** Marks every part still in the gateway's queue as waiting (visible as WAITING). */

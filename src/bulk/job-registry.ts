@@ -50,6 +50,12 @@ export interface JobRegistry<T extends VersionedRecord = ExportJobRecord> {
   claim(key: string, onLost?: () => void): Promise<boolean>;
   release(key: string): Promise<void>;
   /**
+   * Whether this instance still holds its claim of `key`, asked of the shared store right before an
+   * act two owners must never both do (creating a Marketo job). False tells `onLost` too. Optional:
+   * a registry of one process (the in-memory one) cannot lose a claim to another instance.
+   */
+  holds?(key: string): Promise<boolean>;
+  /**
    * Marketo's daily export volume counted so far for `day` (`YYYY-MM-DD`, US Central). Each
    * change below is one atomic step, so instances counting at once never lose one another's bytes.
    */

@@ -70,6 +70,12 @@ export interface ExportPart {
   /** The date window this part covers, when the range was split. */
   window?: DateWindow;
   exportId?: string;
+  /**
+   * The intent, saved before each create and cleared with its answer (Marketo time): a part found
+   * with it and no exportId (an answer lost, an owner gone) may have a Marketo job already, which
+   * Marketo's job list is asked for before any new create.
+   */
+  createSentAt?: string;
   /** Marketo's status text as last seen (Created, Queued, Processing, Completed, Failed, Cancelled). */
   marketoStatus?: string;
   /** Created in Marketo and enqueued there (or Marketo said it already was). */

@@ -248,6 +248,18 @@ export class JobEngine<T extends JobRecord> {
   }
 
   /**
+   * This instance's runner of `key` while it still holds the job's claim, asked of the registry
+   * (a fence right before an act two owners must never both do); undefined otherwise.
+   */
+  async fenced(key: string): Promise<Runner | undefined> {
+    const runner = this.runners.get(key);
+    if (!runner || runner.signal.aborted) return undefined;
+    const registry = await this.registry();
+    if (registry.holds && !(await registry.holds(key))) return undefined;
+    return runner.signal.aborted || this.runners.get(key) !== runner ? undefined : runner;
+  }
+
+  /**
    * Makes this instance the job's runner: a slot here, then the registry's claim (a claim that
    * lapses aborts the runner). Undefined when closed, already running here or claimed elsewhere.
    */

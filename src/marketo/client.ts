@@ -5,6 +5,7 @@
  * back in input order.
  */
 import { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import { type Logger, silentLogger } from '../logger.js';
 import type {
   CallContext,
@@ -47,6 +48,7 @@ import { MARKETO_DEFAULTS, normaliseBaseUrl } from './config.js';
 import { MarketoError } from './errors.js';
 import { downloadFile } from './export-download.js';
 import {
+  lostCreateSettleMs,
   RECONCILE_WINDOW_MS,
   type ReconcileOutcome,
   reconcileCreatedExport,
@@ -681,8 +683,11 @@ class Client implements MarketoClient {
 
   /**
    * Creates an export job. A create is not idempotent, so an ambiguous failure is never replayed
-   * blindly: Marketo's job list says whether the job exists (`export-reconcile.ts`). Found: that job
-   * is returned; not there: the create is sent once more; otherwise OUTCOME_UNKNOWN stands.
+   * blindly: Marketo's job list says whether the job exists (`export-reconcile.ts`). A lost call may
+   * still be on its way in (timed out, cut off) and land after a first look, so an empty list is
+   * believed only once it has had time to land (`lostCreateSettleMs`) and is looked at again.
+   * Found: that job is returned; still not there: the create is sent once more; otherwise
+   * OUTCOME_UNKNOWN stands.
    */
   async createExportJob(
     entity: ExportEntity,
@@ -701,9 +706,19 @@ class Client implements MarketoClient {
         return remember(await this.createExportJobOnce(entity, request));
       } catch (error) {
         if (!(error instanceof MarketoError && error.code === 'OUTCOME_UNKNOWN')) throw error;
-        const outcome = await this.reconcileExportCreate(entity, request, sentAt).catch(
-          () => undefined,
-        );
+        const ranMs = performance.now() - sentAt;
+        const look = () =>
+          this.reconcileExportCreate(entity, request, sentAt).catch(() => undefined);
+        let outcome = await look();
+        if (outcome?.kind === 'none') {
+          const settleMs = lostCreateSettleMs(ranMs, this.shared.timeScale);
+          const signal = this.ctx.signal;
+          await delay(settleMs, undefined, { ref: false, ...(signal && { signal }) }).catch(
+            () => undefined,
+          );
+          if (signal?.aborted) throw error;
+          outcome = await look();
+        }
         if (outcome?.kind === 'found') return remember(outcome.job);
         if (outcome?.kind !== 'none' || attempt >= 2) throw error;
       }

@@ -10,6 +10,18 @@ import type { ExportJobStatus } from './api.js';
 /** How far back (Marketo time) a job created by the lost call can be. */
 export const RECONCILE_WINDOW_MS = 5 * 60_000;
 
+/** Marketo's own request timeout (Marketo time): a call it is working on ends within it. */
+export const MARKETO_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Real ms to wait after a lost create before an empty job list is believed: the call may reach
+ * Marketo as late again as it ran before we gave up on it (a timeout, a loaded network), and no
+ * sooner than Marketo's own request timeout can Marketo be done with it.
+ */
+export function lostCreateSettleMs(ranMs: number, timeScale: number): number {
+  return Math.max(ranMs, MARKETO_REQUEST_TIMEOUT_MS / timeScale);
+}
+
 export type ReconcileOutcome =
   | { kind: 'found'; job: ExportJobStatus }
   | { kind: 'none' }

@@ -314,28 +314,34 @@ export function createRedisJobRegistry<T extends VersionedRecord = ExportJobReco
     return copy(mine);
   };
 
+  /** Renews one held lease (RENEW); 1 held, 0 another instance holds it. */
+  const renew = (key: string, claim: { saved?: string; active?: boolean }) =>
+    redis.eval(
+      RENEW,
+      3,
+      keys.lease(key),
+      keys.jobs,
+      keys.active,
+      owner,
+      String(leaseMs),
+      key,
+      claim.saved ?? '',
+      claim.active === false ? '0' : '1',
+    );
+  /** Another instance polls `key` now: this one must stop. */
+  const lost = (key: string, claim: { onLost: () => void }) => {
+    if (held.get(key) !== claim) return;
+    held.delete(key);
+    logger.warn(`${kind} poller lease lost`, { key });
+    claim.onLost();
+  };
+
   const renewAll = async (): Promise<void> => {
     for (const [key, claim] of held) {
-      const renewed = await attempt('renew lease', () =>
-        redis.eval(
-          RENEW,
-          3,
-          keys.lease(key),
-          keys.jobs,
-          keys.active,
-          owner,
-          String(leaseMs),
-          key,
-          claim.saved ?? '',
-          claim.active === false ? '0' : '1',
-        ),
-      );
+      const renewed = await attempt('renew lease', () => renew(key, claim));
       // Redis away (undefined): nobody can take the job meanwhile; the next renewal tells.
-      if (renewed === undefined || renewed === 1 || held.get(key) !== claim) continue;
-      // Another instance polls it now: this one must stop.
-      held.delete(key);
-      logger.warn(`${kind} poller lease lost`, { key });
-      claim.onLost();
+      if (renewed === undefined || renewed === 1) continue;
+      lost(key, claim);
     }
   };
   const timer = setInterval(() => void renewAll(), Math.max(10, leaseMs / 3));
@@ -395,6 +401,15 @@ export function createRedisJobRegistry<T extends VersionedRecord = ExportJobReco
       if (taken !== 'OK') return false;
       held.set(key, { onLost: onLost ?? (() => {}) });
       return true;
+    },
+    holds: async (key) => {
+      const claim = held.get(key);
+      if (!claim) return false;
+      // A renewal: a lease Redis lost (restarted empty) and nobody took is taken back, as the timer
+      // would; a Redis away is an error (the caller waits), never a yes.
+      if (Number(await guarded('renew lease', () => renew(key, claim))) === 1) return true;
+      lost(key, claim);
+      return false;
     },
     release: async (key) => {
       if (!held.delete(key)) return;

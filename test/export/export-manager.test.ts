@@ -96,7 +96,9 @@ describe('date ranges longer than 31 days', () => {
 describe("waiting in the gateway's queue", () => {
   let fx: ExportFixture;
   beforeAll(async () => {
-    fx = await startExportFixture({ sandbox: { bulk: { exportQueue: 1 } } });
+    // Steps of 600 ms real: the first job still holds Marketo's queue while a loaded machine
+    // creates the second.
+    fx = await startExportFixture({ sandbox: { bulk: { exportQueue: 1, exportStepMs: 600_000 } } });
   });
   afterAll(async () => {
     await fx?.close();

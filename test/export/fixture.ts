@@ -23,6 +23,8 @@ export interface ExportFixture {
   dataDir: string;
   /** Stops every manager so far and starts a new one on the same data dir (a restarted gateway). */
   restart(options?: Partial<ExportJobManagerOptions>): Promise<ExportJobManager>;
+  /** Starts one more manager beside those running (another instance; pass a shared registry). */
+  add(options?: Partial<ExportJobManagerOptions>): Promise<ExportJobManager>;
   stats(): Promise<SandboxStats>;
   faults(...rules: object[]): Promise<void>;
   close(): Promise<void>;
@@ -72,6 +74,7 @@ export async function startExportFixture(
       for (const m of managers) await m.close();
       return make(extra);
     },
+    add: (extra) => make(extra),
     stats: async () =>
       (await (await fetch(`${sandbox.url}/__sandbox/stats`)).json()) as SandboxStats,
     faults: async (...rules) => {

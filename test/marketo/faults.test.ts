@@ -252,6 +252,21 @@ describe('dropped connections', () => {
     expect(stats.calls.byEndpoint[CREATE]).toBe(2);
   });
 
+  it('an export create that lands after the call gave up (and after a first look) is found, never created twice', async () => {
+    // Marketo works on the create for 250 ms; the client gives up after 100 ms, and its first
+    // look at the job list comes before the job exists.
+    const client = h.newClient({ deadlineMs: 100 });
+    await h.faults({ latencyMs: 250, next: 1, endpoint: CREATE });
+    const job = await client.createExportJob('leads', exportRequest);
+    // Whatever the client did, the late call has landed by now.
+    await new Promise((r) => setTimeout(r, 250));
+    const stats = await h.stats();
+    expect(stats.exportJobsCreated).toBe(1);
+    expect(stats.calls.byEndpoint[CREATE]).toBe(1);
+    const listed = await h.client.listExportJobs('leads', { status: ['Created'] });
+    expect(listed.items.map((j) => j.exportId)).toContain(job.exportId);
+  });
+
   it('stays OUTCOME_UNKNOWN when the list cannot tell which job is ours', async () => {
     // Our create is slow and then answered 502 (the job made); meanwhile another integration of
     // the same API user creates a job too. Two fresh Created jobs: neither can be told ours.

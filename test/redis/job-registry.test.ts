@@ -152,6 +152,22 @@ describe('one poller per job', () => {
     }
   });
 
+  it('answers a holder asking right before it acts: yes while held, no (and tells it) once another instance holds it', async () => {
+    const [a, b, close] = await pair();
+    try {
+      let lost = false;
+      expect(await a.registry.claim('leads:job-1', () => (lost = true))).toBe(true);
+      expect(await a.registry.holds!('leads:job-1')).toBe(true);
+      expect(await b.registry.holds!('leads:job-1')).toBe(false);
+      // A stalled past its lease and another instance took the job: A hears it when it asks.
+      await b.connections.command.set(leaseKey(b), 'another-instance');
+      expect(await a.registry.holds!('leads:job-1')).toBe(false);
+      expect(lost).toBe(true);
+    } finally {
+      await close();
+    }
+  });
+
   it('takes its claim back and restores the job when Redis restarted empty', async () => {
     const [a, b, close] = await pair();
     try {
