@@ -4,18 +4,21 @@
  * out together, 300 ids a call. 100 `lead(id:)` operations arriving together cost one call
  * instead of 100, against Marketo's budget of 100 calls per 20 s.
  *
- * When a gathering batch leaves adapts to the lane (principal and field list):
- * - a lone read (the lane has had one reader at a time lately) leaves at the end of its turn: it
- *   never waits for a timer or for another read's answer;
- * - otherwise the lane remembers how many readers it had at once (`expected`: the reads gathering
- *   plus those with Marketo when a batch left, halving every `halfLifeMs` without a burst). While
- *   a call is with Marketo, a batch waits for it: the readers it carries come back once answered
- *   and join. With nothing at Marketo, it leaves once `expected` readers have gathered, or once
- *   none has come in for a quiet spell (four times the recent gap between arrivals, up to 25 ms
- *   or half Marketo's latency, restarted by each answer). Closed-loop clients thus converge on one call per round instead of
- *   alternating groups;
- * - no batch waits longer than twice Marketo's measured latency (at least 20 ms, at most
- *   `maxWaitMs`), and a batch of 300 ids leaves at once.
+ * A gathering batch leaves once no other reader of its lane (principal and field list) is
+ * expected, counted rather than guessed from the clock:
+ * - requests of the principal on their way to the loaders (`expect()`, counted from the HTTP
+ *   request's start to its execution by `expected-readers.ts`): once executing, a request's reads
+ *   join within the same turn, so any still parsing or validating is worth waiting for;
+ * - readers whose call is with Marketo: they come back once answered (closed-loop clients), and
+ *   waiting for them turns alternating groups into one call per round;
+ * - readers whose answer went out and who have not come back yet (one per arrival since).
+ * A lone read (none of these) leaves at the end of its turn: it never waits for a timer.
+ *
+ * No batch waits longer than twice the longer of Marketo's measured latency and the time the
+ * last round's readers took to come back (at least 20 ms, at most `maxWaitMs`); readers not back
+ * by then, or requests that never reach the loaders, are given up. A batch of 300 ids leaves at
+ * once. A timer's verdict is taken after one more I/O poll: a process paused by a loaded machine
+ * reads the requests that queued meanwhile before it sends a batch without them.
  *
  * Reads are shared only between operations of the same principal (API key): a shared call runs
  * under that principal's fair share of the budget, so a noisy client's batches never carry, or
@@ -35,6 +38,8 @@ interface Batch {
   fields: readonly string[];
   ids: Set<number>;
   callers: LeadReadCaller[];
+  /** Distinct operations among `callers` (by tracker, else by signal). */
+  operations: Set<unknown>;
   done: Promise<Lead[]>;
   openedAt: number;
   /** A check is scheduled for the end of this turn. */
@@ -47,17 +52,17 @@ interface Batch {
 
 /** One principal and field list: the batch still taking ids, its calls with Marketo, its history. */
 interface Lane {
+  principal: string;
   open: Batch | undefined;
   inFlight: number;
-  /** Reads those calls carry. */
-  reads: number;
-  /** Readers seen at once at the last departure (decays from `expectedAt`). */
-  expected: number;
-  expectedAt: number;
+  /** Operations answered since `answeredAt` that have not read again. */
+  returning: number;
+  /** The last answer of a call (ms). */
+  answeredAt: number;
+  /** Moving average of the time an answered round took to come back whole (ms); 0 before one. */
+  returnMs: number;
   /** The last arrival of a read, or answer of a call (ms). */
   lastEventAt: number;
-  /** Moving average of the gap between arrivals into a gathering batch (ms). */
-  gapMs: number;
   /** Moving average of a call's duration (ms); 0 before the first. */
   latencyMs: number;
   /** When each call with Marketo left (ms). */
@@ -65,51 +70,68 @@ interface Lane {
 }
 
 export interface SharedLeadReadsOptions {
-  /** The longest a batch waits for readers to join (250 ms); twice Marketo's latency below it. */
+  /** The longest a batch waits for readers to join (250 ms); see `#maxWait` below it. */
   maxWaitMs?: number;
-  /** How fast the memory of a burst fades: `expected` halves every this many ms (1,000). */
-  halfLifeMs?: number;
 }
 
 /** Marketo's ids per call: a batch this full has nothing to wait for. */
 const FULL = 300;
-/** The shortest deadline under a burst, and the quiet spell's bounds (ms). */
+/** The shortest bound on a batch's wait (ms). */
 const MIN_WAIT_MS = 20;
-const MIN_QUIET_MS = 2;
-const MAX_QUIET_MS = 25;
 /** Lanes without activity for this long are forgotten (ms). */
 const IDLE_LANE_MS = 30_000;
 
 export class SharedLeadReads {
   readonly #api: MarketoApi;
   readonly #maxWaitMs: number;
-  readonly #halfLifeMs: number;
   /** By principal and field list. */
   readonly #lanes = new Map<string, Lane>();
+  /** Requests on their way to the loaders, by principal: when each started (ms), oldest first. */
+  readonly #coming = new Map<string, Map<object, number>>();
   #sweptAt = performance.now();
 
   /** `api`: the process-wide client, without an operation's context. */
   constructor(api: MarketoApi, options: SharedLeadReadsOptions = {}) {
     this.#api = api;
     this.#maxWaitMs = Math.max(MIN_WAIT_MS, options.maxWaitMs ?? 250);
-    this.#halfLifeMs = Math.max(1, options.halfLifeMs ?? 1_000);
+  }
+
+  /**
+   * A request of `principal` that may read leads soon: batches of its lanes wait for it (bounded)
+   * until the returned release is called, when it executes or is answered without executing.
+   */
+  expect(principal: string): () => void {
+    let coming = this.#coming.get(principal);
+    if (!coming) this.#coming.set(principal, (coming = new Map()));
+    const token = {};
+    coming.set(token, performance.now());
+    const mine = coming;
+    return () => {
+      if (!mine.delete(token)) return;
+      if (mine.size === 0 && this.#coming.get(principal) === mine) this.#coming.delete(principal);
+      // A batch that waited for this request looks again once its reads (if any) have joined.
+      for (const lane of this.#lanes.values()) {
+        if (lane.principal === principal && lane.open) this.#checkSoon(lane, lane.open);
+      }
+    };
   }
 
   /** Found leads among (at least) `ids`, asking Marketo for `fields`; any order. */
   read(ids: readonly number[], fields: readonly string[], caller: LeadReadCaller): Promise<Lead[]> {
     const now = performance.now();
     if (now - this.#sweptAt > IDLE_LANE_MS) this.#sweep(now);
-    const key = `${caller.principal ?? ''}\u0000${fields.join(',')}`;
+    const principal = caller.principal ?? '';
+    const key = `${principal}\u0000${fields.join(',')}`;
     let lane = this.#lanes.get(key);
     if (!lane) {
       lane = {
+        principal,
         open: undefined,
         inFlight: 0,
-        reads: 0,
-        expected: 1,
-        expectedAt: now,
+        returning: 0,
+        answeredAt: now,
+        returnMs: 0,
         lastEventAt: now,
-        gapMs: MIN_QUIET_MS,
         latencyMs: 0,
         sentAt: [],
       };
@@ -119,19 +141,44 @@ export class SharedLeadReads {
     if (!batch) {
       batch = this.#gather(lane, fields, now);
       lane.open = batch;
-    } else {
-      lane.gapMs = 0.8 * lane.gapMs + 0.2 * (now - lane.lastEventAt);
     }
     lane.lastEventAt = now;
     for (const id of ids) batch.ids.add(id);
     batch.callers.push(caller);
+    // An operation whose loader sent several batches comes back once.
+    const operation = caller.tracker ?? caller.signal ?? {};
+    if (!batch.operations.has(operation)) {
+      batch.operations.add(operation);
+      this.#cameBack(lane, now);
+    }
     this.#checkSoon(lane, batch);
     return batch.done;
   }
 
-  /** Readers the lane had at once lately: the last burst's, halving every `halfLifeMs`. */
-  #expected(lane: Lane, now: number): number {
-    return lane.expected * 0.5 ** ((now - lane.expectedAt) / this.#halfLifeMs);
+  /** One reader answered earlier is back (if any is still awaited): the round's return time. */
+  #cameBack(lane: Lane, now: number): void {
+    if (lane.returning === 0) return;
+    if (now - lane.answeredAt >= this.#maxWait(lane, now)) {
+      lane.returning = 0;
+      return;
+    }
+    lane.returning--;
+    if (lane.returning > 0) return;
+    const took = now - lane.answeredAt;
+    lane.returnMs = lane.returnMs === 0 ? took : 0.7 * lane.returnMs + 0.3 * took;
+  }
+
+  /** Requests of `principal` on their way to the loaders, leaving out those given up. */
+  #comingCount(principal: string, now: number): { count: number; oldestAt: number } {
+    const coming = this.#coming.get(principal);
+    if (!coming) return { count: 0, oldestAt: now };
+    for (const [token, startedAt] of coming) {
+      // A request this long before its execution is not expected soon (an upload, a stall).
+      if (now - startedAt < this.#maxWaitMs) return { count: coming.size, oldestAt: startedAt };
+      coming.delete(token);
+    }
+    this.#coming.delete(principal);
+    return { count: 0, oldestAt: now };
   }
 
   /** The batch is looked at once every read of this turn has joined. */
@@ -148,58 +195,65 @@ export class SharedLeadReads {
   #check(lane: Lane, batch: Batch): void {
     if (lane.open !== batch) return;
     const now = performance.now();
-    const deadline = batch.openedAt + this.#maxWait(lane, now);
-    // The quiet spell: a few gaps between arrivals, longer when Marketo is slow (waiting costs
-    // little beside its answer then), never past the deadline.
-    const quietAt =
-      lane.lastEventAt +
-      Math.min(Math.max(MAX_QUIET_MS, lane.latencyMs / 2), Math.max(MIN_QUIET_MS, 4 * lane.gapMs));
-    const expected = this.#expected(lane, now);
-    const leave =
-      batch.ids.size >= FULL ||
-      now >= deadline ||
-      // A lane of one reader at a time: nothing to wait for.
-      expected < 1.5 ||
-      // Nothing with Marketo: every reader the lane had at once is in, or none came lately.
-      (lane.inFlight === 0 && (batch.callers.length >= expected - 0.5 || now >= quietAt));
-    if (leave) {
+    const latest = batch.openedAt + this.#maxWaitMs;
+    if (batch.ids.size >= FULL || now >= latest) {
       batch.leave();
       return;
     }
-    // While calls are with Marketo their answers wake the batch (#settled); the deadline bounds it.
-    const wakeAt = lane.inFlight === 0 ? Math.min(deadline, quietAt) : deadline;
+    // Requests parsed or validated now read within gateway time, not Marketo's: they are waited
+    // for up to `maxWaitMs` (each from its start, dropped after).
+    const coming = this.#comingCount(lane.principal, now);
+    const maxWait = this.#maxWait(lane, now);
+    const deadline = batch.openedAt + maxWait;
+    // Readers answered are awaited as long as a batch may wait for them; later ones are given up.
+    const returningUntil = lane.answeredAt + maxWait;
+    if (lane.returning > 0 && now >= returningUntil) lane.returning = 0;
+    const waitForMarketo = now < deadline && (lane.inFlight > 0 || lane.returning > 0);
+    if (coming.count === 0 && !waitForMarketo) {
+      batch.leave();
+      return;
+    }
+    // Arrivals, answers and released requests look again; the timer wakes the batch when a
+    // reason to wait may have lapsed.
+    let wakeAt = latest;
+    if (coming.count > 0) wakeAt = Math.min(wakeAt, coming.oldestAt + this.#maxWaitMs);
+    if (waitForMarketo) wakeAt = Math.min(wakeAt, deadline);
+    if (lane.returning > 0) wakeAt = Math.min(wakeAt, returningUntil);
     if (batch.timer && batch.timerAt <= wakeAt) return;
     clearTimeout(batch.timer);
     batch.timerAt = wakeAt;
     batch.timer = setTimeout(
       () => {
         batch.timer = undefined;
-        this.#check(lane, batch);
+        batch.timerAt = Infinity;
+        // After one more I/O poll: requests that queued while the process was paused join first.
+        this.#checkSoon(lane, batch);
       },
       Math.max(1, Math.ceil(wakeAt - now)),
     );
   }
 
   /**
-   * How long a batch may gather: twice Marketo's latency, as measured or as the oldest call still
-   * out shows it to be now (a call out longer than the average says Marketo slowed down); the
-   * whole `maxWaitMs` before any call was answered.
+   * How long a batch may gather: twice the longer of Marketo's latency (as measured, or as the
+   * oldest call still out shows it to be now) and the time a round of readers took to come back;
+   * the whole `maxWaitMs` before any call was answered.
    */
   #maxWait(lane: Lane, now: number): number {
+    if (lane.latencyMs === 0 && lane.inFlight > 0) return this.#maxWaitMs;
     const oldest = lane.sentAt.length > 0 ? now - lane.sentAt[0]! : 0;
     const latency = Math.max(lane.latencyMs, oldest);
-    if (lane.latencyMs === 0 && lane.inFlight > 0) return this.#maxWaitMs;
-    return Math.min(this.#maxWaitMs, Math.max(MIN_WAIT_MS, 2 * latency));
+    return Math.min(this.#maxWaitMs, Math.max(MIN_WAIT_MS, 2 * latency, 2 * lane.returnMs));
   }
 
-  /** A call of the lane was answered: its readers come back soon, so the quiet spell restarts. */
+  /** A call of the lane was answered: its readers are expected back. */
   #settled(lane: Lane, batch: Batch, startedAt: number): void {
     const now = performance.now();
     lane.inFlight--;
-    lane.reads -= batch.callers.length;
     lane.sentAt.splice(lane.sentAt.indexOf(startedAt), 1);
     const took = now - startedAt;
     lane.latencyMs = lane.latencyMs === 0 ? took : 0.8 * lane.latencyMs + 0.2 * took;
+    lane.returning += batch.operations.size;
+    lane.answeredAt = now;
     lane.lastEventAt = now;
     if (lane.open) this.#check(lane, lane.open);
   }
@@ -223,6 +277,7 @@ export class SharedLeadReads {
       fields,
       ids: new Set(),
       callers: [],
+      operations: new Set(),
       done,
       openedAt: now,
       checking: false,
@@ -233,15 +288,10 @@ export class SharedLeadReads {
         batch.timer = undefined;
         lane.open = undefined;
         const startedAt = performance.now();
-        // Readers at once: this batch's and those still with Marketo.
-        const seen = batch.callers.length + lane.reads;
-        lane.expected = Math.max(seen, this.#expected(lane, startedAt));
-        lane.expectedAt = startedAt;
         lane.inFlight++;
-        lane.reads += batch.callers.length;
         lane.sentAt.push(startedAt);
-        // The lane is told before the callers resume: a batch waiting for this answer is looked
-        // at first, with the quiet spell restarted for the readers coming back.
+        // The lane is told before the callers resume: a batch waiting for this answer counts
+        // these readers as coming back before the first of them does.
         this.#send(batch).then(
           (leads) => {
             this.#settled(lane, batch, startedAt);
