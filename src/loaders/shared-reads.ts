@@ -8,17 +8,19 @@
  * expected, counted rather than guessed from the clock:
  * - requests of the principal on their way to the loaders (`expect()`, counted from the HTTP
  *   request's start to its execution by `expected-readers.ts`): once executing, a request's reads
- *   join within the same turn, so any still parsing or validating is worth waiting for;
+ *   join within the same turn, so any still being read, parsed or validated is worth waiting for;
  * - readers whose call is with Marketo: they come back once answered (closed-loop clients), and
  *   waiting for them turns alternating groups into one call per round;
- * - readers whose answer went out and who have not come back yet (one per arrival since).
+ * - readers whose answer went out and who have not read again (one less per arrival).
  * A lone read (none of these) leaves at the end of its turn: it never waits for a timer.
  *
- * No batch waits longer than twice the longer of Marketo's measured latency and the time the
- * last round's readers took to come back (at least 20 ms, at most `maxWaitMs`); readers not back
- * by then, or requests that never reach the loaders, are given up. A batch of 300 ids leaves at
- * once. A timer's verdict is taken after one more I/O poll: a process paused by a loaded machine
- * reads the requests that queued meanwhile before it sends a batch without them.
+ * The clock only bounds the wait. Readers on their way are given up once none has got there for
+ * Marketo's measured latency (at least 100 ms): a loaded gateway brings 100 of them in over
+ * seconds, but steadily, and past that a call of their own would have answered them. A call with
+ * Marketo is waited for at most twice its latency (at least 20 ms), and no batch waits longer
+ * than `maxWaitMs`; a batch of 300 ids leaves at once. A timer's verdict is taken after one more
+ * I/O poll: a process paused by a loaded machine reads the requests that queued meanwhile before
+ * it sends a batch without them.
  *
  * Reads are shared only between operations of the same principal (API key): a shared call runs
  * under that principal's fair share of the budget, so a noisy client's batches never carry, or
@@ -42,6 +44,8 @@ interface Batch {
   operations: Set<unknown>;
   done: Promise<Lead[]>;
   openedAt: number;
+  /** The last read to join (ms). */
+  joinedAt: number;
   /** A check is scheduled for the end of this turn. */
   checking: boolean;
   timer: NodeJS.Timeout | undefined;
@@ -50,17 +54,23 @@ interface Batch {
   leave(): void;
 }
 
+/** Requests of one principal between their start and their execution. */
+interface Coming {
+  /** When each started (ms), oldest first. */
+  started: Map<object, number>;
+  /** When one was last released (ms). */
+  releasedAt: number;
+}
+
 /** One principal and field list: the batch still taking ids, its calls with Marketo, its history. */
 interface Lane {
   principal: string;
   open: Batch | undefined;
   inFlight: number;
-  /** Operations answered since `answeredAt` that have not read again. */
+  /** Operations answered that have not read again. */
   returning: number;
-  /** The last answer of a call (ms). */
-  answeredAt: number;
-  /** Moving average of the time an answered round took to come back whole (ms); 0 before one. */
-  returnMs: number;
+  /** The last answer of a call, or return of one of its readers (ms). */
+  backAt: number;
   /** The last arrival of a read, or answer of a call (ms). */
   lastEventAt: number;
   /** Moving average of a call's duration (ms); 0 before the first. */
@@ -70,14 +80,19 @@ interface Lane {
 }
 
 export interface SharedLeadReadsOptions {
-  /** The longest a batch waits for readers to join (250 ms); see `#maxWait` below it. */
+  /**
+   * The longest a batch waits for readers to join (1,000 ms): for requests on their way while
+   * they keep reaching the loaders; for Marketo's calls and answered readers, `#maxWait` below it.
+   */
   maxWaitMs?: number;
 }
 
 /** Marketo's ids per call: a batch this full has nothing to wait for. */
 const FULL = 300;
-/** The shortest bound on a batch's wait (ms). */
+/** The shortest bound on a batch's wait for Marketo's calls and answered readers (ms). */
 const MIN_WAIT_MS = 20;
+/** The shortest wait for the next request on its way to reach the loaders (ms). */
+const MIN_STALL_MS = 100;
 /** Lanes without activity for this long are forgotten (ms). */
 const IDLE_LANE_MS = 30_000;
 
@@ -86,14 +101,14 @@ export class SharedLeadReads {
   readonly #maxWaitMs: number;
   /** By principal and field list. */
   readonly #lanes = new Map<string, Lane>();
-  /** Requests on their way to the loaders, by principal: when each started (ms), oldest first. */
-  readonly #coming = new Map<string, Map<object, number>>();
+  /** Requests on their way to the loaders, by principal (one entry per API key). */
+  readonly #coming = new Map<string, Coming>();
   #sweptAt = performance.now();
 
   /** `api`: the process-wide client, without an operation's context. */
   constructor(api: MarketoApi, options: SharedLeadReadsOptions = {}) {
     this.#api = api;
-    this.#maxWaitMs = Math.max(MIN_WAIT_MS, options.maxWaitMs ?? 250);
+    this.#maxWaitMs = Math.max(MIN_WAIT_MS, options.maxWaitMs ?? 1_000);
   }
 
   /**
@@ -102,13 +117,13 @@ export class SharedLeadReads {
    */
   expect(principal: string): () => void {
     let coming = this.#coming.get(principal);
-    if (!coming) this.#coming.set(principal, (coming = new Map()));
+    if (!coming) this.#coming.set(principal, (coming = { started: new Map(), releasedAt: 0 }));
     const token = {};
-    coming.set(token, performance.now());
+    coming.started.set(token, performance.now());
     const mine = coming;
     return () => {
-      if (!mine.delete(token)) return;
-      if (mine.size === 0 && this.#coming.get(principal) === mine) this.#coming.delete(principal);
+      if (!mine.started.delete(token)) return;
+      mine.releasedAt = performance.now();
       // A batch that waited for this request looks again once its reads (if any) have joined.
       for (const lane of this.#lanes.values()) {
         if (lane.principal === principal && lane.open) this.#checkSoon(lane, lane.open);
@@ -129,8 +144,7 @@ export class SharedLeadReads {
         open: undefined,
         inFlight: 0,
         returning: 0,
-        answeredAt: now,
-        returnMs: 0,
+        backAt: now,
         lastEventAt: now,
         latencyMs: 0,
         sentAt: [],
@@ -143,6 +157,7 @@ export class SharedLeadReads {
       lane.open = batch;
     }
     lane.lastEventAt = now;
+    batch.joinedAt = now;
     for (const id of ids) batch.ids.add(id);
     batch.callers.push(caller);
     // An operation whose loader sent several batches comes back once.
@@ -155,30 +170,45 @@ export class SharedLeadReads {
     return batch.done;
   }
 
-  /** One reader answered earlier is back (if any is still awaited): the round's return time. */
+  /** One reader answered earlier is back, if any is still awaited. */
   #cameBack(lane: Lane, now: number): void {
     if (lane.returning === 0) return;
-    if (now - lane.answeredAt >= this.#maxWait(lane, now)) {
+    if (now >= lane.backAt + this.#stallMs(lane, now)) {
       lane.returning = 0;
       return;
     }
     lane.returning--;
-    if (lane.returning > 0) return;
-    const took = now - lane.answeredAt;
-    lane.returnMs = lane.returnMs === 0 ? took : 0.7 * lane.returnMs + 0.3 * took;
+    lane.backAt = now;
   }
 
-  /** Requests of `principal` on their way to the loaders, leaving out those given up. */
-  #comingCount(principal: string, now: number): { count: number; oldestAt: number } {
+  /**
+   * How long readers on their way (requests being parsed, readers answered) may keep the batch
+   * waiting without one of them getting there: a busy gateway brings them in slowly, but steadily.
+   * Past Marketo's latency, a call of their own would have answered them already.
+   */
+  #stallMs(lane: Lane, now: number): number {
+    return Math.min(this.#maxWaitMs, Math.max(MIN_STALL_MS, this.#latency(lane, now)));
+  }
+
+  /** Marketo's latency as measured, or as the oldest call still out shows it to be now (ms). */
+  #latency(lane: Lane, now: number): number {
+    const oldest = lane.sentAt.length > 0 ? now - lane.sentAt[0]! : 0;
+    return Math.max(lane.latencyMs, oldest);
+  }
+
+  /**
+   * Requests of `principal` on their way to the loaders, and the last time one got there. One
+   * started longer ago than any batch waits is dropped: its release was lost (a request aborted
+   * in a way no hook saw), and it must not hold every later batch.
+   */
+  #comingOf(principal: string, now: number): { count: number; releasedAt: number } {
     const coming = this.#coming.get(principal);
-    if (!coming) return { count: 0, oldestAt: now };
-    for (const [token, startedAt] of coming) {
-      // A request this long before its execution is not expected soon (an upload, a stall).
-      if (now - startedAt < this.#maxWaitMs) return { count: coming.size, oldestAt: startedAt };
-      coming.delete(token);
+    if (!coming) return { count: 0, releasedAt: 0 };
+    for (const [token, startedAt] of coming.started) {
+      if (now - startedAt < this.#maxWaitMs) break;
+      coming.started.delete(token);
     }
-    this.#coming.delete(principal);
-    return { count: 0, oldestAt: now };
+    return { count: coming.started.size, releasedAt: coming.releasedAt };
   }
 
   /** The batch is looked at once every read of this turn has joined. */
@@ -200,25 +230,29 @@ export class SharedLeadReads {
       batch.leave();
       return;
     }
-    // Requests parsed or validated now read within gateway time, not Marketo's: they are waited
-    // for up to `maxWaitMs` (each from its start, dropped after).
-    const coming = this.#comingCount(lane.principal, now);
-    const maxWait = this.#maxWait(lane, now);
-    const deadline = batch.openedAt + maxWait;
-    // Readers answered are awaited as long as a batch may wait for them; later ones are given up.
-    const returningUntil = lane.answeredAt + maxWait;
+    // Requests being parsed and validated reach the loader at the gateway's pace, and answered
+    // readers come back at the gateway's and their clients' pace, not Marketo's: the batch waits
+    // for them while they keep getting there, up to `maxWaitMs` on a busy gateway.
+    const stallMs = this.#stallMs(lane, now);
+    const coming = this.#comingOf(lane.principal, now);
+    const comingUntil = Math.max(batch.joinedAt, coming.releasedAt) + stallMs;
+    const waitComing = coming.count > 0 && now < comingUntil;
+    const returningUntil = lane.backAt + stallMs;
     if (lane.returning > 0 && now >= returningUntil) lane.returning = 0;
-    const waitForMarketo = now < deadline && (lane.inFlight > 0 || lane.returning > 0);
-    if (coming.count === 0 && !waitForMarketo) {
+    // A call with Marketo: its readers come back once answered; it is waited for as long as
+    // Marketo's pace says.
+    const deadline = batch.openedAt + this.#maxWait(lane, now);
+    const waitCall = lane.inFlight > 0 && now < deadline;
+    if (!waitComing && lane.returning === 0 && !waitCall) {
       batch.leave();
       return;
     }
     // Arrivals, answers and released requests look again; the timer wakes the batch when a
     // reason to wait may have lapsed.
     let wakeAt = latest;
-    if (coming.count > 0) wakeAt = Math.min(wakeAt, coming.oldestAt + this.#maxWaitMs);
-    if (waitForMarketo) wakeAt = Math.min(wakeAt, deadline);
+    if (waitComing) wakeAt = Math.min(wakeAt, comingUntil);
     if (lane.returning > 0) wakeAt = Math.min(wakeAt, returningUntil);
+    if (waitCall) wakeAt = Math.min(wakeAt, deadline);
     if (batch.timer && batch.timerAt <= wakeAt) return;
     clearTimeout(batch.timer);
     batch.timerAt = wakeAt;
@@ -234,15 +268,12 @@ export class SharedLeadReads {
   }
 
   /**
-   * How long a batch may gather: twice the longer of Marketo's latency (as measured, or as the
-   * oldest call still out shows it to be now) and the time a round of readers took to come back;
-   * the whole `maxWaitMs` before any call was answered.
+   * How long a batch may wait for a call with Marketo: twice Marketo's latency; the whole
+   * `maxWaitMs` before any call was answered.
    */
   #maxWait(lane: Lane, now: number): number {
     if (lane.latencyMs === 0 && lane.inFlight > 0) return this.#maxWaitMs;
-    const oldest = lane.sentAt.length > 0 ? now - lane.sentAt[0]! : 0;
-    const latency = Math.max(lane.latencyMs, oldest);
-    return Math.min(this.#maxWaitMs, Math.max(MIN_WAIT_MS, 2 * latency, 2 * lane.returnMs));
+    return Math.min(this.#maxWaitMs, Math.max(MIN_WAIT_MS, 2 * this.#latency(lane, now)));
   }
 
   /** A call of the lane was answered: its readers are expected back. */
@@ -253,7 +284,7 @@ export class SharedLeadReads {
     const took = now - startedAt;
     lane.latencyMs = lane.latencyMs === 0 ? took : 0.8 * lane.latencyMs + 0.2 * took;
     lane.returning += batch.operations.size;
-    lane.answeredAt = now;
+    lane.backAt = now;
     lane.lastEventAt = now;
     if (lane.open) this.#check(lane, lane.open);
   }
@@ -280,6 +311,7 @@ export class SharedLeadReads {
       operations: new Set(),
       done,
       openedAt: now,
+      joinedAt: now,
       checking: false,
       timer: undefined,
       timerAt: Infinity,
