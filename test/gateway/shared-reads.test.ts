@@ -1,4 +1,9 @@
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccess } from '../../src/auth/access.js';
+import { useExpectedLeadReaders } from '../../src/loaders/expected-readers.js';
 import { SharedLeadReads } from '../../src/loaders/shared-reads.js';
 import type { CallContext, CallRecord, Lead, MarketoApi } from '../../src/marketo/api.js';
 import { graphql } from '../gql/index.js';
@@ -330,6 +335,78 @@ describe('lead reads waiting for the requests on their way to the loaders', () =
     await read;
     other();
   });
+});
+
+describe('requests counted on their way to the loaders (expected-readers plugin)', () => {
+  const { api, sent } = fakeApi();
+  const reads = new SharedLeadReads(api, { maxWaitMs: 10_000 });
+  const yoga = createYoga({
+    schema: createSchema({ typeDefs: 'type Query { ok: Boolean }', resolvers: {} }),
+    plugins: [useExpectedLeadReaders(reads, createAccess()) as Plugin],
+    logging: false,
+  });
+  const started: (() => void)[] = [];
+  const server = createServer((req, res) => {
+    started.shift()?.();
+    void yoga.handle(req, res);
+  });
+  let port = 0;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  /** A POST whose body is held back until `finish()`; resolves once the server has its head. */
+  async function heldRequest(query: string) {
+    const seen = new Promise<void>((resolve) => started.push(resolve));
+    const body = JSON.stringify({ query });
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      path: '/graphql',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    const answered = new Promise<number>((resolve, reject) => {
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+    });
+    req.write(body.slice(0, 5));
+    await seen;
+    await turn();
+    return {
+      finish: () => {
+        req.end(body.slice(5));
+        return answered;
+      },
+    };
+  }
+
+  for (const [what, query] of [
+    ['fails validation', '{ nope }'],
+    ['executes without reading a lead', '{ ok }'],
+  ] as const) {
+    it(`holds a read while a request of its key is being received, until that request ${what}`, async () => {
+      const before = sent.length;
+      const pending = await heldRequest(query);
+      const read = reads.read([1], ['id'], { principal: 'anonymous' });
+      await turn();
+      await turn();
+      expect(sent).toHaveLength(before);
+      // Released before its answer is written: the read leaves in the turn after, not after a timer.
+      await pending.finish();
+      await turn();
+      expect(sent).toHaveLength(before + 1);
+      sent[before]?.answer();
+      await read;
+    });
+  }
 });
 
 const SharedOneLead = graphql(`
