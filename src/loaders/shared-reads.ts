@@ -15,10 +15,9 @@
  * A lone read (none of these) leaves at the end of its turn: it never waits for a timer.
  *
  * The clock only bounds the wait. Readers on their way are given up once none has got there for
- * Marketo's measured latency (at least 100 ms): a loaded gateway brings 100 of them in over
- * seconds, but steadily, and past that a call of their own would have answered them. A call with
- * Marketo is waited for at most twice its latency (at least 20 ms), and no batch waits longer
- * than `maxWaitMs`; a batch of 300 ids leaves at once. A timer's verdict is taken after one more
+ * twice Marketo's measured latency (at least 100 ms): a loaded gateway brings 100 of them in over
+ * seconds, but steadily. A call with Marketo is waited for at most twice its latency (at least
+ * 20 ms), and no batch waits longer than `maxWaitMs`; a batch of 300 ids leaves at once. A timer's verdict is taken after one more
  * I/O poll: a process paused by a loaded machine reads the requests that queued meanwhile before
  * it sends a batch without them.
  *
@@ -184,10 +183,11 @@ export class SharedLeadReads {
   /**
    * How long readers on their way (requests being parsed, readers answered) may keep the batch
    * waiting without one of them getting there: a busy gateway brings them in slowly, but steadily.
-   * Past Marketo's latency, a call of their own would have answered them already.
+   * Past twice Marketo's latency, the batch's readers have waited longer than a call of their own
+   * would have taken.
    */
   #stallMs(lane: Lane, now: number): number {
-    return Math.min(this.#maxWaitMs, Math.max(MIN_STALL_MS, this.#latency(lane, now)));
+    return Math.min(this.#maxWaitMs, Math.max(MIN_STALL_MS, this.#maxWait(lane, now)));
   }
 
   /** Marketo's latency as measured, or as the oldest call still out shows it to be now (ms). */
