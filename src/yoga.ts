@@ -38,6 +38,7 @@ import { useSharedSubscriptionResults } from './shared-subscriptions.js';
 import { uploadError } from './uploads/multipart.js';
 import type { Tracer } from '@opentelemetry/api';
 import { useCompressedPages } from './compressed-pages.js';
+import { useExpectedLeadReaders } from './loaders/expected-readers.js';
 import { useOperationSpans } from './tracing/graphql.js';
 import { exampleTabs } from './graphiql-examples.js';
 import { useStreamedUploads } from './uploads/plugin.js';
@@ -246,6 +247,7 @@ export function createGatewayYoga(options: {
       useUnexpectedErrors(),
       ...useOperationLimits(security.limits, security.production),
       useMarketoCost(),
+      useExpectedLeadReaders(options.services.leadReads, access),
       useSubscriptionLimits(security.limits, options.subscriptionSlots),
       useSharedSubscriptionResults(),
       useReadinessCheck({ endpoint: '/ready', check: options.ready ?? (() => true) }),

@@ -4,18 +4,22 @@
  * out together, 300 ids a call. 100 `lead(id:)` operations arriving together cost one call
  * instead of 100, against Marketo's budget of 100 calls per 20 s.
  *
- * When a gathering batch leaves adapts to the lane (principal and field list):
- * - a lone read (the lane has had one reader at a time lately) leaves at the end of its turn: it
- *   never waits for a timer or for another read's answer;
- * - otherwise the lane remembers how many readers it had at once (`expected`: the reads gathering
- *   plus those with Marketo when a batch left, halving every `halfLifeMs` without a burst). While
- *   a call is with Marketo, a batch waits for it: the readers it carries come back once answered
- *   and join. With nothing at Marketo, it leaves once `expected` readers have gathered, or once
- *   none has come in for a quiet spell (four times the recent gap between arrivals, up to 25 ms
- *   or half Marketo's latency, restarted by each answer). Closed-loop clients thus converge on one call per round instead of
- *   alternating groups;
- * - no batch waits longer than twice Marketo's measured latency (at least 20 ms, at most
- *   `maxWaitMs`), and a batch of 300 ids leaves at once.
+ * A gathering batch leaves once no other reader of its lane (principal and field list) is
+ * expected, counted rather than guessed from the clock:
+ * - requests of the principal on their way to the loaders (`expect()`, counted from the HTTP
+ *   request's start to its execution by `expected-readers.ts`): once executing, a request's reads
+ *   join within the same turn, so any still being read, parsed or validated is worth waiting for;
+ * - readers whose call is with Marketo: they come back once answered (closed-loop clients), and
+ *   waiting for them turns alternating groups into one call per round;
+ * - readers whose answer went out and who have not read again (one less per arrival).
+ * A lone read (none of these) leaves at the end of its turn: it never waits for a timer.
+ *
+ * The clock only bounds the wait. Readers on their way are given up once none has got there for
+ * twice Marketo's measured latency (at least 100 ms): a loaded gateway brings 100 of them in over
+ * seconds, but steadily. A call with Marketo is waited for at most twice its latency (at least
+ * 20 ms), and no batch waits longer than `maxWaitMs`; a batch of 300 ids leaves at once. A timer's verdict is taken after one more
+ * I/O poll: a process paused by a loaded machine reads the requests that queued meanwhile before
+ * it sends a batch without them.
  *
  * Reads are shared only between operations of the same principal (API key): a shared call runs
  * under that principal's fair share of the budget, so a noisy client's batches never carry, or
@@ -35,8 +39,12 @@ interface Batch {
   fields: readonly string[];
   ids: Set<number>;
   callers: LeadReadCaller[];
+  /** Distinct operations among `callers` (by tracker, else by signal). */
+  operations: Set<unknown>;
   done: Promise<Lead[]>;
   openedAt: number;
+  /** The last read to join (ms). */
+  joinedAt: number;
   /** A check is scheduled for the end of this turn. */
   checking: boolean;
   timer: NodeJS.Timeout | undefined;
@@ -45,19 +53,25 @@ interface Batch {
   leave(): void;
 }
 
+/** Requests of one principal between their start and their execution. */
+interface Coming {
+  /** When each started (ms), oldest first. */
+  started: Map<object, number>;
+  /** When one was last released (ms). */
+  releasedAt: number;
+}
+
 /** One principal and field list: the batch still taking ids, its calls with Marketo, its history. */
 interface Lane {
+  principal: string;
   open: Batch | undefined;
   inFlight: number;
-  /** Reads those calls carry. */
-  reads: number;
-  /** Readers seen at once at the last departure (decays from `expectedAt`). */
-  expected: number;
-  expectedAt: number;
+  /** Operations answered that have not read again. */
+  returning: number;
+  /** The last answer of a call, or return of one of its readers (ms). */
+  backAt: number;
   /** The last arrival of a read, or answer of a call (ms). */
   lastEventAt: number;
-  /** Moving average of the gap between arrivals into a gathering batch (ms). */
-  gapMs: number;
   /** Moving average of a call's duration (ms); 0 before the first. */
   latencyMs: number;
   /** When each call with Marketo left (ms). */
@@ -65,51 +79,72 @@ interface Lane {
 }
 
 export interface SharedLeadReadsOptions {
-  /** The longest a batch waits for readers to join (250 ms); twice Marketo's latency below it. */
+  /**
+   * The longest a batch waits for readers to join (1,000 ms): for requests on their way while
+   * they keep reaching the loaders; for Marketo's calls and answered readers, `#maxWait` below it.
+   */
   maxWaitMs?: number;
-  /** How fast the memory of a burst fades: `expected` halves every this many ms (1,000). */
-  halfLifeMs?: number;
 }
 
 /** Marketo's ids per call: a batch this full has nothing to wait for. */
 const FULL = 300;
-/** The shortest deadline under a burst, and the quiet spell's bounds (ms). */
+/** The shortest bound on a batch's wait for Marketo's calls and answered readers (ms). */
 const MIN_WAIT_MS = 20;
-const MIN_QUIET_MS = 2;
-const MAX_QUIET_MS = 25;
+/** The shortest wait for the next request on its way to reach the loaders (ms). */
+const MIN_STALL_MS = 100;
 /** Lanes without activity for this long are forgotten (ms). */
 const IDLE_LANE_MS = 30_000;
 
 export class SharedLeadReads {
   readonly #api: MarketoApi;
   readonly #maxWaitMs: number;
-  readonly #halfLifeMs: number;
   /** By principal and field list. */
   readonly #lanes = new Map<string, Lane>();
+  /** Requests on their way to the loaders, by principal (one entry per API key). */
+  readonly #coming = new Map<string, Coming>();
   #sweptAt = performance.now();
 
   /** `api`: the process-wide client, without an operation's context. */
   constructor(api: MarketoApi, options: SharedLeadReadsOptions = {}) {
     this.#api = api;
-    this.#maxWaitMs = Math.max(MIN_WAIT_MS, options.maxWaitMs ?? 250);
-    this.#halfLifeMs = Math.max(1, options.halfLifeMs ?? 1_000);
+    this.#maxWaitMs = Math.max(MIN_WAIT_MS, options.maxWaitMs ?? 1_000);
+  }
+
+  /**
+   * A request of `principal` that may read leads soon: batches of its lanes wait for it (bounded)
+   * until the returned release is called, when it executes or is answered without executing.
+   */
+  expect(principal: string): () => void {
+    let coming = this.#coming.get(principal);
+    if (!coming) this.#coming.set(principal, (coming = { started: new Map(), releasedAt: 0 }));
+    const token = {};
+    coming.started.set(token, performance.now());
+    const mine = coming;
+    return () => {
+      if (!mine.started.delete(token)) return;
+      mine.releasedAt = performance.now();
+      // A batch that waited for this request looks again once its reads (if any) have joined.
+      for (const lane of this.#lanes.values()) {
+        if (lane.principal === principal && lane.open) this.#checkSoon(lane, lane.open);
+      }
+    };
   }
 
   /** Found leads among (at least) `ids`, asking Marketo for `fields`; any order. */
   read(ids: readonly number[], fields: readonly string[], caller: LeadReadCaller): Promise<Lead[]> {
     const now = performance.now();
     if (now - this.#sweptAt > IDLE_LANE_MS) this.#sweep(now);
-    const key = `${caller.principal ?? ''}\u0000${fields.join(',')}`;
+    const principal = caller.principal ?? '';
+    const key = `${principal}\u0000${fields.join(',')}`;
     let lane = this.#lanes.get(key);
     if (!lane) {
       lane = {
+        principal,
         open: undefined,
         inFlight: 0,
-        reads: 0,
-        expected: 1,
-        expectedAt: now,
+        returning: 0,
+        backAt: now,
         lastEventAt: now,
-        gapMs: MIN_QUIET_MS,
         latencyMs: 0,
         sentAt: [],
       };
@@ -119,19 +154,61 @@ export class SharedLeadReads {
     if (!batch) {
       batch = this.#gather(lane, fields, now);
       lane.open = batch;
-    } else {
-      lane.gapMs = 0.8 * lane.gapMs + 0.2 * (now - lane.lastEventAt);
     }
     lane.lastEventAt = now;
+    batch.joinedAt = now;
     for (const id of ids) batch.ids.add(id);
     batch.callers.push(caller);
+    // An operation whose loader sent several batches comes back once.
+    const operation = caller.tracker ?? caller.signal ?? {};
+    if (!batch.operations.has(operation)) {
+      batch.operations.add(operation);
+      this.#cameBack(lane, now);
+    }
     this.#checkSoon(lane, batch);
     return batch.done;
   }
 
-  /** Readers the lane had at once lately: the last burst's, halving every `halfLifeMs`. */
-  #expected(lane: Lane, now: number): number {
-    return lane.expected * 0.5 ** ((now - lane.expectedAt) / this.#halfLifeMs);
+  /** One reader answered earlier is back, if any is still awaited. */
+  #cameBack(lane: Lane, now: number): void {
+    if (lane.returning === 0) return;
+    if (now >= lane.backAt + this.#stallMs(lane, now)) {
+      lane.returning = 0;
+      return;
+    }
+    lane.returning--;
+    lane.backAt = now;
+  }
+
+  /**
+   * How long readers on their way (requests being parsed, readers answered) may keep the batch
+   * waiting without one of them getting there: a busy gateway brings them in slowly, but steadily.
+   * Past twice Marketo's latency, the batch's readers have waited longer than a call of their own
+   * would have taken.
+   */
+  #stallMs(lane: Lane, now: number): number {
+    return Math.min(this.#maxWaitMs, Math.max(MIN_STALL_MS, this.#maxWait(lane, now)));
+  }
+
+  /** Marketo's latency as measured, or as the oldest call still out shows it to be now (ms). */
+  #latency(lane: Lane, now: number): number {
+    const oldest = lane.sentAt.length > 0 ? now - lane.sentAt[0]! : 0;
+    return Math.max(lane.latencyMs, oldest);
+  }
+
+  /**
+   * Requests of `principal` on their way to the loaders, and the last time one got there. One
+   * started longer ago than any batch waits is dropped: its release was lost (a request aborted
+   * in a way no hook saw), and it must not hold every later batch.
+   */
+  #comingOf(principal: string, now: number): { count: number; releasedAt: number } {
+    const coming = this.#coming.get(principal);
+    if (!coming) return { count: 0, releasedAt: 0 };
+    for (const [token, startedAt] of coming.started) {
+      if (now - startedAt < this.#maxWaitMs) break;
+      coming.started.delete(token);
+    }
+    return { count: coming.started.size, releasedAt: coming.releasedAt };
   }
 
   /** The batch is looked at once every read of this turn has joined. */
@@ -148,58 +225,66 @@ export class SharedLeadReads {
   #check(lane: Lane, batch: Batch): void {
     if (lane.open !== batch) return;
     const now = performance.now();
-    const deadline = batch.openedAt + this.#maxWait(lane, now);
-    // The quiet spell: a few gaps between arrivals, longer when Marketo is slow (waiting costs
-    // little beside its answer then), never past the deadline.
-    const quietAt =
-      lane.lastEventAt +
-      Math.min(Math.max(MAX_QUIET_MS, lane.latencyMs / 2), Math.max(MIN_QUIET_MS, 4 * lane.gapMs));
-    const expected = this.#expected(lane, now);
-    const leave =
-      batch.ids.size >= FULL ||
-      now >= deadline ||
-      // A lane of one reader at a time: nothing to wait for.
-      expected < 1.5 ||
-      // Nothing with Marketo: every reader the lane had at once is in, or none came lately.
-      (lane.inFlight === 0 && (batch.callers.length >= expected - 0.5 || now >= quietAt));
-    if (leave) {
+    const latest = batch.openedAt + this.#maxWaitMs;
+    if (batch.ids.size >= FULL || now >= latest) {
       batch.leave();
       return;
     }
-    // While calls are with Marketo their answers wake the batch (#settled); the deadline bounds it.
-    const wakeAt = lane.inFlight === 0 ? Math.min(deadline, quietAt) : deadline;
+    // Requests being parsed and validated reach the loader at the gateway's pace, and answered
+    // readers come back at the gateway's and their clients' pace, not Marketo's: the batch waits
+    // for them while they keep getting there, up to `maxWaitMs` on a busy gateway.
+    const stallMs = this.#stallMs(lane, now);
+    const coming = this.#comingOf(lane.principal, now);
+    const comingUntil = Math.max(batch.joinedAt, coming.releasedAt) + stallMs;
+    const waitComing = coming.count > 0 && now < comingUntil;
+    const returningUntil = lane.backAt + stallMs;
+    if (lane.returning > 0 && now >= returningUntil) lane.returning = 0;
+    // A call with Marketo: its readers come back once answered; it is waited for as long as
+    // Marketo's pace says.
+    const deadline = batch.openedAt + this.#maxWait(lane, now);
+    const waitCall = lane.inFlight > 0 && now < deadline;
+    if (!waitComing && lane.returning === 0 && !waitCall) {
+      batch.leave();
+      return;
+    }
+    // Arrivals, answers and released requests look again; the timer wakes the batch when a
+    // reason to wait may have lapsed.
+    let wakeAt = latest;
+    if (waitComing) wakeAt = Math.min(wakeAt, comingUntil);
+    if (lane.returning > 0) wakeAt = Math.min(wakeAt, returningUntil);
+    if (waitCall) wakeAt = Math.min(wakeAt, deadline);
     if (batch.timer && batch.timerAt <= wakeAt) return;
     clearTimeout(batch.timer);
     batch.timerAt = wakeAt;
     batch.timer = setTimeout(
       () => {
         batch.timer = undefined;
-        this.#check(lane, batch);
+        batch.timerAt = Infinity;
+        // After one more I/O poll: requests that queued while the process was paused join first.
+        this.#checkSoon(lane, batch);
       },
       Math.max(1, Math.ceil(wakeAt - now)),
     );
   }
 
   /**
-   * How long a batch may gather: twice Marketo's latency, as measured or as the oldest call still
-   * out shows it to be now (a call out longer than the average says Marketo slowed down); the
-   * whole `maxWaitMs` before any call was answered.
+   * How long a batch may wait for a call with Marketo: twice Marketo's latency; the whole
+   * `maxWaitMs` before any call was answered.
    */
   #maxWait(lane: Lane, now: number): number {
-    const oldest = lane.sentAt.length > 0 ? now - lane.sentAt[0]! : 0;
-    const latency = Math.max(lane.latencyMs, oldest);
     if (lane.latencyMs === 0 && lane.inFlight > 0) return this.#maxWaitMs;
-    return Math.min(this.#maxWaitMs, Math.max(MIN_WAIT_MS, 2 * latency));
+    return Math.min(this.#maxWaitMs, Math.max(MIN_WAIT_MS, 2 * this.#latency(lane, now)));
   }
 
-  /** A call of the lane was answered: its readers come back soon, so the quiet spell restarts. */
+  /** A call of the lane was answered: its readers are expected back. */
   #settled(lane: Lane, batch: Batch, startedAt: number): void {
     const now = performance.now();
     lane.inFlight--;
-    lane.reads -= batch.callers.length;
     lane.sentAt.splice(lane.sentAt.indexOf(startedAt), 1);
     const took = now - startedAt;
     lane.latencyMs = lane.latencyMs === 0 ? took : 0.8 * lane.latencyMs + 0.2 * took;
+    lane.returning += batch.operations.size;
+    lane.backAt = now;
     lane.lastEventAt = now;
     if (lane.open) this.#check(lane, lane.open);
   }
@@ -223,8 +308,10 @@ export class SharedLeadReads {
       fields,
       ids: new Set(),
       callers: [],
+      operations: new Set(),
       done,
       openedAt: now,
+      joinedAt: now,
       checking: false,
       timer: undefined,
       timerAt: Infinity,
@@ -233,15 +320,10 @@ export class SharedLeadReads {
         batch.timer = undefined;
         lane.open = undefined;
         const startedAt = performance.now();
-        // Readers at once: this batch's and those still with Marketo.
-        const seen = batch.callers.length + lane.reads;
-        lane.expected = Math.max(seen, this.#expected(lane, startedAt));
-        lane.expectedAt = startedAt;
         lane.inFlight++;
-        lane.reads += batch.callers.length;
         lane.sentAt.push(startedAt);
-        // The lane is told before the callers resume: a batch waiting for this answer is looked
-        // at first, with the quiet spell restarted for the readers coming back.
+        // The lane is told before the callers resume: a batch waiting for this answer counts
+        // these readers as coming back before the first of them does.
         this.#send(batch).then(
           (leads) => {
             this.#settled(lane, batch, startedAt);

@@ -1,4 +1,9 @@
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccess } from '../../src/auth/access.js';
+import { useExpectedLeadReaders } from '../../src/loaders/expected-readers.js';
 import { SharedLeadReads } from '../../src/loaders/shared-reads.js';
 import type { CallContext, CallRecord, Lead, MarketoApi } from '../../src/marketo/api.js';
 import { graphql } from '../gql/index.js';
@@ -115,23 +120,32 @@ describe('lead reads shared between concurrent operations', () => {
   it('sends a lone read at the end of its turn, without waiting for a timer or another answer', async () => {
     const { api, sent } = fakeApi();
     const reads = new SharedLeadReads(api, { maxWaitMs: 10_000 });
+    // One client asking one lead after another: nothing else is expected, each read goes at once.
+    for (let id = 1; id <= 3; id++) {
+      const read = reads.read([id], ['id'], { principal: 'key-a' });
+      await turn();
+      expect(sent.map((s) => s.ids)).toEqual(Array.from({ length: id }, (_, i) => [i + 1]));
+      sent[id - 1]?.answer();
+      await read;
+    }
+  });
+
+  it('holds a read while another call of its lane is with Marketo, until that call’s readers are back', async () => {
+    const { api, sent } = fakeApi();
+    const reads = new SharedLeadReads(api, { maxWaitMs: 10_000 });
     const first = reads.read([1], ['id'], {});
     await turn();
-    expect(sent.map((s) => s.ids)).toEqual([[1]]);
-    // The lane had one reader at a time: the next read does not wait for the first answer…
     const second = reads.read([2], ['id'], {});
-    await turn();
-    expect(sent.map((s) => s.ids)).toEqual([[1], [2]]);
-    // …but now two were out at once: a third waits for them to come back and share its call.
-    const third = reads.read([3], ['id'], {});
     await sleep(30);
-    expect(sent).toHaveLength(2);
+    expect(sent).toHaveLength(1);
     sent[0]?.answer();
+    await first;
+    // The first reader comes back: both go out together.
+    const again = reads.read([3], ['id'], {});
+    await until(() => sent.length === 2);
+    expect(sent[1]?.ids).toEqual([2, 3]);
     sent[1]?.answer();
-    await Promise.all([first, second]);
-    await until(() => sent.length === 3);
-    sent[2]?.answer();
-    expect((await third).map((lead) => lead.id)).toEqual([3]);
+    await Promise.all([second, again]);
   });
 
   it('under a burst, gathers the readers a call carries into one call once they come back', async () => {
@@ -142,32 +156,33 @@ describe('lead reads shared between concurrent operations', () => {
     expect(sent.map((s) => s.ids.length)).toEqual([10]);
     // Ten readers at once: a read arriving while their call is with Marketo waits for them.
     const early = reads.read([100], ['id'], {});
-    await sleep(30);
+    await sleep(200);
     expect(sent).toHaveLength(1);
     sent[0]?.answer();
     await Promise.all(first);
-    // They come back one turn after another; the call leaves once ten readers are in.
+    // They come back one turn after another (within Marketo's latency of each other); the call
+    // leaves once the ten are in.
     const back: Promise<Lead[]>[] = [];
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 9; i++) {
       back.push(reads.read([11 + i], ['id'], {}));
       await turn();
     }
     expect(sent).toHaveLength(1);
-    back.push(reads.read([19], ['id'], {}));
+    back.push(reads.read([20], ['id'], {}));
     await turn();
-    expect(sent.map((s) => s.ids.length)).toEqual([10, 10]);
+    expect(sent.map((s) => s.ids.length)).toEqual([10, 11]);
     sent[1]?.answer();
     await Promise.all([early, ...back]);
   });
 
-  it('sends a gathering batch once readers stop arriving while nothing is with Marketo', async () => {
+  it('gives up on readers that do not come back once none has for Marketo’s latency (100 ms at least)', async () => {
     const { api, sent } = fakeApi();
     const reads = new SharedLeadReads(api, { maxWaitMs: 10_000 });
     const burst = Array.from({ length: 10 }, (_, i) => reads.read([i + 1], ['id'], {}));
     await turn();
     sent[0]?.answer();
     await Promise.all(burst);
-    // Three of the ten come back, and no more: a quiet spell later they go, long before maxWaitMs.
+    // Three of the ten come back, and no more: they go long before maxWaitMs.
     const started = performance.now();
     const three = [11, 12, 13].map((id) => reads.read([id], ['id'], {}));
     await until(() => sent.length === 2);
@@ -192,9 +207,9 @@ describe('lead reads shared between concurrent operations', () => {
     await Promise.all([...burst, waiting]);
   });
 
-  it('forgets a burst over time: a lone read after it goes out at once again', async () => {
+  it('forgets readers who never came back: a lone read after the wait bound goes out at once', async () => {
     const { api, sent } = fakeApi();
-    const reads = new SharedLeadReads(api, { maxWaitMs: 10_000, halfLifeMs: 5 });
+    const reads = new SharedLeadReads(api, { maxWaitMs: 30 });
     const burst = Array.from({ length: 10 }, (_, i) => reads.read([i + 1], ['id'], {}));
     await turn();
     sent[0]?.answer();
@@ -255,6 +270,143 @@ describe('lead reads shared between concurrent operations', () => {
     sent[1]?.answer();
     expect((await third).map((lead) => lead.id)).toEqual([3]);
   });
+});
+
+describe('lead reads waiting for the requests on their way to the loaders', () => {
+  it('gathers a burst of 100 requests into one call when they reach the loader one turn after another', async () => {
+    const { api, sent } = fakeApi();
+    const reads = new SharedLeadReads(api, { maxWaitMs: 10_000 });
+    // 100 requests started (being parsed and validated) before the first of them reads.
+    const coming = Array.from({ length: 100 }, () => reads.expect('key-a'));
+    const answers: Promise<Lead[]>[] = [];
+    for (let i = 0; i < 100; i++) {
+      coming[i]!(); // executing: its read joins within the turn
+      answers.push(reads.read([i + 1], ['id'], { principal: 'key-a' }));
+      await turn();
+      expect(sent).toHaveLength(i < 99 ? 0 : 1);
+    }
+    expect(sent[0]?.ids).toHaveLength(Math.ceil(100 / 300) * 100);
+    sent[0]?.answer();
+    await Promise.all(answers);
+  });
+
+  it('lets the batch go at once when a request it waited for ends without reading (e.g. it failed validation)', async () => {
+    const { api, sent } = fakeApi();
+    const reads = new SharedLeadReads(api, { maxWaitMs: 10_000 });
+    const invalid = reads.expect('key-a');
+    const read = reads.read([1], ['id'], { principal: 'key-a' });
+    await turn();
+    await turn();
+    expect(sent).toHaveLength(0);
+    invalid();
+    invalid(); // released once
+    await turn();
+    expect(sent.map((s) => s.ids)).toEqual([[1]]);
+    sent[0]?.answer();
+    await read;
+  });
+
+  it('bounds the wait for a request that never comes, and forgets it afterwards', async () => {
+    const { api, sent } = fakeApi();
+    const reads = new SharedLeadReads(api, { maxWaitMs: 40 });
+    reads.expect('key-a'); // never released
+    const started = performance.now();
+    const first = reads.read([1], ['id'], { principal: 'key-a' });
+    await until(() => sent.length === 1);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(15);
+    sent[0]?.answer();
+    await first;
+    await sleep(50);
+    const later = reads.read([2], ['id'], { principal: 'key-a' });
+    await turn();
+    expect(sent.map((s) => s.ids)).toEqual([[1], [2]]);
+    sent[1]?.answer();
+    await later;
+  });
+
+  it("never waits for another principal's requests", async () => {
+    const { api, sent } = fakeApi();
+    const reads = new SharedLeadReads(api, { maxWaitMs: 10_000 });
+    const other = reads.expect('key-b');
+    const read = reads.read([1], ['id'], { principal: 'key-a' });
+    await turn();
+    expect(sent.map((s) => s.ids)).toEqual([[1]]);
+    sent[0]?.answer();
+    await read;
+    other();
+  });
+});
+
+describe('requests counted on their way to the loaders (expected-readers plugin)', () => {
+  const { api, sent } = fakeApi();
+  const reads = new SharedLeadReads(api, { maxWaitMs: 10_000 });
+  const yoga = createYoga({
+    schema: createSchema({ typeDefs: 'type Query { ok: Boolean }', resolvers: {} }),
+    plugins: [useExpectedLeadReaders(reads, createAccess()) as Plugin],
+    logging: false,
+  });
+  const started: (() => void)[] = [];
+  const server = createServer((req, res) => {
+    started.shift()?.();
+    void yoga.handle(req, res);
+  });
+  let port = 0;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  /** A POST whose body is held back until `finish()`; resolves once the server has its head. */
+  async function heldRequest(query: string) {
+    const seen = new Promise<void>((resolve) => started.push(resolve));
+    const body = JSON.stringify({ query });
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      path: '/graphql',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    const answered = new Promise<number>((resolve, reject) => {
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+    });
+    req.write(body.slice(0, 5));
+    await seen;
+    await turn();
+    return {
+      finish: () => {
+        req.end(body.slice(5));
+        return answered;
+      },
+    };
+  }
+
+  for (const [what, query] of [
+    ['fails validation', '{ nope }'],
+    ['executes without reading a lead', '{ ok }'],
+  ] as const) {
+    it(`holds a read while a request of its key is being received, until that request ${what}`, async () => {
+      const before = sent.length;
+      const pending = await heldRequest(query);
+      const read = reads.read([1], ['id'], { principal: 'anonymous' });
+      await turn();
+      await turn();
+      expect(sent).toHaveLength(before);
+      // Released before its answer is written: the read leaves in the turn after, not after a timer.
+      await pending.finish();
+      await turn();
+      expect(sent).toHaveLength(before + 1);
+      sent[before]?.answer();
+      await read;
+    });
+  }
 });
 
 const SharedOneLead = graphql(`
