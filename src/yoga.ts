@@ -38,6 +38,7 @@ import { useSharedSubscriptionResults } from './shared-subscriptions.js';
 import { uploadError } from './uploads/multipart.js';
 import type { Tracer } from '@opentelemetry/api';
 import { useCompressedPages } from './compressed-pages.js';
+import { useRawJsonResults } from './raw-json.js';
 import { useOperationSpans } from './tracing/graphql.js';
 import { exampleTabs } from './graphiql-examples.js';
 import { useStreamedUploads } from './uploads/plugin.js';
@@ -272,6 +273,8 @@ export function createGatewayYoga(options: {
       ...(options.status ? [options.status] : []),
       ...(options.tracer ? [useOperationSpans(options.tracer)] : []),
       useCompressedPages(),
+      // Pages of export rows: their stored JSON text written into the answer, unparsed.
+      useRawJsonResults(),
     ],
   });
 }

@@ -236,7 +236,7 @@ export type RowPageQueryVariables = Exact<{
 }>;
 
 
-export type RowPageQuery = { exportJob: { rowPage: { columns: Array<string>, values: Array<unknown>, totalCount: number, startIndex: number, startCursor: string | null, endCursor: string | null, hasNextPage: boolean, hasPreviousPage: boolean } } | null };
+export type RowPageQuery = { exportJob: { rowPage: { columns: Array<string>, values: unknown[][], totalCount: number, startIndex: number, startCursor: string | null, endCursor: string | null, hasNextPage: boolean, hasPreviousPage: boolean } } | null };
 
 export type CreateLeadExportMutationVariables = Exact<{
   input: CreateExportJobInput;
