@@ -26,6 +26,7 @@ const config: CodegenConfig = {
           Date: 'string',
           JSON: 'unknown',
           JSONObject: 'Record<string, unknown>',
+          RowValues: 'unknown[][]',
         },
       },
     },

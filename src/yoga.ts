@@ -39,6 +39,7 @@ import { uploadError } from './uploads/multipart.js';
 import type { Tracer } from '@opentelemetry/api';
 import { useCompressedPages } from './compressed-pages.js';
 import { useExpectedLeadReaders } from './loaders/expected-readers.js';
+import { useRawJsonResults } from './raw-json.js';
 import { useOperationSpans } from './tracing/graphql.js';
 import { exampleTabs } from './graphiql-examples.js';
 import { useStreamedUploads } from './uploads/plugin.js';
@@ -274,6 +275,8 @@ export function createGatewayYoga(options: {
       ...(options.status ? [options.status] : []),
       ...(options.tracer ? [useOperationSpans(options.tracer)] : []),
       useCompressedPages(),
+      // Pages of export rows: their stored JSON text written into the answer, unparsed.
+      useRawJsonResults(),
     ],
   });
 }

@@ -106,9 +106,20 @@ export interface RowsPage {
 }
 
 /** A page of rows as arrays of cells in `columns` order (the column list once, not per row). */
-export interface RowValuesPage {
-  columns: readonly string[];
+export interface RowValuesPage extends RowPageInfo {
   values: unknown[][];
+}
+
+/** `RowValuesPage` with its rows as stored: the UTF-8 text of their JSON array, unparsed. */
+export interface RowJsonPage extends RowPageInfo {
+  /** `[[cell,…],…]`: `count` rows. */
+  json: Buffer;
+  count: number;
+}
+
+/** What a page in compact form says besides its rows. */
+export interface RowPageInfo {
+  columns: readonly string[];
   /** Index of the first row of the page (0-based). */
   start: number;
   startCursor: string | null;
@@ -516,30 +527,42 @@ export class ExportJobManager {
 
   /**
    * A page of parsed rows as stored: arrays of cells in `columns` order, `first` rows after the
-   * `after` cursor (index seek, no scan). Only rows of files whose checksum was verified, unless
-   * `unverified` asks for the rows parsed so far of the file still downloading too.
+   * `after` cursor (index seek, no scan), as the JSON text on disk. Only rows of files whose
+   * checksum was verified, unless `unverified` asks for the rows parsed so far of the file still
+   * downloading too.
    */
-  async rowValues(job: ExportJobRecord, options: RowPageOptions = {}): Promise<RowValuesPage> {
+  async rowJson(job: ExportJobRecord, options: RowPageOptions = {}): Promise<RowJsonPage> {
     const first = options.first ?? 100;
     if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE) {
       throw new InputError('first', `must be between 0 and ${MAX_PAGE}, got ${first}`);
     }
     const start = options.after ? decodeCursor(options.after) + 1 : 0;
     const total = options.unverified ? job.rowsEnd.rows : verifiedRows(job);
-    const values =
-      first === 0 || start >= total
-        ? []
-        : ((await new RowStore(this.jobDir(job)).read(start, first, job.rowsEnd)) as unknown[][]);
+    // Never past `total`: rows of a file not verified yet are stored after the verified ones.
+    const count = Math.max(0, Math.min(first, total - start));
+    const json =
+      count === 0
+        ? Buffer.from('[]')
+        : await new RowStore(this.jobDir(job)).readJson(start, count, job.rowsEnd);
     return {
       columns: job.columns ?? [],
-      values,
+      json,
+      count,
       start,
-      startCursor: values.length > 0 ? encodeCursor(start) : null,
-      endCursor: values.length > 0 ? encodeCursor(start + values.length - 1) : null,
-      hasNextPage: start + values.length < total,
+      startCursor: count > 0 ? encodeCursor(start) : null,
+      endCursor: count > 0 ? encodeCursor(start + count - 1) : null,
+      hasNextPage: start + count < total,
       hasPreviousPage: start > 0,
       totalCount: total,
     };
+  }
+
+  /** `rowJson`'s page with its rows parsed. */
+  async rowValues(job: ExportJobRecord, options: RowPageOptions = {}): Promise<RowValuesPage> {
+    const { json, count, ...info } = await this.rowJson(job, options);
+    const values = JSON.parse(json.toString('utf8')) as unknown[][];
+    if (values.length !== count) throw new Error('Row store page is not the rows asked for');
+    return { ...info, values };
   }
 
   /** A page of parsed rows as objects keyed by column header (`rowValues`, one object a row). */

@@ -1,16 +1,19 @@
 /**
  * Parsed rows on disk: `rows.ndjson` holds one JSON object per line and `rows.idx` the byte offset
  * of every row (8 bytes each, float64 LE — exact up to 2^53). Reading rows [n, n+k) costs two
- * positioned reads whatever n is: no scan, nothing held in memory between requests.
+ * positioned reads whatever n is: no scan, nothing held in memory between requests. A page can be
+ * had as the JSON text of its rows, as stored (`readJson`), for answers that splice it in unparsed.
  */
 import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { close, createWriteStream, open as openFd, read, type WriteStream } from 'node:fs';
 import { mkdir, open, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 const ENTRY = 8;
 const FLUSH_BYTES = 256 * 1024;
 const INDEX_ENTRIES = 8192;
+const [OPEN, CLOSE, COMMA, LF] = [0x5b, 0x5d, 0x2c, 0x0a];
 
 /** A consistent end of the store: rows written so far and the data bytes they occupy. */
 export interface RowMark {
@@ -46,31 +49,48 @@ export class RowStore {
 
   /** Rows `[start, start + count)` of the first `limit.rows` rows. */
   async read(start: number, count: number, limit: RowMark): Promise<unknown[]> {
+    // One JSON.parse for the page.
+    return JSON.parse((await this.readJson(start, count, limit)).toString('utf8')) as unknown[];
+  }
+
+  /**
+   * The same rows as the UTF-8 text of a JSON array (`[row,row,…]`), straight from the file: the
+   * stored lines with each line feed made a comma (JSON text never holds a raw LF), nothing parsed.
+   */
+  async readJson(start: number, count: number, limit: RowMark): Promise<Buffer> {
     const end = Math.min(start + count, limit.rows);
-    if (start < 0 || start >= end) return [];
-    const index = await open(this.indexPath, 'r');
-    let from: number;
-    let to: number;
+    if (start < 0 || start >= end) return Buffer.from('[]');
+    const rows = end - start;
+    // Where each row starts, and where the last one ends (the next row's start, or the mark).
+    const offsets = Buffer.alloc((rows + 1) * ENTRY);
+    const index = await openAsync(this.indexPath, 'r');
     try {
-      const entries = end < limit.rows ? end - start + 1 : end - start;
-      const buf = Buffer.alloc(entries * ENTRY);
-      await readExactly(index, buf, start * ENTRY);
-      from = buf.readDoubleLE(0);
-      to = end < limit.rows ? buf.readDoubleLE((end - start) * ENTRY) : limit.bytes;
+      await readExactly(
+        index,
+        offsets.subarray(0, end < limit.rows ? offsets.length : rows * ENTRY),
+        start * ENTRY,
+      );
     } finally {
-      await index.close();
+      await closeAsync(index);
     }
-    const data = await open(this.dataPath, 'r');
+    if (end === limit.rows) offsets.writeDoubleLE(limit.bytes, rows * ENTRY);
+    const from = offsets.readDoubleLE(0);
+    const to = offsets.readDoubleLE(rows * ENTRY);
+    // `[` then the lines: each line's LF becomes `,`, the last one `]`.
+    const text = Buffer.allocUnsafe(to - from + 1);
+    text[0] = OPEN;
+    const data = await openAsync(this.dataPath, 'r');
     try {
-      const buf = Buffer.alloc(to - from);
-      await readExactly(data, buf, from);
-      // One JSON.parse for the page: rows are lines of JSON, and JSON text never holds a raw LF.
-      return JSON.parse(
-        `[${buf.toString('utf8', 0, buf.length - 1).replaceAll('\n', ',')}]`,
-      ) as unknown[];
+      await readExactly(data, text.subarray(1), from);
     } finally {
-      await data.close();
+      await closeAsync(data);
     }
+    for (let i = 1; i <= rows; i++) {
+      const lf = offsets.readDoubleLE(i * ENTRY) - from;
+      if (text[lf] !== LF) throw new Error('Row store does not match its index');
+      text[lf] = i === rows ? CLOSE : COMMA;
+    }
+    return text;
   }
 
   async remove(): Promise<void> {
@@ -78,14 +98,16 @@ export class RowStore {
   }
 }
 
-async function readExactly(
-  handle: Awaited<ReturnType<typeof open>>,
-  buf: Buffer,
-  position: number,
-): Promise<void> {
+// Plain descriptors, not fs/promises' FileHandle: a page reads two files, and a FileHandle's open,
+// read and close cost about twice the CPU (measured: 0.42 against 0.27 ms for 830 KB).
+const openAsync = promisify(openFd);
+const readAsync = promisify(read);
+const closeAsync = promisify(close);
+
+async function readExactly(fd: number, buf: Buffer, position: number): Promise<void> {
   let done = 0;
   while (done < buf.length) {
-    const { bytesRead } = await handle.read(buf, done, buf.length - done, position + done);
+    const { bytesRead } = await readAsync(fd, buf, done, buf.length - done, position + done);
     if (bytesRead === 0) throw new Error('Row store is shorter than its index says');
     done += bytesRead;
   }

@@ -12,6 +12,7 @@ import { grantedScopes, type Scope } from '../auth/scopes.js';
 import type { GraphQLContext } from '../context.js';
 import { GatewayError, InputError } from '../errors.js';
 import { MarketoError } from '../marketo/errors.js';
+import { RawJson } from '../raw-json.js';
 
 export interface GatewaySchemaTypes {
   Context: GraphQLContext;
@@ -22,6 +23,8 @@ export interface GatewaySchemaTypes {
     Date: { Input: Date; Output: Date | string };
     JSON: { Input: unknown; Output: unknown };
     JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
+    /** Rows of cells as JSON (`[[…],…]`), from its stored text; output only. */
+    RowValues: { Input: never; Output: RawJson | unknown[][] };
     /** A multipart upload (GraphQL multipart request spec); input only. */
     File: { Input: File; Output: never };
   };
@@ -66,6 +69,17 @@ builder.addScalarType('DateTime', DateTimeResolver);
 builder.addScalarType('Date', DateResolver);
 builder.addScalarType('JSON', JSONResolver);
 builder.addScalarType('JSONObject', JSONObjectResolver);
+builder.scalarType('RowValues', {
+  description:
+    'Rows as JSON: an array with one array per row of its cells (any JSON value). Output only; written into the answer as stored, never built cell by cell.',
+  serialize: (value) => {
+    if (value instanceof RawJson || Array.isArray(value)) return value;
+    throw new TypeError('RowValues: not rows');
+  },
+  parseValue: () => {
+    throw new TypeError('RowValues is output only');
+  },
+});
 
 builder.queryType({
   description: 'Read Marketo: leads, fields, lists, campaigns, jobs, limits.',

@@ -5,7 +5,7 @@
  * subscription. The lifecycle itself lives in src/bulk/export-jobs.ts.
  */
 import type { RowError } from '../bulk/delimited.js';
-import { type RowsPage, type RowValuesPage, verifiedRows } from '../bulk/export-jobs.js';
+import { type RowJsonPage, type RowsPage, verifiedRows } from '../bulk/export-jobs.js';
 import type { ExportFilterInput } from '../bulk/export-request.js';
 import type {
   ExportEntityName,
@@ -19,6 +19,7 @@ import { STATE_ORDER } from '../bulk/types.js';
 import { SHARED_EVENTS } from '../shared-subscriptions.js';
 import { builder } from './builder.js';
 import { marketoCost } from '../security/marketo-cost.js';
+import { RawJson } from '../raw-json.js';
 
 const ExportEntityEnum = builder.enumType('ExportEntity', {
   description: 'What a bulk export extracts.',
@@ -220,7 +221,7 @@ const ExportRowConnectionRef = builder.connectionObject(
   { name: 'ExportRowEdge' },
 );
 
-const ExportRowPageRef = builder.objectRef<RowValuesPage>('ExportRowPage').implement({
+const ExportRowPageRef = builder.objectRef<RowJsonPage>('ExportRowPage').implement({
   description:
     'A page of rows in compact form: the column headers once, then each row as an array of its cells in that order. The same rows, cursors and limits as `rows`, at a fraction of the size for wide exports.',
   fields: (t) => ({
@@ -230,11 +231,11 @@ const ExportRowPageRef = builder.objectRef<RowValuesPage>('ExportRowPage').imple
       resolve: (page) => [...page.columns],
     }),
     values: t.field({
-      type: ['JSON'],
-      nullable: { list: false, items: false },
+      type: 'RowValues',
+      nullable: false,
       description:
-        'One array per row: its cells in `columns` order, typed by field (numbers, booleans, null).',
-      resolve: (page) => page.values,
+        'One array per row: its cells in `columns` order, typed by field (numbers, booleans, null). One scalar, written as stored: no cell is resolved on its own.',
+      resolve: (page) => new RawJson(page.json),
     }),
     totalCount: t.int({
       nullable: false,
@@ -366,7 +367,7 @@ ExportJobRef.implement({
       description:
         'The rows of `rows` in compact form (column headers once, each row an array of cells): for wide rows, a page of 1,000 is a third of the size and much cheaper to produce. Same `first`/`after` (cursors interchangeable with `rows`), same readability while DOWNLOADING.',
       args: rowPageArgs,
-      resolve: (job, args, ctx) => ctx.exportJobs.rowValues(job, args),
+      resolve: (job, args, ctx) => ctx.exportJobs.rowJson(job, args),
     }),
   }),
 });

@@ -90,6 +90,34 @@ describe('date ranges longer than 31 days', () => {
     expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
     // Any of its Marketo exportIds finds the job too.
     expect((await fx.manager.get(job.parts[1]!.exportId!, 'leads'))?.id).toBe(job.id);
+
+    // The job as it was while its last file downloaded: pages end at the verified rows (the
+    // first two parts'), though the rows stored after them are read only with `unverified`.
+    const downloading = {
+      ...ready,
+      status: 'DOWNLOADING' as const,
+      parts: ready.parts.map((part, i) =>
+        i === 2 ? { ...part, local: 'DOWNLOADING' as const } : part,
+      ),
+    };
+    const verified = ready.parts[1]!.rowsEnd!.rows;
+    expect(verified).toBeLessThan(rows.length);
+    // The gateway's cursor of row `verified - 3`: pages from there hold the last two verified rows.
+    const lastTwo = Buffer.from(`row:${verified - 3}`).toString('base64url');
+    const asObjects = await fx.manager.rows(downloading, { first: 1000, after: lastTwo });
+    const asCells = await fx.manager.rowValues(downloading, { first: 1000, after: lastTwo });
+    expect(asObjects).toMatchObject({ totalCount: verified, hasNextPage: false });
+    expect(asCells).toMatchObject({ totalCount: verified, hasNextPage: false });
+    expect(asObjects.rows).toEqual(rows.slice(verified - 2, verified));
+    expect(asCells.values.map((cells) => cells[0])).toEqual(
+      rows.slice(verified - 2, verified).map((r) => r.id),
+    );
+    const unverified = await fx.manager.rowValues(downloading, {
+      first: 1000,
+      after: lastTwo,
+      unverified: true,
+    });
+    expect(unverified.values).toHaveLength(Math.min(1000, rows.length - verified + 2));
   });
 });
 

@@ -38,6 +38,34 @@ describe('parsed rows on disk', () => {
     expect(middle.map((r) => r.id)).toEqual([31_234, 31_235, 31_236]);
   });
 
+  it('gives a page as the JSON text of its rows, unparsed, up to the last row', async () => {
+    const rows = await store();
+    const appender = await rows.appender();
+    const all = Array.from({ length: 3000 }, (_, i) => [
+      i,
+      i % 5 === 0 ? 'a\nb \u2028 "漢字"' : null,
+      true,
+    ]);
+    let verified = appender.written;
+    for (const row of all) {
+      appender.append(row);
+      if (row[0] === 99) verified = appender.written;
+    }
+    const end = await appender.finish();
+    for (const [start, count] of [
+      [0, 1],
+      [1234, 1000],
+      [2990, 1000],
+      [2999, 1],
+    ] as const) {
+      const text = await rows.readJson(start, count, end);
+      expect(text.toString('utf8')).toBe(JSON.stringify(all.slice(start, start + count)));
+    }
+    expect((await rows.readJson(3000, 10, end)).toString()).toBe('[]');
+    // A mark before the end (rows of a file not verified yet follow it): the page stops there.
+    expect(JSON.parse((await rows.readJson(95, 10, verified)).toString())).toHaveLength(5);
+  });
+
   it('appends after a mark and drops whatever followed it (re-parse after a restart)', async () => {
     const rows = await store();
     const first = await rows.appender();

@@ -25,6 +25,10 @@ type Documents = {
     "\n  query ExportState($id: ID!) {\n    exportJob(id: $id) {\n      status\n      error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.ExportStateDocument,
     "\n  query TypedRows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      rowCount\n      leadRows(first: $first, after: $after) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          email\n          createdAt\n          unsubscribed\n          leadScore\n          annualRevenue\n          dateOfBirth\n          acquisitionProgramId\n          city\n          integerField: field(name: \"integer_field\")\n          customString: field(name: \"customString__c\")\n        }\n      }\n      rows(first: $first, after: $after) {\n        nodes\n      }\n    }\n  }\n": typeof types.TypedRowsDocument,
     "\n  mutation ActivityLeadRows($input: CreateExportJobInput!) {\n    createExportJob(input: $input) {\n      ... on ExportJob {\n        id\n        entity\n        leadRows {\n          totalCount\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.ActivityLeadRowsDocument,
+    "\n  mutation RowPageCreate($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { ... on ExportJob { id } ... on Error { code message } }\n  }\n": typeof types.RowPageCreateDocument,
+    "\n  subscription RowPageWatch($id: ID!) {\n    exportJobStatus(id: $id) { status rowCount }\n  }\n": typeof types.RowPageWatchDocument,
+    "\n  query RowPageAllRows($id: ID!, $after: String) {\n    exportJob(id: $id) {\n      rows(first: 1000, after: $after) {\n        edges { cursor node }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.RowPageAllRowsDocument,
+    "\n  query RowPageAt($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      rowPage(first: $first, after: $after) {\n        columns values totalCount startIndex startCursor endCursor hasNextPage hasPreviousPage\n      }\n    }\n  }\n": typeof types.RowPageAtDocument,
     "\n  mutation FeedFleetUpsert($input: UpsertLeadsInput!) { upsertLeads(input: $input) { __typename ... on Error { code message } } }\n": typeof types.FeedFleetUpsertDocument,
     "\n  mutation FeedFleetAck($feed: String!, $cursor: String!) {\n    acknowledgeFeed(feed: $feed, cursor: $cursor) { ... on FeedPosition { cursor } ... on Error { code message } }\n  }\n": typeof types.FeedFleetAckDocument,
     "\n  subscription FeedFleetChanges($since: DateTime!) {\n    leadChanged(fields: [\"firstName\"], since: $since, feed: \"\") { cursor }\n  }\n": typeof types.FeedFleetChangesDocument,
@@ -96,6 +100,10 @@ const documents: Documents = {
     "\n  query ExportState($id: ID!) {\n    exportJob(id: $id) {\n      status\n      error {\n        code\n        message\n      }\n    }\n  }\n": types.ExportStateDocument,
     "\n  query TypedRows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      rowCount\n      leadRows(first: $first, after: $after) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          email\n          createdAt\n          unsubscribed\n          leadScore\n          annualRevenue\n          dateOfBirth\n          acquisitionProgramId\n          city\n          integerField: field(name: \"integer_field\")\n          customString: field(name: \"customString__c\")\n        }\n      }\n      rows(first: $first, after: $after) {\n        nodes\n      }\n    }\n  }\n": types.TypedRowsDocument,
     "\n  mutation ActivityLeadRows($input: CreateExportJobInput!) {\n    createExportJob(input: $input) {\n      ... on ExportJob {\n        id\n        entity\n        leadRows {\n          totalCount\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.ActivityLeadRowsDocument,
+    "\n  mutation RowPageCreate($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { ... on ExportJob { id } ... on Error { code message } }\n  }\n": types.RowPageCreateDocument,
+    "\n  subscription RowPageWatch($id: ID!) {\n    exportJobStatus(id: $id) { status rowCount }\n  }\n": types.RowPageWatchDocument,
+    "\n  query RowPageAllRows($id: ID!, $after: String) {\n    exportJob(id: $id) {\n      rows(first: 1000, after: $after) {\n        edges { cursor node }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.RowPageAllRowsDocument,
+    "\n  query RowPageAt($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      rowPage(first: $first, after: $after) {\n        columns values totalCount startIndex startCursor endCursor hasNextPage hasPreviousPage\n      }\n    }\n  }\n": types.RowPageAtDocument,
     "\n  mutation FeedFleetUpsert($input: UpsertLeadsInput!) { upsertLeads(input: $input) { __typename ... on Error { code message } } }\n": types.FeedFleetUpsertDocument,
     "\n  mutation FeedFleetAck($feed: String!, $cursor: String!) {\n    acknowledgeFeed(feed: $feed, cursor: $cursor) { ... on FeedPosition { cursor } ... on Error { code message } }\n  }\n": types.FeedFleetAckDocument,
     "\n  subscription FeedFleetChanges($since: DateTime!) {\n    leadChanged(fields: [\"firstName\"], since: $since, feed: \"\") { cursor }\n  }\n": types.FeedFleetChangesDocument,
@@ -197,6 +205,22 @@ export function graphql(source: "\n  query TypedRows($id: ID!, $first: Int, $aft
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation ActivityLeadRows($input: CreateExportJobInput!) {\n    createExportJob(input: $input) {\n      ... on ExportJob {\n        id\n        entity\n        leadRows {\n          totalCount\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): typeof import('./graphql.js').ActivityLeadRowsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RowPageCreate($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { ... on ExportJob { id } ... on Error { code message } }\n  }\n"): typeof import('./graphql.js').RowPageCreateDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription RowPageWatch($id: ID!) {\n    exportJobStatus(id: $id) { status rowCount }\n  }\n"): typeof import('./graphql.js').RowPageWatchDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RowPageAllRows($id: ID!, $after: String) {\n    exportJob(id: $id) {\n      rows(first: 1000, after: $after) {\n        edges { cursor node }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n"): typeof import('./graphql.js').RowPageAllRowsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RowPageAt($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      rowPage(first: $first, after: $after) {\n        columns values totalCount startIndex startCursor endCursor hasNextPage hasPreviousPage\n      }\n    }\n  }\n"): typeof import('./graphql.js').RowPageAtDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

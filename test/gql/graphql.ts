@@ -236,7 +236,7 @@ export type RowPageQueryVariables = Exact<{
 }>;
 
 
-export type RowPageQuery = { exportJob: { rowPage: { columns: Array<string>, values: Array<unknown>, totalCount: number, startIndex: number, startCursor: string | null, endCursor: string | null, hasNextPage: boolean, hasPreviousPage: boolean } } | null };
+export type RowPageQuery = { exportJob: { rowPage: { columns: Array<string>, values: unknown[][], totalCount: number, startIndex: number, startCursor: string | null, endCursor: string | null, hasNextPage: boolean, hasPreviousPage: boolean } } | null };
 
 export type CreateLeadExportMutationVariables = Exact<{
   input: CreateExportJobInput;
@@ -277,6 +277,42 @@ export type ActivityLeadRowsMutation = { createExportJob:
     | { code: string, message: string }
     | { code: string, message: string }
    | null };
+
+export type RowPageCreateMutationVariables = Exact<{
+  input: CreateExportJobInput;
+}>;
+
+
+export type RowPageCreateMutation = { createExportJob:
+    | { code: string, message: string }
+    | { id: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
+
+export type RowPageWatchSubscriptionVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RowPageWatchSubscription = { exportJobStatus: { status: ExportJobState, rowCount: number | null } };
+
+export type RowPageAllRowsQueryVariables = Exact<{
+  id: string | number;
+  after?: string | null | undefined;
+}>;
+
+
+export type RowPageAllRowsQuery = { exportJob: { rows: { edges: Array<{ cursor: string, node: Record<string, unknown> }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
+
+export type RowPageAtQueryVariables = Exact<{
+  id: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type RowPageAtQuery = { exportJob: { rowPage: { columns: Array<string>, values: unknown[][], totalCount: number, startIndex: number, startCursor: string | null, endCursor: string | null, hasNextPage: boolean, hasPreviousPage: boolean } } | null };
 
 export type FeedFleetUpsertMutationVariables = Exact<{
   input: UpsertLeadsInput;
@@ -1040,6 +1076,59 @@ export const ActivityLeadRowsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ActivityLeadRowsMutation, ActivityLeadRowsMutationVariables>;
+export const RowPageCreateDocument = new TypedDocumentString(`
+    mutation RowPageCreate($input: CreateExportJobInput!) {
+  createExportJob(input: $input) {
+    ... on ExportJob {
+      id
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RowPageCreateMutation, RowPageCreateMutationVariables>;
+export const RowPageWatchDocument = new TypedDocumentString(`
+    subscription RowPageWatch($id: ID!) {
+  exportJobStatus(id: $id) {
+    status
+    rowCount
+  }
+}
+    `) as unknown as TypedDocumentString<RowPageWatchSubscription, RowPageWatchSubscriptionVariables>;
+export const RowPageAllRowsDocument = new TypedDocumentString(`
+    query RowPageAllRows($id: ID!, $after: String) {
+  exportJob(id: $id) {
+    rows(first: 1000, after: $after) {
+      edges {
+        cursor
+        node
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RowPageAllRowsQuery, RowPageAllRowsQueryVariables>;
+export const RowPageAtDocument = new TypedDocumentString(`
+    query RowPageAt($id: ID!, $first: Int, $after: String) {
+  exportJob(id: $id) {
+    rowPage(first: $first, after: $after) {
+      columns
+      values
+      totalCount
+      startIndex
+      startCursor
+      endCursor
+      hasNextPage
+      hasPreviousPage
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RowPageAtQuery, RowPageAtQueryVariables>;
 export const FeedFleetUpsertDocument = new TypedDocumentString(`
     mutation FeedFleetUpsert($input: UpsertLeadsInput!) {
   upsertLeads(input: $input) {
