@@ -3,7 +3,7 @@
  * one bulk export job's `exportJobStatus`. Three processes besides this driver: the sandbox
  * (Marketo's limits, compressed clock), the gateway (alone, so its memory is its own; started with
  * --expose-gc and answering `process.memoryUsage()` over IPC after a full GC), and the subscribers
- * (graphql-ws clients on `ws`, one socket each), so the load never shares an event loop with the
+ * (graphql-transport-ws on plain `ws` sockets, one each), so the load never shares an event loop with the
  * server it measures.
  *
  * Per run: the gateway's memory at rest (baseline), N sockets connected, an export job created,
@@ -28,7 +28,6 @@ import { mkdtemp } from 'node:fs/promises';
 import { loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
-import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createMemoryJobRegistry, type JobRegistry } from '../src/bulk/job-registry.js';
 import type { ExportJobRecord } from '../src/bulk/types.js';
@@ -171,82 +170,117 @@ const SUBSCRIPTION = `subscription FanoutWatch($id: ID!) {
   exportJobStatus(id: $id, entity: LEADS) { status updatedAt }
 }`;
 
-/** Child role: N graphql-ws clients, one WebSocket each. */
+/**
+ * Child role: N subscribers, one WebSocket each. Each speaks graphql-transport-ws on a plain `ws`
+ * socket (as bench:feeds) and only notes when a `next` frame arrived: the frames are read once the
+ * run is over. A graphql-ws client per socket parsed and validated every frame on arrival, so the
+ * last of 1,000 receipts of one change waited behind 999 parses, and that queue was timed as the
+ * gateway's.
+ */
 function runSubscribers(): void {
-  let clients: Client[] = [];
-  let receipts: Receipts | undefined;
+  let sockets: WebSocket[] = [];
+  interface Run {
+    started: number;
+    completed: number;
+    errors: string[];
+    /** Per socket, its `next` frames as received, with the time of each. */
+    frames: Array<Array<[at: number, data: Buffer]>>;
+  }
+  let run: Run | undefined;
   const reply = (message: unknown) => process.send!(message);
+  const NEXT = Buffer.from('"type":"next"');
+  const COMPLETE = Buffer.from('"type":"complete"');
+
+  /** One subscriber: resolves once the server acknowledged it. */
+  const open = (url: string, n: number) =>
+    new Promise<void>((resolve, reject) => {
+      const socket = new WebSocket(url, 'graphql-transport-ws', { skipUTF8Validation: true });
+      sockets.push(socket);
+      let acked = false;
+      socket.on('open', () => socket.send('{"type":"connection_init"}'));
+      socket.on('message', (data: Buffer) => {
+        const at = now();
+        const head = data.subarray(0, 40);
+        if (run && head.includes(NEXT)) {
+          const frames = (run.frames[n] ??= []);
+          frames.push([at, data]);
+          if (frames.length === 1 && ++run.started === sockets.length) {
+            reply({ started: run.started });
+          }
+        } else if (run && head.includes(COMPLETE)) {
+          run.completed++;
+          finish();
+        } else if (!acked && data.includes('connection_ack')) {
+          acked = true;
+          resolve();
+        } else if (!data.includes('"pong"') && !data.includes('"ping"')) {
+          run?.errors.push(`subscriber ${n}: ${data.toString().slice(0, 200)}`);
+          finish();
+        }
+      });
+      socket.on('error', (error) => run?.errors.push(`subscriber ${n}: ${String(error)}`));
+      socket.on('close', (code, reason) => {
+        if (socket !== sockets[n]) return;
+        run?.errors.push(`subscriber ${n}: closed ${code} ${reason.toString()}`);
+        reject(new Error(`subscriber ${n}: closed ${code}`));
+        finish();
+      });
+    });
 
   async function connect(url: string, count: number): Promise<void> {
     const started = performance.now();
+    sockets = [];
     // In waves, so the gateway's accept backlog is never the bottleneck being measured.
     const WAVE = 250;
     for (let i = 0; i < count; i += WAVE) {
-      const wave = Array.from({ length: Math.min(WAVE, count - i) }, () => {
-        const client = createClient({
-          url,
-          webSocketImpl: WebSocket,
-          lazy: false,
-          retryAttempts: 0,
-          onNonLazyError: () => {},
-        });
-        clients.push(client);
-        return new Promise<void>((resolve, reject) => {
-          client.on('connected', () => resolve());
-          client.on('closed', (event) => reject(new Error(`closed: ${JSON.stringify(event)}`)));
-        });
-      });
-      await Promise.all(wave);
+      await Promise.all(
+        Array.from({ length: Math.min(WAVE, count - i) }, (_, k) => open(url, i + k)),
+      );
     }
-    reply({ connected: clients.length, ms: performance.now() - started });
+    reply({ connected: sockets.length, ms: performance.now() - started });
+  }
+
+  /** Once every subscriber completed or failed: the receipts, read from the frames kept. */
+  function finish(): void {
+    if (!run || run.completed + run.errors.length < sockets.length) return;
+    const done: Receipts = {
+      started: run.started,
+      completed: run.completed,
+      errors: run.errors,
+      byEvent: {},
+    };
+    for (const frames of run.frames) {
+      // The first is the job's current state, not a publish.
+      for (const [at, data] of frames?.slice(1) ?? []) {
+        const message = JSON.parse(data.toString()) as {
+          payload?: { data?: { exportJobStatus?: { status: string; updatedAt: string } } };
+        };
+        const job = message.payload?.data?.exportJobStatus;
+        if (job) (done.byEvent[eventKey(job.status, job.updatedAt)] ??= []).push(at);
+        else done.errors.push(data.toString().slice(0, 200));
+      }
+    }
+    run = undefined;
+    reply({ done });
   }
 
   function subscribe(jobId: string): void {
-    const run: Receipts = { started: 0, completed: 0, errors: [], byEvent: {} };
-    receipts = run;
+    const current: Run = { started: 0, completed: 0, errors: [], frames: [] };
+    run = current;
     // A long run says where it stands, so a stall shows which side it is on.
     const progress = setInterval(() => {
-      const received = Object.values(run.byEvent).reduce((sum, times) => sum + times.length, 0);
+      if (run !== current) return clearInterval(progress);
+      const received = current.frames.reduce((sum, frames) => sum + (frames?.length ?? 0), 0);
       console.error(
-        `  … ${run.started}/${clients.length} subscribed, ${received} changes received, ${run.completed} completed, ${run.errors.length} errors`,
+        `  … ${current.started}/${sockets.length} subscribed, ${received} frames received, ${current.completed} completed, ${current.errors.length} errors`,
       );
     }, 15_000);
-    const finish = () => {
-      if (run.completed + run.errors.length !== clients.length) return;
-      clearInterval(progress);
-      reply({ done: run });
-    };
-    for (const client of clients) {
-      let first = true;
-      client.subscribe<{ exportJobStatus: { status: string; updatedAt: string } }>(
-        { query: SUBSCRIPTION, variables: { id: jobId } },
-        {
-          next: (result) => {
-            const at = now();
-            const job = result.data?.exportJobStatus;
-            if (!job) {
-              run.errors.push(JSON.stringify(result.errors).slice(0, 200));
-              return;
-            }
-            if (first) {
-              first = false;
-              run.started++;
-              if (run.started === clients.length) reply({ started: run.started });
-              return;
-            }
-            (run.byEvent[eventKey(job.status, job.updatedAt)] ??= []).push(at);
-          },
-          error: (error) => {
-            run.errors.push(String(error).slice(0, 200));
-            finish();
-          },
-          complete: () => {
-            run.completed++;
-            finish();
-          },
-        },
-      );
-    }
+    const message = JSON.stringify({
+      id: '1',
+      type: 'subscribe',
+      payload: { query: SUBSCRIPTION, variables: { id: jobId } },
+    });
+    for (const socket of sockets) socket.send(message);
   }
 
   process.on('message', (message: SubscriberRequest) => {
@@ -256,13 +290,13 @@ function runSubscribers(): void {
       );
     } else if (message.cmd === 'subscribe') subscribe(message.jobId);
     else {
-      const closing = clients.map((client) => client.dispose());
-      clients = [];
-      receipts = undefined;
+      const closing = sockets.map(
+        (socket) => new Promise((resolve) => socket.once('close', resolve).close(1000)),
+      );
+      sockets = [];
       void Promise.all(closing).then(() => reply({ closed: true }));
     }
   });
-  void receipts;
   process.once('SIGTERM', () => process.exit(0));
   reply('ready');
 }
