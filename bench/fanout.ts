@@ -3,8 +3,8 @@
  * one bulk export job's `exportJobStatus`. Three processes besides this driver: the sandbox
  * (Marketo's limits, compressed clock), the gateway (alone, so its memory is its own; started with
  * --expose-gc and answering `process.memoryUsage()` over IPC after a full GC), and the subscribers
- * (graphql-transport-ws on plain `ws` sockets, one each), so the load never shares an event loop with the
- * server it measures.
+ * (graphql-transport-ws on plain `ws` sockets, one each), so the load never shares an event loop
+ * with the server it measures.
  *
  * Per run: the gateway's memory at rest (baseline), N sockets connected, an export job created,
  * N subscriptions started on it; memory once every subscriber has the job's current state; then
