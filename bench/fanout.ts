@@ -27,7 +27,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import WebSocket from 'ws';
 import { createMemoryJobRegistry, type JobRegistry } from '../src/bulk/job-registry.js';
 import type { ExportJobRecord } from '../src/bulk/types.js';
@@ -74,6 +74,9 @@ const eventKey = (status: string, updatedAt: string) =>
 interface MemoryReading {
   rss: number;
   heapUsed: number;
+  /** V8's heap as reserved (used or not); per space in `spaces`, to tell GC slack from data. */
+  heapTotal: number;
+  spaces: Record<string, number>;
   external: number;
   /** Open TCP sockets of the gateway (its Marketo connections and the subscribers'). */
   sockets: number;
@@ -130,6 +133,10 @@ async function runGateway(): Promise<void> {
         process.send!({
           rss: usage.rss,
           heapUsed: usage.heapUsed,
+          heapTotal: usage.heapTotal,
+          spaces: Object.fromEntries(
+            getHeapSpaceStatistics().map((space) => [space.space_name, space.space_size]),
+          ),
           external: usage.external,
           sockets,
         });
@@ -445,6 +452,20 @@ async function main(): Promise<void> {
       const stats = (await (await fetch(`${sandbox.url}/__sandbox/stats`)).json()) as SandboxStats;
       return stats.calls.byEndpoint[STATUS_ENDPOINT] ?? 0;
     };
+    /**
+     * BENCH_FANOUT_HEAPSNAPSHOT=<dir>: what the gateway holds with every subscriber connected,
+     * and what it still holds after everyone dropped (the snapshot stalls that run's timings).
+     */
+    const heapSnapshot = async (name: string): Promise<void> => {
+      const dir = process.env.BENCH_FANOUT_HEAPSNAPSHOT;
+      if (!dir) return;
+      const answer = nextMessage(gateway.child, has('snapshot')<{ snapshot: string }>);
+      gateway.child.send({
+        cmd: 'snapshot',
+        file: join(dir, `${name}.heapsnapshot`),
+      } satisfies GatewayRequest);
+      console.log(`  heap snapshot: ${(await answer).snapshot}`);
+    };
     const wsUrl = `${gateway.url.replace('http', 'ws')}/graphql`;
 
     const results: RunResult[] = [];
@@ -476,6 +497,7 @@ async function main(): Promise<void> {
       await Promise.race([started, done]);
       const subscribedAt = now();
       const connected = await memory();
+      await heapSnapshot(`connected-${n}`);
       const { done: receipts } = await done;
       const published = await publishes();
 
@@ -505,15 +527,7 @@ async function main(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 500));
         afterDrop = await memory();
       }
-      if (process.env.BENCH_FANOUT_HEAPSNAPSHOT) {
-        // BENCH_FANOUT_HEAPSNAPSHOT=<dir>: what the gateway still holds after everyone dropped.
-        const answer = nextMessage(gateway.child, has('snapshot')<{ snapshot: string }>);
-        gateway.child.send({
-          cmd: 'snapshot',
-          file: join(process.env.BENCH_FANOUT_HEAPSNAPSHOT, `after-drop-${n}.heapsnapshot`),
-        } satisfies GatewayRequest);
-        console.log(`  heap snapshot: ${(await answer).snapshot}`);
-      }
+      await heapSnapshot(`after-drop-${n}`);
       const polls = (await statusPolls()) - pollsBefore;
       const summary = summarize(all);
       const last = events.at(-1)?.event ?? 'none';

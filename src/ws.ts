@@ -21,22 +21,30 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 /** Below this backlog a frame's send callback runs at once (the frame queued, not yet written). */
 const EARLY_CALLBACK_BYTES = 256 * 1024;
 
+/** Sockets corked during this turn, uncorked together by one immediate (not one per socket). */
+const uncorkAtTurnEnd: Array<() => void> = [];
+const uncorkAll = () => {
+  for (const uncork of uncorkAtTurnEnd.splice(0)) uncork();
+};
+
 /**
  * Holds a socket's writes until the event loop's turn ends, then writes them at once: a feed page
  * reaches each subscriber as hundreds of frames, one `writev` each otherwise (the largest single
  * cost of a fan-out to 1,000 sockets). Returns the function that corks for the current turn.
  */
 function corkPerTurn(socket: WebSocket): () => void {
-  let held = false;
   const raw = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+  if (!raw) return () => {};
+  let held = false;
+  const uncork = () => {
+    held = false;
+    raw.uncork();
+  };
   return () => {
-    if (held || !raw) return;
+    if (held) return;
     held = true;
     raw.cork();
-    setImmediate(() => {
-      held = false;
-      raw.uncork();
-    });
+    if (uncorkAtTurnEnd.push(uncork) === 1) setImmediate(uncorkAll);
   };
 }
 
