@@ -297,7 +297,7 @@ function runSubscribers(): void {
       if (run !== current) return clearInterval(progress);
       const received = current.frames.reduce((sum, frames) => sum + (frames?.length ?? 0), 0);
       console.error(
-        `  … ${current.started}/${sockets.length} subscribed, ${received} frames received, ${current.completed} completed, ${current.errors.length} errors`,
+        `  … ${current.started}/${sockets.length} subscribed, ${received} frames received, ${current.completed} completed, ${current.errors.length} errors${current.errors[0] ? ` (first: ${current.errors[0]})` : ''}`,
       );
     }, 15_000);
     const message = JSON.stringify({
