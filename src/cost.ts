@@ -2,6 +2,7 @@
  * What one GraphQL operation cost in Marketo terms. The client reports every call to the tracker
  * given through `withContext({ tracker })`; yoga puts the summary into `extensions.marketo`.
  */
+import type { ExecutionResult } from 'graphql';
 import { GatewayError } from './errors.js';
 import type { CallRecord, CallTracker } from './marketo/api.js';
 
@@ -155,4 +156,23 @@ export class CostTracker implements CallTracker {
       total.activityLists = this.#activityLists.map((s) => ({ ...s }));
     return Object.freeze(total);
   }
+}
+
+/** Per result, per cost summary: that result with the summary as `extensions.marketo`. */
+const costedResults = new WeakMap<object, WeakMap<OperationCost, ExecutionResult>>();
+
+/**
+ * `result` with `marketo` as its `extensions.marketo`, the same object for every caller with the
+ * same two: subscribers that share an event's result (shared-subscriptions.ts) and spent nothing
+ * (`summary()` is then one object) share one result, which graphql-ws's frame serialises once.
+ */
+export function withSharedCost(result: ExecutionResult, marketo: OperationCost): ExecutionResult {
+  let bySummary = costedResults.get(result);
+  let shared = bySummary?.get(marketo);
+  if (!shared) {
+    shared = { ...result, extensions: { ...result.extensions, marketo } };
+    if (!bySummary) costedResults.set(result, (bySummary = new WeakMap()));
+    bySummary.set(marketo, shared);
+  }
+  return shared;
 }

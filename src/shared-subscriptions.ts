@@ -11,6 +11,16 @@
  * scopes, so subscribers only share what they would have computed identically. The plugins after
  * execution (cost extension, error masking and logging, metrics) still run per subscriber and
  * never mutate the result they are given.
+ *
+ * A transport may also take a subscriber's events itself (`DirectEvents`: graphql-ws writes one
+ * prebuilt frame to the socket). An event's trip through the plugins' per-event hooks and the
+ * transport's own iteration is then skipped, which was most of a fan-out's cost per subscriber.
+ * Only results without errors go that way, with the cost extension the plugin would have added
+ * (`withSharedCost`, the same object): for them the other per-event hooks change nothing (masking,
+ * request ids and error metrics act on errors only). A result with errors, or one the transport
+ * refuses (a socket backed up), goes through the stream as before; the stream stays sequential,
+ * so the order of events does not change. The hooks at the end (subscription slots, metrics,
+ * spans) still run when the stream ends.
  */
 import {
   createSourceEventStream,
@@ -23,11 +33,21 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GraphQLContext } from './context.js';
+import { withSharedCost } from './cost.js';
 
 /** The field extension a subscription root field sets to have its events shared. */
 export const SHARED_EVENTS = 'sharedEvents';
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
+
+/** A subscriber's transport taking events without the stream (in the initial context). */
+export interface DirectEvents {
+  /**
+   * Sends `result` (final: no errors, cost extension set) to the subscriber now, in order after
+   * everything the stream delivered before; false when it cannot, and the stream yields it.
+   */
+  next(result: ExecutionResult): boolean;
+}
 
 /** True when every root field of the operation opted in (no fragments at the root). */
 function isShareable(args: ExecutionArgs): boolean {
@@ -72,14 +92,26 @@ export function useSharedSubscriptionResults(): Plugin<GraphQLContext> {
       return result;
     };
     const events = source[Symbol.asyncIterator]();
+    const direct = (args.contextValue as { directEvents?: DirectEvents }).directEvents;
+    let returned = false;
     const stream: AsyncIterableIterator<ExecutionResult> = {
       [Symbol.asyncIterator]: () => stream,
       async next() {
-        const step = await events.next();
-        if (step.done) return { done: true, value: undefined };
-        return { done: false, value: await run(step.value) };
+        // Pulled again only once the transport has taken what was yielded: one event at a time.
+        for (;;) {
+          const step = await events.next();
+          if (step.done || returned) return { done: true, value: undefined };
+          const pending = run(step.value);
+          const result = pending instanceof Promise ? await pending : pending;
+          if (returned) return { done: true, value: undefined };
+          if (direct && result.errors === undefined) {
+            if (direct.next(withSharedCost(result, context.cost.summary()))) continue;
+          }
+          return { done: false, value: result };
+        }
       },
       async return() {
+        returned = true;
         await events.return?.();
         return { done: true, value: undefined };
       },

@@ -13,6 +13,7 @@ import { WebSocketServer } from 'ws';
 import { type Access, createAccess } from './auth/access.js';
 import type { Principal } from './auth/scopes.js';
 import { jsonDepthError } from './security/json-depth.js';
+import type { DirectEvents } from './shared-subscriptions.js';
 import type { GatewayYoga } from './yoga.js';
 
 /** A socket's unsent backlog at which it is closed (4408). */
@@ -20,22 +21,30 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 /** Below this backlog a frame's send callback runs at once (the frame queued, not yet written). */
 const EARLY_CALLBACK_BYTES = 256 * 1024;
 
+/** Sockets corked during this turn, uncorked together by one immediate (not one per socket). */
+const uncorkAtTurnEnd: Array<() => void> = [];
+const uncorkAll = () => {
+  for (const uncork of uncorkAtTurnEnd.splice(0)) uncork();
+};
+
 /**
  * Holds a socket's writes until the event loop's turn ends, then writes them at once: a feed page
  * reaches each subscriber as hundreds of frames, one `writev` each otherwise (the largest single
  * cost of a fan-out to 1,000 sockets). Returns the function that corks for the current turn.
  */
 function corkPerTurn(socket: WebSocket): () => void {
-  let held = false;
   const raw = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+  if (!raw) return () => {};
+  let held = false;
+  const uncork = () => {
+    held = false;
+    raw.uncork();
+  };
   return () => {
-    if (held || !raw) return;
+    if (held) return;
     held = true;
     raw.cork();
-    setImmediate(() => {
-      held = false;
-      raw.uncork();
-    });
+    if (uncorkAtTurnEnd.push(uncork) === 1) setImmediate(uncorkAll);
   };
 }
 
@@ -58,19 +67,26 @@ function sharedFrames() {
   const texts = new WeakMap<object, string>();
   /** The text of the payload just replaced: graphql-ws sends each frame as soon as it is made. */
   let pending: string | undefined;
+  const textOf = (value: object): string => {
+    let text = texts.get(value);
+    if (text === undefined) {
+      text = JSON.stringify(value);
+      texts.set(value, text);
+    }
+    return text;
+  };
   return {
     /** graphql-ws's `jsonMessageReplacer`: a result without errors becomes the token. */
     replacer(this: unknown, key: string, value: unknown): unknown {
       if (key !== 'payload' || (this as { type?: unknown }).type !== 'next') return value;
       if (typeof value !== 'object' || value === null) return value;
       if ((value as ExecutionResult).errors !== undefined) return value;
-      let text = texts.get(value);
-      if (text === undefined) {
-        text = JSON.stringify(value);
-        texts.set(value, text);
-      }
-      pending = text;
+      pending = textOf(value);
       return token;
+    },
+    /** A `next` frame of subscription `id` (its JSON, once per process) with `payload`. */
+    next(head: string, payload: ExecutionResult): string {
+      return `${head}${textOf(payload)}}`;
     },
     /** The frame to send: the token replaced by the payload's JSON. */
     expand(data: string): string {
@@ -117,10 +133,37 @@ export function attachWebSocket(
   });
   const principals = new WeakMap<WebSocket, Principal>();
   const frames = sharedFrames();
+  /** Per socket, its write of a frame outside graphql-ws (corked for the turn, as its own). */
+  const writers = new WeakMap<WebSocket, (frame: string) => void>();
+  /**
+   * Subscription `id`'s events written straight to its socket (shared-subscriptions.ts): the
+   * frame graphql-ws would send, without its per-event iteration and send callback.
+   */
+  const directEvents = (
+    socket: WebSocket,
+    id: string,
+    ctx: { subscriptions: Record<string, unknown> },
+  ): DirectEvents => {
+    const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+    return {
+      next(result) {
+        // Completed by the client or the socket closed: graphql-ws would send nothing either.
+        if (!(id in ctx.subscriptions) || socket.readyState !== socket.OPEN) return true;
+        // A backlog: the stream yields the event and graphql-ws waits for the socket to drain.
+        if (socket.bufferedAmount >= EARLY_CALLBACK_BYTES) return false;
+        writers.get(socket)?.(frames.next(head, result));
+        return true;
+      },
+    };
+  };
   // Before graphql-ws's own listener: every frame it sends goes through `expand`.
   wss.on('connection', (socket: WebSocket) => {
     const send = socket.send.bind(socket) as (data: unknown, cb?: (error?: Error) => void) => void;
     const corked = corkPerTurn(socket);
+    writers.set(socket, (frame) => {
+      corked();
+      send(frame);
+    });
     socket.send = ((data: unknown, cb?: (error?: Error) => void) => {
       const frame = typeof data === 'string' ? frames.expand(data) : data;
       // graphql-ws sends a subscription's next event only once the previous one's callback ran:
@@ -153,7 +196,7 @@ export function attachWebSocket(
         if (socket.bufferedAmount > MAX_BUFFERED_BYTES) socket.close(4408, 'Consumer too slow');
         return result.errors === undefined ? result : undefined;
       },
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, id, params) => {
         // Deep variables are refused before anything walks them (as over HTTP).
         const deep = jsonDepthError(params);
         if (deep) return [deep];
@@ -163,6 +206,7 @@ export function attachWebSocket(
           socket: ctx.extra.socket,
           params,
           principal: principals.get(ctx.extra.socket),
+          directEvents: directEvents(ctx.extra.socket, id, ctx),
         });
         const args: ExecutionArgs = {
           schema,

@@ -3,7 +3,7 @@
  * their codes, `extensions.marketo` cost reporting, offline GraphiQL, `/health` and `/ready`,
  * request ids (`x-request-id`) and, given metrics, `/metrics`.
  */
-import { type ExecutionResult, GraphQLError, type GraphQLSchema, Kind } from 'graphql';
+import { GraphQLError, type GraphQLSchema, Kind } from 'graphql';
 import {
   createYoga,
   handleStreamOrSingleExecutionResult,
@@ -15,6 +15,7 @@ import {
 import { type Access, createAccess, unauthenticatedError } from './auth/access.js';
 import type { Principal } from './auth/scopes.js';
 import { createContext, type GatewayServices, type GraphQLContext } from './context.js';
+import { withSharedCost } from './cost.js';
 import { isExpectedError, toGraphQLError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './metrics/index.js';
@@ -52,42 +53,29 @@ export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GraphQLCon
  * subscription, each event carries the cost so far.
  */
 export function useMarketoCost(): Plugin<GraphQLContext> {
-  /**
-   * Per result, per cost summary, the result with its cost: subscribers sharing an event's result
-   * (shared-subscriptions.ts) whose costs are the same object (nothing spent) get the same
-   * object, so whatever comes after (graphql-ws's frame) sees one result, not thousands.
-   */
-  const withCosts = new WeakMap<object, WeakMap<object, ExecutionResult>>();
-  const costed = (result: ExecutionResult, marketo: object): ExecutionResult => ({
-    ...result,
-    extensions: { ...result.extensions, marketo },
-  });
   const withCost =
     (context: GraphQLContext) =>
     (payload: Parameters<typeof handleStreamOrSingleExecutionResult>[0]) =>
       handleStreamOrSingleExecutionResult(payload, ({ result, setResult }) => {
-        setResult(costed(result, context.cost.summary()));
+        setResult({
+          ...result,
+          extensions: { ...result.extensions, marketo: context.cost.summary() },
+        });
       });
-  const withSharedCost =
+  // Subscribers sharing an event's result whose costs are the same object (nothing spent) get
+  // the same object, so whatever comes after (graphql-ws's frame) sees one result, not thousands.
+  const withCostShared =
     (context: GraphQLContext) =>
     (payload: Parameters<typeof handleStreamOrSingleExecutionResult>[0]) =>
       handleStreamOrSingleExecutionResult(payload, ({ result, setResult }) => {
-        const marketo = context.cost.summary();
-        let bySummary = withCosts.get(result);
-        let shared = bySummary?.get(marketo);
-        if (!shared) {
-          shared = costed(result, marketo);
-          if (!bySummary) withCosts.set(result, (bySummary = new WeakMap()));
-          bySummary.set(marketo, shared);
-        }
-        setResult(shared);
+        setResult(withSharedCost(result, context.cost.summary()));
       });
   return {
     onExecute({ args }) {
       return { onExecuteDone: withCost(args.contextValue) };
     },
     onSubscribe({ args }) {
-      return { onSubscribeResult: withSharedCost(args.contextValue) };
+      return { onSubscribeResult: withCostShared(args.contextValue) };
     },
   };
 }

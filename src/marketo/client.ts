@@ -195,26 +195,50 @@ interface Shared {
   closing?: Promise<void>;
 }
 
+type ActivityCalls = ReturnType<typeof createActivityCalls>;
+
 class Client implements MarketoClient {
-  readonly getActivityTypes;
-  readonly getPagingToken;
-  readonly getActivitiesPage;
-  readonly getLeadChangesPage;
-  readonly getDeletedLeadsPage;
+  /** Made on first use: most operations' views (one per operation) never read activities. */
+  #activityCalls: ActivityCalls | undefined;
 
   constructor(
     private readonly shared: Shared,
     private readonly ctx: CallContext,
-  ) {
-    // Activity calls live in activities.ts; they share this view's call path and context.
-    const calls = createActivityCalls((path, endpoint, query, recordsSent) =>
+  ) {}
+
+  /** Activity calls live in activities.ts; they share this view's call path and context. */
+  #activities(): ActivityCalls {
+    return (this.#activityCalls ??= createActivityCalls((path, endpoint, query, recordsSent) =>
       this.get(path, endpoint, query, recordsSent),
-    );
-    this.getActivityTypes = calls.getActivityTypes;
-    this.getPagingToken = calls.getPagingToken;
-    this.getActivitiesPage = calls.getActivitiesPage;
-    this.getLeadChangesPage = calls.getLeadChangesPage;
-    this.getDeletedLeadsPage = calls.getDeletedLeadsPage;
+    ));
+  }
+
+  getActivityTypes(): ReturnType<ActivityCalls['getActivityTypes']> {
+    return this.#activities().getActivityTypes();
+  }
+
+  getPagingToken(
+    ...args: Parameters<ActivityCalls['getPagingToken']>
+  ): ReturnType<ActivityCalls['getPagingToken']> {
+    return this.#activities().getPagingToken(...args);
+  }
+
+  getActivitiesPage(
+    ...args: Parameters<ActivityCalls['getActivitiesPage']>
+  ): ReturnType<ActivityCalls['getActivitiesPage']> {
+    return this.#activities().getActivitiesPage(...args);
+  }
+
+  getLeadChangesPage(
+    ...args: Parameters<ActivityCalls['getLeadChangesPage']>
+  ): ReturnType<ActivityCalls['getLeadChangesPage']> {
+    return this.#activities().getLeadChangesPage(...args);
+  }
+
+  getDeletedLeadsPage(
+    ...args: Parameters<ActivityCalls['getDeletedLeadsPage']>
+  ): ReturnType<ActivityCalls['getDeletedLeadsPage']> {
+    return this.#activities().getDeletedLeadsPage(...args);
   }
 
   withContext(ctx: CallContext): MarketoApi {
