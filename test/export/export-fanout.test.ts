@@ -10,12 +10,12 @@ import { type GatewayFixture, startGatewayFixture } from './gateway-fixture.js';
 
 const DAY = 86_400_000;
 const CREATE = /* GraphQL */ `
-  mutation Create($input: CreateExportJobInput!) {
+  mutation FanoutCreate($input: CreateExportJobInput!) {
     createExportJob(input: $input) { ... on ExportJob { id } ... on Error { code message } }
   }
 `;
 const WATCH = /* GraphQL */ `
-  subscription Watch($id: ID!) {
+  subscription FanoutWatch($id: ID!) {
     exportJobStatus(id: $id, entity: LEADS) { id status rowsParsed }
   }
 `;

@@ -17,6 +17,8 @@ import * as types from './graphql.js';
 type Documents = {
     "mutation StatusPageExport($input: CreateExportJobInput!) { createExportJob(input: $input) { ... on ExportJob { id } ... on Error { code message } } }": typeof types.StatusPageExportDocument,
     "mutation StatusPageImport($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id } ... on Error { code message } } }": typeof types.StatusPageImportDocument,
+    "\n  mutation FanoutCreate($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { ... on ExportJob { id } ... on Error { code message } }\n  }\n": typeof types.FanoutCreateDocument,
+    "\n  subscription FanoutWatch($id: ID!) {\n    exportJobStatus(id: $id, entity: LEADS) { id status rowsParsed }\n  }\n": typeof types.FanoutWatchDocument,
     "\n  mutation Create($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { ... on ExportJob { id status entity parts { exportId } } ... on Error { code message } ... on InputError { argument field details } }\n  }\n": typeof types.CreateDocument,
     "\n  subscription Watch($id: ID!) {\n    exportJobStatus(id: $id, entity: LEADS) {\n      id status fileSize bytesDownloaded rowsParsed rowCount numberOfRecords checksum\n      error { code message line }\n      waiting { reason resumesAt }\n    }\n  }\n": typeof types.WatchDocument,
     "\n  query Rows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      status rowCount\n      rows(first: $first, after: $after) {\n        totalCount\n        edges { cursor node }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.RowsDocument,
@@ -92,6 +94,8 @@ type Documents = {
 const documents: Documents = {
     "mutation StatusPageExport($input: CreateExportJobInput!) { createExportJob(input: $input) { ... on ExportJob { id } ... on Error { code message } } }": types.StatusPageExportDocument,
     "mutation StatusPageImport($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id } ... on Error { code message } } }": types.StatusPageImportDocument,
+    "\n  mutation FanoutCreate($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { ... on ExportJob { id } ... on Error { code message } }\n  }\n": types.FanoutCreateDocument,
+    "\n  subscription FanoutWatch($id: ID!) {\n    exportJobStatus(id: $id, entity: LEADS) { id status rowsParsed }\n  }\n": types.FanoutWatchDocument,
     "\n  mutation Create($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { ... on ExportJob { id status entity parts { exportId } } ... on Error { code message } ... on InputError { argument field details } }\n  }\n": types.CreateDocument,
     "\n  subscription Watch($id: ID!) {\n    exportJobStatus(id: $id, entity: LEADS) {\n      id status fileSize bytesDownloaded rowsParsed rowCount numberOfRecords checksum\n      error { code message line }\n      waiting { reason resumesAt }\n    }\n  }\n": types.WatchDocument,
     "\n  query Rows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      status rowCount\n      rows(first: $first, after: $after) {\n        totalCount\n        edges { cursor node }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.RowsDocument,
@@ -173,6 +177,14 @@ export function graphql(source: "mutation StatusPageExport($input: CreateExportJ
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation StatusPageImport($input: ImportLeadsInput!) { importLeads(input: $input) { ... on ImportJob { id } ... on Error { code message } } }"): typeof import('./graphql.js').StatusPageImportDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FanoutCreate($input: CreateExportJobInput!) {\n    createExportJob(input: $input) { ... on ExportJob { id } ... on Error { code message } }\n  }\n"): typeof import('./graphql.js').FanoutCreateDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription FanoutWatch($id: ID!) {\n    exportJobStatus(id: $id, entity: LEADS) { id status rowsParsed }\n  }\n"): typeof import('./graphql.js').FanoutWatchDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -201,6 +201,25 @@ export type StatusPageImportMutation = { importLeads:
     | { code: string, message: string }
    | null };
 
+export type FanoutCreateMutationVariables = Exact<{
+  input: CreateExportJobInput;
+}>;
+
+
+export type FanoutCreateMutation = { createExportJob:
+    | { code: string, message: string }
+    | { id: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
+
+export type FanoutWatchSubscriptionVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type FanoutWatchSubscription = { exportJobStatus: { id: string, status: ExportJobState, rowsParsed: number } };
+
 export type CreateMutationVariables = Exact<{
   input: CreateExportJobInput;
 }>;
@@ -921,6 +940,28 @@ export const StatusPageImportDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<StatusPageImportMutation, StatusPageImportMutationVariables>;
+export const FanoutCreateDocument = new TypedDocumentString(`
+    mutation FanoutCreate($input: CreateExportJobInput!) {
+  createExportJob(input: $input) {
+    ... on ExportJob {
+      id
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<FanoutCreateMutation, FanoutCreateMutationVariables>;
+export const FanoutWatchDocument = new TypedDocumentString(`
+    subscription FanoutWatch($id: ID!) {
+  exportJobStatus(id: $id, entity: LEADS) {
+    id
+    status
+    rowsParsed
+  }
+}
+    `) as unknown as TypedDocumentString<FanoutWatchSubscription, FanoutWatchSubscriptionVariables>;
 export const CreateDocument = new TypedDocumentString(`
     mutation Create($input: CreateExportJobInput!) {
   createExportJob(input: $input) {
