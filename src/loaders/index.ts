@@ -161,58 +161,73 @@ export class GatewayLoaders {
     return { fields: fieldList, byId, byFilter };
   }
 
-  readonly listById = new DataLoader<number, StaticList | null>(
-    async (ids) => {
-      const lists = await allPages((page) => this.#api.getLists({ ids: [...ids] }, page));
-      const found = new Map(lists.map((list) => [list.id, list]));
-      return ids.map((id) => found.get(id) ?? null);
-    },
-    { maxBatchSize: MARKETO_BATCH_SIZE, name: 'listById' },
-  );
+  // The loaders below are made on first use: most operations touch none of them.
+  #listById: DataLoader<number, StaticList | null> | undefined;
+  get listById(): DataLoader<number, StaticList | null> {
+    return (this.#listById ??= new DataLoader<number, StaticList | null>(
+      async (ids) => {
+        const lists = await allPages((page) => this.#api.getLists({ ids: [...ids] }, page));
+        const found = new Map(lists.map((list) => [list.id, list]));
+        return ids.map((id) => found.get(id) ?? null);
+      },
+      { maxBatchSize: MARKETO_BATCH_SIZE, name: 'listById' },
+    ));
+  }
 
-  readonly campaignById = new DataLoader<number, Campaign | null>(
-    async (ids) => {
-      const campaigns = await allPages((page) => this.#api.getCampaigns({ ids: [...ids] }, page));
-      const found = new Map(campaigns.map((campaign) => [campaign.id, campaign]));
-      return ids.map((id) => found.get(id) ?? null);
-    },
-    { maxBatchSize: MARKETO_BATCH_SIZE, name: 'campaignById' },
-  );
+  #campaignById: DataLoader<number, Campaign | null> | undefined;
+  get campaignById(): DataLoader<number, Campaign | null> {
+    return (this.#campaignById ??= new DataLoader<number, Campaign | null>(
+      async (ids) => {
+        const campaigns = await allPages((page) => this.#api.getCampaigns({ ids: [...ids] }, page));
+        const found = new Map(campaigns.map((campaign) => [campaign.id, campaign]));
+        return ids.map((id) => found.get(id) ?? null);
+      },
+      { maxBatchSize: MARKETO_BATCH_SIZE, name: 'campaignById' },
+    ));
+  }
 
   /** `listId:leadId` → member or not; one Marketo call per list per 300 leads. */
-  readonly isMember = new DataLoader<{ listId: number; leadId: number }, boolean, string>(
-    async (keys) => {
-      const byList = new Map<number, number[]>();
-      for (const { listId, leadId } of keys) {
-        const ids = byList.get(listId) ?? [];
-        if (!ids.includes(leadId)) ids.push(leadId);
-        byList.set(listId, ids);
-      }
-      const answers = new Map<string, boolean | Error>();
-      await Promise.all(
-        [...byList].map(async ([listId, leadIds]) => {
-          try {
-            const results = await this.#api.isMemberOfList(listId, leadIds);
-            leadIds.forEach((leadId, index) => {
-              answers.set(`${listId}:${leadId}`, results[index]?.status === 'memberof');
-            });
-          } catch (error) {
-            for (const leadId of leadIds) {
-              answers.set(`${listId}:${leadId}`, error instanceof Error ? error : new Error());
+  get isMember(): DataLoader<{ listId: number; leadId: number }, boolean, string> {
+    return (this.#isMember ??= new DataLoader<{ listId: number; leadId: number }, boolean, string>(
+      async (keys) => {
+        const byList = new Map<number, number[]>();
+        for (const { listId, leadId } of keys) {
+          const ids = byList.get(listId) ?? [];
+          if (!ids.includes(leadId)) ids.push(leadId);
+          byList.set(listId, ids);
+        }
+        const answers = new Map<string, boolean | Error>();
+        await Promise.all(
+          [...byList].map(async ([listId, leadIds]) => {
+            try {
+              const results = await this.#api.isMemberOfList(listId, leadIds);
+              leadIds.forEach((leadId, index) => {
+                answers.set(`${listId}:${leadId}`, results[index]?.status === 'memberof');
+              });
+            } catch (error) {
+              for (const leadId of leadIds) {
+                answers.set(`${listId}:${leadId}`, error instanceof Error ? error : new Error());
+              }
             }
-          }
-        }),
-      );
-      return keys.map((key) => answers.get(memberKey(key)) ?? false);
-    },
-    { maxBatchSize: MARKETO_BATCH_SIZE, cacheKeyFn: memberKey, name: 'isMember' },
-  );
+          }),
+        );
+        return keys.map((key) => answers.get(memberKey(key)) ?? false);
+      },
+      { maxBatchSize: MARKETO_BATCH_SIZE, cacheKeyFn: memberKey, name: 'isMember' },
+    ));
+  }
+
+  #isMember: DataLoader<{ listId: number; leadId: number }, boolean, string> | undefined;
 
   /** Marketo answers list membership one lead per call; the loader only de-duplicates. */
-  readonly membershipsOfLead = new DataLoader<number, ListMembership[]>(
-    (leadIds) => Promise.all(leadIds.map((id) => this.#api.getListMembershipOfLead(id))),
-    { name: 'membershipsOfLead' },
-  );
+  get membershipsOfLead(): DataLoader<number, ListMembership[]> {
+    return (this.#membershipsOfLead ??= new DataLoader<number, ListMembership[]>(
+      (leadIds) => Promise.all(leadIds.map((id) => this.#api.getListMembershipOfLead(id))),
+      { name: 'membershipsOfLead' },
+    ));
+  }
+
+  #membershipsOfLead: DataLoader<number, ListMembership[]> | undefined;
 }
 
 function filterKey(key: LeadFilterKey): string {

@@ -194,25 +194,40 @@ interface Shared {
 }
 
 class Client implements MarketoClient {
-  readonly getActivityTypes;
-  readonly getPagingToken;
-  readonly getActivitiesPage;
-  readonly getLeadChangesPage;
-  readonly getDeletedLeadsPage;
-
   constructor(
     private readonly shared: Shared,
     private readonly ctx: CallContext,
-  ) {
-    // Activity calls live in activities.ts; they share this view's call path and context.
-    const calls = createActivityCalls((path, endpoint, query, recordsSent) =>
+  ) {}
+
+  /**
+   * Activity calls live in activities.ts; they share this view's call path and context. Made on
+   * first use: a view is made per operation, and most never read activities.
+   */
+  #activityCalls: ReturnType<typeof createActivityCalls> | undefined;
+  private get activityCalls(): ReturnType<typeof createActivityCalls> {
+    return (this.#activityCalls ??= createActivityCalls((path, endpoint, query, recordsSent) =>
       this.get(path, endpoint, query, recordsSent),
-    );
-    this.getActivityTypes = calls.getActivityTypes;
-    this.getPagingToken = calls.getPagingToken;
-    this.getActivitiesPage = calls.getActivitiesPage;
-    this.getLeadChangesPage = calls.getLeadChangesPage;
-    this.getDeletedLeadsPage = calls.getDeletedLeadsPage;
+    ));
+  }
+
+  get getActivityTypes() {
+    return this.activityCalls.getActivityTypes;
+  }
+
+  get getPagingToken() {
+    return this.activityCalls.getPagingToken;
+  }
+
+  get getActivitiesPage() {
+    return this.activityCalls.getActivitiesPage;
+  }
+
+  get getLeadChangesPage() {
+    return this.activityCalls.getLeadChangesPage;
+  }
+
+  get getDeletedLeadsPage() {
+    return this.activityCalls.getDeletedLeadsPage;
   }
 
   withContext(ctx: CallContext): MarketoApi {

@@ -145,6 +145,19 @@ describe('Marketo call cost', () => {
     ).toBe(34 + 20_000 + 2);
   });
 
+  it('estimates one parsed document anew for each variables, and once when none counts', () => {
+    const document = parse('query ($i: [Int!]!) { leads(ids: $i) { id lists { id } } }');
+    const one = (ids: number) => Array.from({ length: ids }, (_, i) => i + 1);
+    // 1 lead: 1 + 1 × 2 + 2 (describe); 600 leads: 2 + 600 × 2 + 2; the same document object.
+    expect(estimateMarketoCalls(schema, document, { i: one(1) })).toBe(5);
+    expect(estimateMarketoCalls(schema, document, { i: one(600) })).toBe(1_204);
+    expect(estimateMarketoCalls(schema, document, { i: one(1) })).toBe(5);
+    // No cost reads an argument here: the same answer whatever the variables.
+    const lead = parse('query ($id: Int!) { lead(id: $id) { id email } }');
+    expect(estimateMarketoCalls(schema, lead, { id: 1 })).toBe(3);
+    expect(estimateMarketoCalls(schema, lead, { id: 2 })).toBe(3);
+  });
+
   it("refuses the issue's budget drain before any call: leads(ids: 10,000) { lists }", async () => {
     const many = Array.from({ length: 10_000 }, (_, i) => i + 1);
     const before = await gw.restCalls();
