@@ -153,8 +153,8 @@ function heapMarkdown(head: HeapNode, requests: number): string {
   const ranked = (map: Map<string, number>) => [...map].sort((a, b) => b[1] - a[1]).slice(0, TOP);
   const pct = (bytes: number) => `${((100 * bytes) / total).toFixed(1)} %`;
   return [
-    `Allocation sampled: ${(total / 1024 / 1024).toFixed(1)} MB live at the samples' times; ` +
-      `sampled bytes per request ${(total / requests).toFixed(0)} (a lower bound of what is allocated).`,
+    `Allocation sampled: ${(total / 1024 / 1024).toFixed(1)} MB over the window (freed or not); ` +
+      `${(total / requests / 1024).toFixed(0)} KB per request.`,
     '',
     `| # | function (bytes allocated, self) | % |`,
     `| --- | --- | --- |`,
