@@ -11,6 +11,8 @@
  *   npx tsx bench/profile.ts                       (10 connections, 20 s)
  *   BENCH_PROFILE_SECONDS=30 BENCH_PROFILE_CONNECTIONS=10 npx tsx bench/profile.ts
  *   npx tsx bench/profile.ts some.cpuprofile       (only summarise an existing profile)
+ *   BENCH_PROFILE_HEAP=1 npx tsx bench/profile.ts  (also where the bytes are allocated: V8's
+ *                                                   sampling heap profiler, same window)
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -28,6 +30,15 @@ const QUERY = `query BenchLead($id: Int!) { lead(id: $id) { id email firstName l
 const seconds = Number(process.env.BENCH_PROFILE_SECONDS ?? 20);
 const connections = Number(process.env.BENCH_PROFILE_CONNECTIONS ?? 10);
 const TOP = Number(process.env.BENCH_PROFILE_TOP ?? 15);
+/** Also sample allocations (GC is the largest single frame: what feeds it). */
+const heap = /^(1|true|yes)$/i.test(process.env.BENCH_PROFILE_HEAP ?? '');
+
+/** A node of V8's sampling heap profile: bytes allocated by this frame itself, still sampled. */
+interface HeapNode {
+  callFrame: CallFrame;
+  selfSize: number;
+  children: HeapNode[];
+}
 
 interface CallFrame {
   functionName: string;
@@ -61,7 +72,18 @@ function moduleOf(url: string): string {
 /** The bundle's source maps, so that our frames name `src/…` files, not the bundle. */
 const sourceMaps = new Map<string, SourceMap | undefined>();
 
-async function unbundle(profile: CpuProfile): Promise<void> {
+/** Every node of a heap profile's tree (their call frames are mapped back like the CPU's). */
+function heapNodes(head: HeapNode): HeapNode[] {
+  const nodes: HeapNode[] = [];
+  const walk = (node: HeapNode) => {
+    nodes.push(node);
+    node.children.forEach(walk);
+  };
+  walk(head);
+  return nodes;
+}
+
+async function unbundle(profile: Pick<CpuProfile, 'nodes'> | { nodes: HeapNode[] }): Promise<void> {
   for (const { callFrame } of profile.nodes) {
     if (!callFrame.url.includes('/.build/')) continue;
     if (!sourceMaps.has(callFrame.url)) {
@@ -111,6 +133,39 @@ export function summarise(profile: CpuProfile) {
   return { total, idle, busy, functions: ranked(functions), modules: ranked(modules) };
 }
 
+/** Bytes allocated per function (self) and per module, from a sampling heap profile. */
+function heapMarkdown(head: HeapNode, requests: number): string {
+  const functions = new Map<string, number>();
+  const modules = new Map<string, number>();
+  let total = 0;
+  const walk = (node: HeapNode) => {
+    const { callFrame } = node;
+    if (node.selfSize > 0) {
+      const module = moduleOf(callFrame.url);
+      const name = `${callFrame.functionName || '(anonymous)'} — ${module}${callFrame.url ? `:${callFrame.lineNumber + 1}` : ''}`;
+      functions.set(name, (functions.get(name) ?? 0) + node.selfSize);
+      modules.set(module, (modules.get(module) ?? 0) + node.selfSize);
+      total += node.selfSize;
+    }
+    for (const child of node.children) walk(child);
+  };
+  walk(head);
+  const ranked = (map: Map<string, number>) => [...map].sort((a, b) => b[1] - a[1]).slice(0, TOP);
+  const pct = (bytes: number) => `${((100 * bytes) / total).toFixed(1)} %`;
+  return [
+    `Allocation sampled: ${(total / 1024 / 1024).toFixed(1)} MB over the window (freed or not); ` +
+      `${(total / requests / 1024).toFixed(0)} KB per request.`,
+    '',
+    `| # | function (bytes allocated, self) | % |`,
+    `| --- | --- | --- |`,
+    ...ranked(functions).map(([name, bytes], i) => `| ${i + 1} | \`${name}\` | ${pct(bytes)} |`),
+    '',
+    `| module (bytes allocated) | % |`,
+    `| --- | --- |`,
+    ...ranked(modules).map(([name, bytes]) => `| \`${name}\` | ${pct(bytes)} |`),
+  ].join('\n');
+}
+
 function markdown(summary: ReturnType<typeof summarise>, requests?: number): string {
   const pct = (micros: number) => `${((100 * micros) / summary.busy).toFixed(1)} %`;
   const ms = (micros: number) => (micros / 1000).toFixed(0);
@@ -143,7 +198,7 @@ function ask(child: ChildProcess, message: string): Promise<unknown> {
 }
 
 async function profileGateway(): Promise<{ file: string; requests: number }> {
-  const file = join(tmpdir(), `gateway-${process.pid}.cpuprofile`);
+  const file = join(tmpdir(), `gateway-${process.pid}.${heap ? 'heapprofile' : 'cpuprofile'}`);
   // Keep-alive: autocannon times requests on connections the server closes wrongly (p50 ≈ 500 ms
   // at 800 req/s on one connection), so the direct target needs it; all three share the sandbox.
   const sandbox = await startSandboxProcess({
@@ -184,9 +239,9 @@ async function profileGateway(): Promise<{ file: string; requests: number }> {
         connections,
       };
       await load.run({ ...spec, seconds: 3 }); // warm-up, not profiled
-      await ask(gateway.child, 'start');
+      await ask(gateway.child, heap ? 'heap-start' : 'start');
       const result = await load.run({ ...spec, seconds });
-      const profile = await ask(gateway.child, 'stop');
+      const profile = await ask(gateway.child, heap ? 'heap-stop' : 'stop');
       await writeFile(file, JSON.stringify(profile));
       requests = result.ok;
       if (result.non2xx + result.errors > 0) {
@@ -212,6 +267,19 @@ async function runGateway(): Promise<void> {
       void session.post('Profiler.start').then(() => process.send!('started'));
     } else if (message === 'stop') {
       void session.post('Profiler.stop').then(({ profile }) => process.send!(profile));
+    } else if (message === 'heap-start') {
+      // Every sampled allocation, collected since or not: what the GC has to deal with.
+      void session
+        .post('HeapProfiler.startSampling', {
+          samplingInterval: 4096,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        } as never)
+        .then(() => process.send!('started'));
+    } else if (message === 'heap-stop') {
+      void session
+        .post('HeapProfiler.stopSampling')
+        .then(({ profile }) => process.send!(profile.head));
     }
   });
   await serveGateway(loadConfig(process.env), (dataDir) => ({
@@ -225,8 +293,14 @@ if (process.argv.includes('--gateway')) {
 } else {
   const given = process.argv[2];
   const { file, requests } = given ? { file: given, requests: undefined } : await profileGateway();
-  const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
-  await unbundle(profile);
   console.log(`profile: ${file}\n`);
-  console.log(markdown(summarise(profile), requests));
+  if (file.endsWith('.heapprofile')) {
+    const head = JSON.parse(await readFile(file, 'utf8')) as HeapNode;
+    await unbundle({ nodes: heapNodes(head) });
+    console.log(heapMarkdown(head, requests ?? 1));
+  } else {
+    const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
+    await unbundle(profile);
+    console.log(markdown(summarise(profile), requests));
+  }
 }

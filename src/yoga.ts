@@ -17,6 +17,7 @@ import type { Principal } from './auth/scopes.js';
 import { createContext, type GatewayServices, type GraphQLContext } from './context.js';
 import { withSharedCost } from './cost.js';
 import { isExpectedError, toGraphQLError } from './errors.js';
+import { mayAddress } from './http-paths.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './metrics/index.js';
 import {
@@ -78,6 +79,23 @@ export function useMarketoCost(): Plugin<GraphQLContext> {
       return { onSubscribeResult: withCostShared(args.contextValue) };
     },
   };
+}
+
+/**
+ * Yoga's `/ready` plugin, looking at a request only when its URL may address `/ready`: yoga's
+ * parses every request's URL and runs a URLPattern on it (http-paths.ts).
+ */
+function readinessCheck(check: NonNullable<Parameters<typeof useReadinessCheck>[0]>['check']) {
+  const endpoint = '/ready';
+  const plugin: Plugin = useReadinessCheck({ endpoint, check });
+  const { onRequest } = plugin;
+  return {
+    ...plugin,
+    ...(onRequest && {
+      onRequest: (payload) =>
+        mayAddress(payload.request, endpoint) ? onRequest(payload) : undefined,
+    }),
+  } satisfies Plugin;
 }
 
 /** Yoga's own log lines: its extra arguments, and the request id when within a request. */
@@ -239,7 +257,7 @@ export function createGatewayYoga(options: {
       useExpectedLeadReaders(options.services.leadReads, access),
       useSubscriptionLimits(security.limits, options.subscriptionSlots),
       useSharedSubscriptionResults(),
-      useReadinessCheck({ endpoint: '/ready', check: options.ready ?? (() => true) }),
+      readinessCheck(options.ready ?? (() => true)),
       // Replaces yoga's multipart parser, which holds every uploaded file in memory.
       useStreamedUploads({
         store: new UploadStore(options.uploads),

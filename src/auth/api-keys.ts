@@ -4,7 +4,7 @@
  * stored hash is compared with `timingSafeEqual`, so neither the key's length nor which key
  * matched shows in the timing, and a failure never says whether a key exists.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { ConfigError } from '../marketo/errors.js';
 import { isScope, type Principal, SCOPES, type Scope } from './scopes.js';
 
@@ -95,7 +95,8 @@ export function parseApiKeys(json: string, variable: string): ApiKey[] {
   });
 }
 
-const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+/** One-shot SHA-256 (no Hash object per request). */
+const digest = (value: string): Buffer => hash('sha256', value, 'buffer');
 
 export class ApiKeyAuthenticator {
   readonly #entries: ReadonlyArray<{ hash: Buffer; principal: Principal }>;

@@ -26,11 +26,21 @@ export function isScope(value: unknown): value is Scope {
   return typeof value === 'string' && (SCOPES as readonly string[]).includes(value);
 }
 
+/** Per principal (one per API key, for the process's life): its scope map, made once. */
+const granted = new WeakMap<Principal, Readonly<Record<Scope, boolean>>>();
+
 /** The scope map handed to scope-auth: `admin` implies every other scope. */
-export function grantedScopes(principal: Principal): Record<Scope, boolean> {
-  const admin = principal.scopes.has('admin');
-  return Object.fromEntries(SCOPES.map((s) => [s, admin || principal.scopes.has(s)])) as Record<
-    Scope,
-    boolean
-  >;
+export function grantedScopes(principal: Principal): Readonly<Record<Scope, boolean>> {
+  let scopes = granted.get(principal);
+  if (!scopes) {
+    const admin = principal.scopes.has('admin');
+    scopes = Object.freeze(
+      Object.fromEntries(SCOPES.map((s) => [s, admin || principal.scopes.has(s)])) as Record<
+        Scope,
+        boolean
+      >,
+    );
+    granted.set(principal, scopes);
+  }
+  return scopes;
 }

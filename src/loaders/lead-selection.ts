@@ -8,12 +8,14 @@ import {
   type FieldNode,
   type GraphQLCompositeType,
   type GraphQLResolveInfo,
+  type GraphQLSchema,
   getArgumentValues,
   getNamedType,
   isCompositeType,
   isInterfaceType,
   isObjectType,
   Kind,
+  type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
 import { STANDARD_LEAD_FIELD_NAMES } from './lead-fields.js';
@@ -29,13 +31,38 @@ export interface NamedFieldRequest {
 
 export interface LeadSelection {
   /** Standard fields selected as typed GraphQL fields. */
-  standard: Set<string>;
+  readonly standard: ReadonlySet<string>;
   /** Names from `field(name:)` / `fields(names:)`; validated against describe before use. */
-  named: NamedFieldRequest[];
+  readonly named: readonly NamedFieldRequest[];
 }
 
+/**
+ * Selections without `field(name:)`/`fields(names:)` (no variable can change them), per schema and
+ * operation: yoga's parse cache gives every request sending the same text the same operation node.
+ */
+const fixedSelections = new WeakMap<
+  GraphQLSchema,
+  WeakMap<OperationDefinitionNode, LeadSelection>
+>();
+
 export function collectLeadSelection(info: GraphQLResolveInfo): LeadSelection {
-  const selection: LeadSelection = { standard: new Set(), named: [] };
+  let bySchema = fixedSelections.get(info.schema);
+  const fixed = bySchema?.get(info.operation);
+  if (fixed) return fixed;
+  const selection = walkLeadSelection(info);
+  if (selection.named.length === 0 && !selection.argumentsRead) {
+    if (!bySchema) fixedSelections.set(info.schema, (bySchema = new WeakMap()));
+    bySchema.set(info.operation, selection);
+  }
+  return selection;
+}
+
+function walkLeadSelection(info: GraphQLResolveInfo): LeadSelection & { argumentsRead: boolean } {
+  const selection = {
+    standard: new Set<string>(),
+    named: [] as NamedFieldRequest[],
+    argumentsRead: false,
+  };
   const rootType = info.schema.getRootType(info.operation.operation);
   if (!rootType) return selection;
   const visitedFragments = new Set<string>();
@@ -70,6 +97,7 @@ export function collectLeadSelection(info: GraphQLResolveInfo): LeadSelection {
     if (parent.name === LEAD_TYPE_NAME) {
       if (STANDARD_LEAD_FIELD_NAMES.has(name)) selection.standard.add(name);
       if (name === 'field' || name === 'fields') {
+        selection.argumentsRead = true;
         const args = getArgumentValues(fieldDef, node, info.variableValues);
         const values = name === 'field' ? [args.name] : (args.names as unknown[]);
         for (const value of values ?? []) {

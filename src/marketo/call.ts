@@ -187,8 +187,17 @@ export function createCore(options: CoreOptions): Core {
     // Refused before anything is sent when the operation or its key has no calls left.
     await ctx.tracker?.admit?.(spec.endpoint);
     const started = performance.now();
-    // The operation's request id on every line about its calls.
-    const log = ctx.requestId === undefined ? logger : logger.child({ requestId: ctx.requestId });
+    // The operation's request id on every line about its calls (as a child logger would put it,
+    // without making one per call: most calls write no line at the usual level).
+    const log = (
+      level: 'debug' | 'info' | 'warn',
+      message: string,
+      data: Record<string, unknown>,
+    ) =>
+      logger[level](
+        message,
+        ctx.requestId === undefined ? data : { requestId: ctx.requestId, ...data },
+      );
     const deadlineMs = spec.deadlineMs ?? options.deadlineMs;
     const deadlineAt = started + deadlineMs;
     const signals = [
@@ -221,7 +230,7 @@ export function createCore(options: CoreOptions): Core {
         cause === undefined ? undefined : { cause },
       );
       track(error.code);
-      log.debug('marketo call failed', { ...error.toJSON(), attempts });
+      log('debug', 'marketo call failed', { ...error.toJSON(), attempts });
       return error;
     };
 
@@ -253,7 +262,7 @@ export function createCore(options: CoreOptions): Core {
       retries++;
       const delay = backoffDelay(retries, { ...backoffFor(code, retry), random });
       if (performance.now() + delay >= deadlineAt) return false;
-      log.warn('marketo call retrying', {
+      log('warn', 'marketo call retrying', {
         endpoint: spec.endpoint,
         code,
         retry: retries,
@@ -326,7 +335,7 @@ export function createCore(options: CoreOptions): Core {
           kind: 'transient',
           rejectedBeforeWork: failure.notSent,
         };
-        log.debug('marketo transport error', { endpoint: spec.endpoint, code: failure.code });
+        log('debug', 'marketo transport error', { endpoint: spec.endpoint, code: failure.code });
         if (await again(c, failure.code).catch(() => false)) continue;
         if (signal.aborted) throw stopped(!failure.notSent, failure.code);
         if (!spec.idempotent && !failure.notSent) {
@@ -364,7 +373,7 @@ export function createCore(options: CoreOptions): Core {
           void lease.release({ counted: true });
           if (error === undefined) {
             track();
-            log.debug('marketo call', {
+            log('debug', 'marketo call', {
               endpoint: spec.endpoint,
               attempts,
               waitedMs: Math.round(waitedMs),
@@ -390,7 +399,7 @@ export function createCore(options: CoreOptions): Core {
       if (c.kind === 'reauth' && !reauthed && spec.replayable !== false) {
         // 600 only means "renew" when a token was actually sent, which is always the case here.
         reauthed = true;
-        log.info('marketo token rejected; renewing and replaying once', {
+        log('info', 'marketo token rejected; renewing and replaying once', {
           endpoint: spec.endpoint,
           code: outcome.code,
         });

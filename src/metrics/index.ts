@@ -12,6 +12,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Access } from '../auth/access.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { LimiterSnapshot } from '../marketo/api.js';
+import { mayAddress } from '../http-paths.js';
 import type { CallEvent } from '../marketo/call.js';
 import type { MetricsAccess } from '../security/settings.js';
 import { useGraphQLMetrics, useSubscriptionGauge } from './graphql.js';
@@ -77,7 +78,9 @@ function useMetricsEndpoint(
 ): Plugin {
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
-      if (url.pathname !== METRICS_ENDPOINT) return undefined;
+      if (!mayAddress(request, METRICS_ENDPOINT) || url.pathname !== METRICS_ENDPOINT) {
+        return undefined;
+      }
       const answer = (status: number, text: string, headers: Record<string, string> = {}) =>
         endResponse(
           new fetchAPI.Response(text, {

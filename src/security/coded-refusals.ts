@@ -24,8 +24,11 @@ export function useCodedRefusals(): Plugin {
   return {
     onResponse({ response, setResponse }) {
       const refusal = CODES[response.status];
+      // The status first: reading `body` makes the response's stream (a Proxy and a Readable
+      // per response, for nothing on a 200).
+      if (!refusal) return;
       const empty = response.body === null || response.headers.get('content-length') === '0';
-      if (!refusal || !empty) return;
+      if (!empty) return;
       const headers = new Headers(response.headers);
       headers.set('content-type', 'application/json; charset=utf-8');
       headers.delete('content-length');

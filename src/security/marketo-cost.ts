@@ -82,9 +82,6 @@ function undeclaredCalls(args: Args): number {
   return walk(args);
 }
 
-const evaluate = (spec: number | ((args: Args) => number), args: Args) =>
-  typeof spec === 'number' ? spec : spec(args);
-
 function argumentValues(
   nodes: readonly { name: { value: string }; value: ValueNode }[] | undefined,
   variables: Variables,
@@ -100,12 +97,37 @@ function argumentValues(
   return args;
 }
 
+/**
+ * Estimates that no variable can change (every field met has a fixed cost, or none and no
+ * arguments), per schema and parsed document: yoga's parse cache hands the same document to every
+ * request sending the same text, so these are computed once.
+ */
+const fixedEstimates = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, number>>();
+
 /** Upper bound of the Marketo calls of every operation in `document`. */
 export function estimateMarketoCalls(
   schema: GraphQLSchema,
   document: DocumentNode,
   variables: Variables,
 ): number {
+  let bySchema = fixedEstimates.get(schema);
+  const fixed = bySchema?.get(document);
+  if (fixed !== undefined) return fixed;
+  const { calls, dependsOnArguments } = estimate(schema, document, variables);
+  if (!dependsOnArguments) {
+    if (!bySchema) fixedEstimates.set(schema, (bySchema = new WeakMap()));
+    bySchema.set(document, calls);
+  }
+  return calls;
+}
+
+function estimate(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Variables,
+): { calls: number; dependsOnArguments: boolean } {
+  /** Whether a cost read an argument's value (a variable's, or a literal's: both are looked at). */
+  let dependsOnArguments = false;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) {
@@ -141,12 +163,25 @@ export function estimateMarketoCalls(
         type && (isObjectType(type) || isInterfaceType(type))
           ? type.getFields()[selection.name.value]
           : undefined;
-      const args = argumentValues(selection.arguments, variables);
       const declared = (field?.extensions as { marketoCost?: FieldCost } | undefined)?.marketoCost;
-      calls += multiplier * (declared ? evaluate(declared.calls, args) : undeclaredCalls(args));
+      // Arguments are read only by a cost that depends on them.
+      let args: Args | undefined;
+      const argumentsOf = (): Args => {
+        dependsOnArguments = true;
+        return (args ??= argumentValues(selection.arguments, variables));
+      };
+      const cost = (spec: number | ((args: Args) => number)) =>
+        typeof spec === 'number' ? spec : spec(argumentsOf());
+      calls +=
+        multiplier *
+        (declared
+          ? cost(declared.calls)
+          : selection.arguments?.length
+            ? undeclaredCalls(argumentsOf())
+            : 0);
       if (declared?.describe) describes = true;
       if (selection.selectionSet) {
-        const items = declared?.items === undefined ? 1 : evaluate(declared.items, args);
+        const items = declared?.items === undefined ? 1 : cost(declared.items);
         calls += selectionCost(
           selection.selectionSet,
           field && getNamedType(field.type),
@@ -164,7 +199,7 @@ export function estimateMarketoCalls(
     const root = schema.getRootType(definition.operation) ?? undefined;
     calls += selectionCost(definition.selectionSet, root, 1, new Set());
   }
-  return calls + (describes ? DESCRIBE_CALLS : 0);
+  return { calls: calls + (describes ? DESCRIBE_CALLS : 0), dependsOnArguments };
 }
 
 function costError(calls: number, limit: number): GraphQLError {

@@ -3,7 +3,7 @@
  * tokens, directives, structural cost; field suggestions hidden in production), the Marketo-call
  * estimate, and no introspection in production.
  */
-import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { useMarketoCallLimit } from './marketo-cost.js';
@@ -23,25 +23,66 @@ const asValidationError = {
   ],
 };
 
+type ValidateHook = NonNullable<Plugin['onValidate']>;
+type AfterValidate = Exclude<ReturnType<ValidateHook>, void>;
+
+/**
+ * Plugins that only take part in validation, run as one plugin, in their order: envelop pays per
+ * plugin per request (a step of its async iteration, with its closures and payload objects),
+ * whether yoga's cache answers the validation or not. Each after-hook sees the result as the
+ * previous one left it, as envelop would show it.
+ */
+export function validatingAsOne(hooks: readonly ValidateHook[]): Plugin {
+  return {
+    onValidate(payload) {
+      let after: AfterValidate[] | undefined;
+      for (const hook of hooks) {
+        const end = hook(payload);
+        if (typeof end === 'function') (after ??= []).push(end);
+      }
+      if (!after) return undefined;
+      const ends = after;
+      return (done) => {
+        let { result } = done;
+        for (const end of ends) {
+          end({
+            ...done,
+            result,
+            setResult: (errors) => {
+              result = errors;
+              done.setResult(errors);
+            },
+          });
+        }
+      };
+    },
+  };
+}
+
+/** A plugin with no hook but `onValidate`. */
+const onlyValidates = (plugin: Plugin): boolean =>
+  plugin.onValidate !== undefined && Object.keys(plugin).every((key) => key === 'onValidate');
+
 export function useOperationLimits(limits: OperationLimits, production: boolean): Plugin[] {
-  const plugins: Plugin[] = [
-    EnvelopArmorPlugin({
-      maxDepth: { n: limits.maxDepth, ...asValidationError },
-      maxAliases: { n: limits.maxAliases, ...asValidationError },
-      // Counted while parsing (no validation context yet): a parse error, 400 as well.
-      maxTokens: { n: limits.maxTokens },
-      maxDirectives: { n: limits.maxDirectives, ...asValidationError },
-      costLimit: { maxCost: limits.maxCost, ...asValidationError },
-      blockFieldSuggestion: { enabled: production },
-    }) as Plugin,
-    useMarketoCallLimit(limits.maxMarketoCalls),
-  ];
+  const armor = new EnvelopArmor({
+    maxDepth: { n: limits.maxDepth, ...asValidationError },
+    maxAliases: { n: limits.maxAliases, ...asValidationError },
+    // Counted while parsing (no validation context yet): a parse error, 400 as well.
+    maxTokens: { n: limits.maxTokens },
+    maxDirectives: { n: limits.maxDirectives, ...asValidationError },
+    costLimit: { maxCost: limits.maxCost, ...asValidationError },
+    blockFieldSuggestion: { enabled: production },
+  }).protect().plugins as Plugin[];
+  const validations: ValidateHook[] = armor.filter(onlyValidates).map((p) => p.onValidate!);
   if (production) {
-    plugins.push({
-      onValidate({ addValidationRule }) {
-        addValidationRule(NoSchemaIntrospectionCustomRule);
-      },
+    validations.push(({ addValidationRule }) => {
+      addValidationRule(NoSchemaIntrospectionCustomRule);
     });
   }
-  return plugins;
+  return [
+    // Armor's token count (a parse hook), then every validation rule as one plugin.
+    ...armor.filter((plugin) => !onlyValidates(plugin)),
+    validatingAsOne(validations),
+    useMarketoCallLimit(limits.maxMarketoCalls),
+  ];
 }

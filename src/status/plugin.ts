@@ -8,6 +8,7 @@
 import { gzipSync } from 'node:zlib';
 import type { Plugin } from 'graphql-yoga';
 import type { Access } from '../auth/access.js';
+import { mayAddress } from '../http-paths.js';
 import type { MetricsAccess } from '../security/settings.js';
 import { STATUS_PAGE } from './page.js';
 import type { StatusReader, StatusSnapshot } from './snapshot.js';
@@ -50,6 +51,8 @@ export function useStatusPage(options: StatusPageOptions): Plugin & { close(): v
   return {
     close: () => stopping.abort(),
     onRequest({ request, url, endResponse, fetchAPI }) {
+      // `/status/events` contains `status` too.
+      if (!mayAddress(request, STATUS_ENDPOINT)) return undefined;
       if (url.pathname !== STATUS_ENDPOINT && url.pathname !== EVENTS_ENDPOINT) return undefined;
       const text = (status: number, body: string, headers: Record<string, string> = {}) =>
         endResponse(

@@ -149,6 +149,29 @@ describe('reading leads', () => {
     expect((await gw.stats()).calls.byEndpoint['GET /rest/v1/leads.json']).toBe(1);
   });
 
+  it('asks Marketo for the fields each request names, the same query text sent again', async () => {
+    // Untyped on purpose: one text, sent as it is with different variables.
+    const ask = async (name: string) => {
+      const response = await fetch(`${gw.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: 'query Named($name: String!) { lead(id: 1) { id value: field(name: $name) } }',
+          variables: { name },
+        }),
+      });
+      return (await response.json()) as {
+        data?: { lead?: { value?: unknown } };
+        extensions?: { marketo?: { leadFields?: string[] } };
+      };
+    };
+    const city = await ask('city');
+    const company = await ask('company');
+    expect(city.extensions?.marketo?.leadFields).toEqual(['city']);
+    expect(company.extensions?.marketo?.leadFields).toEqual(['company']);
+    expect(company.data?.lead?.value).toBe(gw.store.lead(1)?.company);
+  });
+
   it('finds leads by a searchable field, emails ignoring case, one call per 300 values', async () => {
     const first = (await gw.execute(LeadsById, { ids: [1, 2] })).data?.leads;
     const emails = [

@@ -96,6 +96,27 @@ describe('serving', () => {
     expect(keepAlive).toMatch(/timeout=65\b/);
   });
 
+  it('answers /ready, /metrics and /status however their path is spelled', async () => {
+    // Raw paths (fetch would resolve the dot segments itself): the gateway's URL parser does.
+    const status = (path: string) =>
+      new Promise<number | undefined>((resolve, reject) => {
+        request(`${gw.url}${path}`, (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        })
+          .on('error', reject)
+          .end();
+      });
+    for (const path of ['/ready', '/ready?probe=1', '/x/../ready', '/./ready']) {
+      expect(await status(path), path).toBe(200);
+    }
+    // Open mode: everyone is an admin, so /metrics and /status answer.
+    for (const path of ['/metrics?x=1', '/x/../metrics', '/status', '/y/../status']) {
+      expect(await status(path), path).toBe(200);
+    }
+    expect(await status('/readyz')).toBe(404);
+  });
+
   it('serves GraphiQL without any CDN', async () => {
     const response = await fetch(`${gw.url}/graphql`, { headers: { accept: 'text/html' } });
     const html = await response.text();
