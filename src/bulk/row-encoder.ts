@@ -26,6 +26,8 @@ const LF = 0x0a;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const EMPTY = Buffer.alloc(0);
 const NULL = Buffer.from('null');
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
 
 /** Byte classes of the scan. */
 const PLAIN = 0;
@@ -247,7 +249,7 @@ export class RowEncoder {
       const cellAt = o;
       let high = false;
       let done: boolean; // the record ends after this cell
-      if (data[pos] === QUOTE) {
+      if (pos < data.length && data[pos] === QUOTE) {
         // Quoted: runs to a quote not doubled, maybe past LFs.
         const from = pos + 1;
         let doubled = false;
@@ -271,7 +273,10 @@ export class RowEncoder {
             if (escape) for (let k = 0; k < escape.length; k++) out[o++] = escape[k]!;
             else out[o++] = b;
           } else if (c === QUOTE_CLASS) {
-            if (pos + 1 >= data.length && !final) return Read.More;
+            if (pos + 1 >= data.length) {
+              if (final) break;
+              return Read.More;
+            }
             if (data[pos + 1] !== QUOTE) break;
             doubled = true;
             out[o++] = 0x5c;
@@ -303,7 +308,7 @@ export class RowEncoder {
             this.at = cellAt;
             o = this.put(JSON.stringify(unquote(data, from, to, doubled)));
           } else if (kind === Kind.Text && to - from === 4 && isNull(data, from)) {
-            o = cellAt + NULL.copy(out, cellAt);
+            o = putNull(out, cellAt);
           } else out[o++] = QUOTE;
         } else {
           this.at = cellAt;
@@ -312,8 +317,8 @@ export class RowEncoder {
       } else {
         // Unquoted: up to the delimiter or the line's end; a quote or CR in it is odd.
         const from = pos;
-        let escaped = false;
-        out[o++] = QUOTE;
+        // Typed cells are copied bare: their JSON, when they are canonical.
+        if (kind <= Kind.Text) out[o++] = QUOTE;
         for (;;) {
           if (pos >= data.length) {
             if (!final) return Read.More;
@@ -334,7 +339,6 @@ export class RowEncoder {
             high = true;
             out[o++] = b;
           } else if (c === ESCAPE) {
-            escaped = true;
             const escape = ESCAPES[b]!;
             for (let k = 0; k < escape.length; k++) out[o++] = escape[k]!;
           } else return Read.Odd;
@@ -347,16 +351,15 @@ export class RowEncoder {
             this.at = cellAt;
             o = this.put(JSON.stringify(data.toString('utf8', from, to)));
           } else if (kind === Kind.Text && to - from === 4 && isNull(data, from)) {
-            o = cellAt + NULL.copy(out, cellAt);
+            o = putNull(out, cellAt);
           } else out[o++] = QUOTE;
-        } else {
-          o = cellAt;
-          const canonical = !high && !escaped && this.copyCanonical(data, from, to, kind, cellAt);
-          if (canonical !== false) o = canonical;
-          else {
-            this.at = cellAt;
-            o = this.put(JSON.stringify(typeCell(data.toString('utf8', from, to), TYPES[kind]!)));
-          }
+        } else if (to === from || (to - from === 4 && isNull(data, from))) {
+          o = putNull(out, cellAt);
+        } else if (kind === Kind.Boolean && to - from === 1 && (data[from]! | 1) === 0x31) {
+          o = putBytes(out, cellAt, data[from] === 0x31 ? TRUE : FALSE);
+        } else if (!canonical(data, from, to, kind)) {
+          this.at = cellAt;
+          o = this.put(JSON.stringify(typeCell(data.toString('utf8', from, to), TYPES[kind]!)));
         }
       }
       out = this.out; // put() may have grown it
@@ -375,38 +378,6 @@ export class RowEncoder {
   private put(text: string): number {
     const out = this.room(text.length * 3 + 8);
     return this.at + out.write(text, this.at, 'utf8');
-  }
-
-  /**
-   * A typed cell whose JSON is its own bytes (`null`, `true`, `12`): copied, returns the new end;
-   * false when it needs typeCell (a sign, leading zeros, decimals, `1` as a boolean…).
-   */
-  private copyCanonical(
-    data: Buffer,
-    from: number,
-    to: number,
-    kind: Kind,
-    at: number,
-  ): number | false {
-    const out = this.out;
-    const length = to - from;
-    if (length === 0 || (length === 4 && isNull(data, from))) return at + NULL.copy(out, at);
-    if (kind === Kind.Integer || kind === Kind.Number) {
-      // Digits without a leading zero, short of 2^53: the same digits as JSON.
-      if (length > 15 || (data[from] === 0x30 && length > 1)) return false;
-      for (let i = from; i < to; i++) {
-        const b = data[i]!;
-        if (b < 0x30 || b > 0x39) return false;
-      }
-    } else if (kind === Kind.Boolean) {
-      const b = data[from];
-      if (length === 1 && (b === 0x30 || b === 0x31)) {
-        return at + out.write(b === 0x31 ? 'true' : 'false', at, 'latin1');
-      }
-      const text = length === 4 || length === 5 ? data.toString('latin1', from, to) : '';
-      if (text !== 'true' && text !== 'false') return false;
-    } else return false;
-    return at + data.copy(out, at, from, to);
   }
 
   /** csv-parse takes over from here to the end of the file, numbering lines as the whole file. */
@@ -446,6 +417,49 @@ export class RowEncoder {
     });
     return this.fallbackWait;
   }
+}
+
+function putBytes(out: Buffer, at: number, bytes: Buffer): number {
+  for (let i = 0; i < bytes.length; i++) out[at + i] = bytes[i]!;
+  return at + bytes.length;
+}
+
+function putNull(out: Buffer, at: number): number {
+  return putBytes(out, at, NULL);
+}
+
+const isDigit = (b: number | undefined) => b !== undefined && b >= 0x30 && b <= 0x39;
+
+/**
+ * Whether a typed cell's bytes are already its JSON (what `JSON.stringify(typeCell(…))` writes):
+ * `true`, `false`, and numbers in the digits JavaScript prints them with (no sign but `-`, no
+ * leading or trailing zeros, up to 15 digits so the double keeps them all, no exponent).
+ */
+function canonical(data: Buffer, from: number, to: number, kind: Kind): boolean {
+  if (kind === Kind.Boolean) {
+    const bytes = to - from === 4 ? TRUE : to - from === 5 ? FALSE : undefined;
+    if (!bytes) return false;
+    for (let i = 0; i < bytes.length; i++) if (data[from + i] !== bytes[i]) return false;
+    return true;
+  }
+  if (kind !== Kind.Integer && kind !== Kind.Number) return false;
+  let i = from;
+  if (data[i] === 0x2d) i++; // -
+  const digitsFrom = i;
+  while (i < to && isDigit(data[i])) i++;
+  const whole = i - digitsFrom;
+  if (whole === 0 || (whole > 1 && data[digitsFrom] === 0x30)) return false;
+  let digits = whole;
+  if (i < to) {
+    // A fraction (numbers only): digits, the last not 0, and 0.0… (maybe 1e-7) left to typeCell.
+    if (kind !== Kind.Number || data[i] !== 0x2e) return false;
+    const fraction = ++i;
+    while (i < to && isDigit(data[i])) i++;
+    if (i !== to || i === fraction || data[to - 1] === 0x30) return false;
+    if (data[digitsFrom] === 0x30 && data[fraction] === 0x30) return false;
+    digits += i - fraction;
+  } else if (data[digitsFrom] === 0x30 && digitsFrom > from) return false; // -0 is 0
+  return digits <= 15;
 }
 
 function isNull(data: Buffer, at: number): boolean {

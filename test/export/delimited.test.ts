@@ -265,7 +265,8 @@ describe('the rows stored are the typed cells csv-parse reads, as JSON', () => {
     ...['007', '+5', '-5', '-0', '-0.0', '1.50', '1.5', '53880.58', '0.1', '0.0000001', '1e3'],
     ...[' 1', '1 ', 'x', 'true', 'false', '1', 'TRUE', '{"a":[1,2]}', '[1,', '"q"', 'nul\u0000'],
     ...['tab\tx', 'back\\slash', 'bell\u0007', 'del\u007f', 'é', '漢字', 'sep\u2028x', 'a,b'],
-    ...['two\nlines', 'cr\rx'],
+    ...['two\nlines', 'cr\rx', '-0.5', '0.5', '0.05', '1.25', '-12.5', '1.', '.5', '1.2.3', '-'],
+    ...['123456789012.345', '1234567890123.456', '--1', '-007', '0.10', '100', '-100', '10.01'],
   ];
   const quote = (cell: string, delimiter: string) =>
     cell.includes(delimiter) || /["\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
