@@ -2,7 +2,7 @@
  * Downloads one export file to disk, verified: resumes from the bytes already on disk (after a
  * drop the client could not recover, or a restart), retries with backoff, checks SHA-256 against
  * Marketo's `fileChecksum` (downloading once more on a mismatch). Memory stays at one buffer.
- * Every byte is handed to `onBytes` once, in file order, as soon as it is on disk (one pass:
+ * Every byte is handed to `onBytes` once, in file order, as it is written to disk (one pass:
  * the caller parses while the download goes on).
  */
 import { createHash } from 'node:crypto';
@@ -39,8 +39,8 @@ export interface VerifiedDownloadOptions {
   signal: AbortSignal;
   onProgress(bytes: number): void;
   /**
-   * The file's bytes in order, each once (those already on disk first), after they were written
-   * and hashed; a returned promise holds the download back until the consumer caught up.
+   * The file's bytes in order, each once (those already on disk first), hashed and being
+   * written; a returned promise holds the download back until the consumer caught up.
    */
   onBytes?(chunk: Buffer): Promise<void> | undefined;
   /** The file is fetched again from byte 0 (checksum mismatch): every byte handed out is void. */
@@ -89,11 +89,15 @@ export async function downloadVerified(options: VerifiedDownloadOptions): Promis
           const chunk = buffered.length === 1 ? buffered[0]! : Buffer.concat(buffered);
           buffered = [];
           bufferedBytes = 0;
-          await handle.write(chunk);
+          // Hashed and parsed while the disk write runs (on the thread pool); the next chunk
+          // waits for both. Rows of bytes not yet on disk are dropped with the part on a restart.
+          const written = handle.write(chunk);
           hash.update(chunk);
+          const wait = options.onBytes?.(chunk);
+          wait?.catch(() => {}); // observed below, unless the write failed first
+          await written;
           bytes += chunk.length;
           options.onProgress(bytes);
-          const wait = options.onBytes?.(chunk);
           if (wait) await wait;
         };
         try {

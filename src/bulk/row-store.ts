@@ -10,6 +10,7 @@ import { join } from 'node:path';
 
 const ENTRY = 8;
 const FLUSH_BYTES = 256 * 1024;
+const WRITE_AHEAD = 4 * 1024 * 1024;
 const INDEX_ENTRIES = 8192;
 
 /** A consistent end of the store: rows written so far and the data bytes they occupy. */
@@ -37,9 +38,10 @@ export class RowStore {
       await (await open(path, 'a')).close();
       await truncate(path, size);
     }
+    // Room for a few batches in flight, so the parse only waits when the disk is really behind.
     return new RowAppender(
-      createWriteStream(this.dataPath, { flags: 'a' }),
-      createWriteStream(this.indexPath, { flags: 'a' }),
+      createWriteStream(this.dataPath, { flags: 'a', highWaterMark: WRITE_AHEAD }),
+      createWriteStream(this.indexPath, { flags: 'a', highWaterMark: WRITE_AHEAD / 8 }),
       from,
     );
   }
