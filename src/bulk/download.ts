@@ -86,19 +86,25 @@ export async function downloadVerified(options: VerifiedDownloadOptions): Promis
         let bufferedBytes = 0;
         const flush = async () => {
           if (bufferedBytes === 0) return;
-          const chunk = buffered.length === 1 ? buffered[0]! : Buffer.concat(buffered);
+          const chunks = buffered;
+          const size = bufferedBytes;
           buffered = [];
           bufferedBytes = 0;
-          // Hashed and parsed while the disk write runs (on the thread pool); the next chunk
-          // waits for both. Rows of bytes not yet on disk are dropped with the part on a restart.
-          const written = handle.write(chunk);
-          hash.update(chunk);
-          const wait = options.onBytes?.(chunk);
-          wait?.catch(() => {}); // observed below, unless the write failed first
-          await written;
-          bytes += chunk.length;
-          options.onProgress(bytes);
-          if (wait) await wait;
+          // One write for the batch (no copy into one buffer); hashed and parsed while it runs
+          // on the thread pool. Rows of bytes not yet on disk are dropped with the part on a restart.
+          const written = handle.writev(chunks);
+          written.catch(() => {}); // observed below, whatever the consumer does
+          for (const chunk of chunks) hash.update(chunk);
+          try {
+            for (const chunk of chunks) {
+              const wait = options.onBytes?.(chunk);
+              if (wait) await wait;
+            }
+          } finally {
+            await written;
+            bytes += size;
+            options.onProgress(bytes);
+          }
         };
         try {
           for await (const chunk of stream) {

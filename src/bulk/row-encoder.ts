@@ -124,7 +124,19 @@ export class RowEncoder {
   write(chunk: Buffer): Promise<void> | undefined {
     if (this.failure) throw this.failure;
     if (this.fallback) return this.feedFallback(chunk);
-    return this.consume(this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : chunk, false);
+    if (this.rest.length === 0) return this.consume(chunk, false);
+    // The record begun in the last chunk mostly ends at this one's first LF: that record alone
+    // is put together, and the chunk read in place from there (no copy of the whole chunk).
+    const lf = chunk.indexOf(LF);
+    if (lf === -1 || lf === chunk.length - 1) {
+      return this.consume(Buffer.concat([this.rest, chunk]), false);
+    }
+    const head = this.consume(Buffer.concat([this.rest, chunk.subarray(0, lf + 1)]), false);
+    const tail = chunk.subarray(lf + 1);
+    const next = this.fallback
+      ? this.feedFallback(tail)
+      : this.consume(this.rest.length > 0 ? Buffer.concat([this.rest, tail]) : tail, false);
+    return head && next ? Promise.all([head, next]).then(() => undefined) : (head ?? next);
   }
 
   /** No more bytes: resolves once every row went to the sink; rejects with csv-parse's error. */
