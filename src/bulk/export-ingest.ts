@@ -129,9 +129,9 @@ export class PartIngester {
         malformed,
       });
     }
-    await rm(file, { force: true });
     const columns = index === 0 ? undefined : job.columns;
     if (header && columns && header.join('\u0000') !== columns.join('\u0000')) {
+      await rm(file, { force: true });
       // Parts of one job share fields and headers; anything else would mislabel rows.
       await this.deps.fail(key, {
         code: 'HEADER_MISMATCH',
@@ -157,6 +157,8 @@ export class PartIngester {
         };
       }
     });
+    // Only now: a restart before INGESTED was saved parses the part again from this file.
+    await rm(file, { force: true });
   }
 
   /** The download (DOWNLOADING) feeding the parse; PARSING once verified, until the last row. */

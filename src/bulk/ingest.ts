@@ -1,14 +1,14 @@
 /**
- * Parses export bytes into the row store: the delimited reader (row-parser.ts) as a stream with the job's delimiter, cells
- * typed by field, rows appended with backpressure and committed (readable) as parsing goes.
+ * Parses export bytes into the row store: the delimited reader (row-encoder.ts: bytes straight to
+ * the store's JSON lines) with the job's delimiter, cells typed by field, rows appended with
+ * backpressure and committed (readable) as parsing goes.
  * Bytes are pushed in (`startIngest`, fed by the download as it arrives) or read from a file
  * (`ingestFile`, a restart after the download was verified). Malformed records are collected with
  * their line numbers, never dropped silently.
  */
-import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import type { CellType, DelimitedFormat, RowError } from './delimited.js';
-import { createRowParser } from './row-parser.js';
+import { RowEncoder } from './row-encoder.js';
 import type { RowMark, RowStore } from './row-store.js';
 
 /** The file could not be read as delimited text at all (not one malformed row: those are collected). */
@@ -62,52 +62,72 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
   let malformed = 0;
   let rows = 0;
   let header: readonly string[] | undefined;
-  const parser = createRowParser({
-    format: options.format,
-    types: new Map(Object.entries(options.types)),
-    onRowError: (error) => {
-      malformed++;
-      if (rowErrors.length < maxRowErrors) rowErrors.push(error);
+  const encoder = new RowEncoder(
+    {
+      format: options.format,
+      types: new Map(Object.entries(options.types)),
+      onRowError: (error) => {
+        malformed++;
+        if (rowErrors.length < maxRowErrors) rowErrors.push(error);
+      },
+      // Rows are stored as arrays; the header is kept once, by the caller.
+      onHeader: (names) => {
+        header = names;
+      },
     },
-    // Rows are stored as arrays; the header is kept once, by the caller.
-    onHeader: (names) => {
-      header = names;
+    {
+      lines: (data, ends) => {
+        rows += ends.length;
+        return appender.appendLines(data, ends);
+      },
+      row: (cells) => {
+        rows++;
+        return appender.append(cells);
+      },
     },
-  });
+  );
   let failure: { error: unknown } | undefined;
-  let lastCommit = 0;
-  const consumed = (async () => {
-    for await (const row of parser) {
-      const wait = appender.append(row);
-      if (wait) await wait;
-      rows++;
-      if ((rows & 127) === 0 && Date.now() - lastCommit >= options.commitEveryMs) {
-        lastCommit = Date.now();
-        await options.onCommit(await appender.commit(), rows, header);
-        // Count the interval from after the commit's watchers were served (their deliveries run
-        // as microtasks, before setImmediate): with thousands of subscribers a progress event
-        // can take longer than the interval, and would otherwise starve the parse.
-        await new Promise((resolve) => setImmediate(resolve));
-        lastCommit = Date.now();
-      }
-    }
-  })().catch((error: unknown) => {
+  const fail = (error: unknown) => {
     failure ??= { error };
-    parser.destroy();
-  });
+    encoder.destroy();
+  };
+  // One commit at a time, in the background: the bytes go on being parsed meanwhile.
+  let committing: Promise<void> | undefined;
+  let lastCommit = 0;
+  const commitIfDue = () => {
+    if (committing || rows === 0 || Date.now() - lastCommit < options.commitEveryMs) return;
+    lastCommit = Date.now();
+    committing = (async () => {
+      await options.onCommit(await appender.commit(), rows, header);
+      // Count the interval from after the commit's watchers were served (their deliveries run
+      // as microtasks, before setImmediate): with thousands of subscribers a progress event
+      // can take longer than the interval, and would otherwise starve the parse.
+      await new Promise((resolve) => setImmediate(resolve));
+      lastCommit = Date.now();
+    })().then(() => {
+      committing = undefined;
+    }, fail);
+  };
   let ended = false;
   return {
     write(chunk) {
       // After a parse failure the rest of the bytes are still downloaded and verified (a
       // corrupted transfer is fetched again), but there is nothing left to parse them into.
-      if (ended || failure || parser.destroyed) return undefined;
-      if (parser.write(chunk)) return undefined;
-      return Promise.race([once(parser, 'drain').then(noop, noop), consumed]);
+      if (ended || failure) return undefined;
+      let wait: Promise<void> | undefined;
+      try {
+        wait = encoder.write(chunk);
+      } catch (error) {
+        fail(error);
+        return undefined;
+      }
+      commitIfDue();
+      return wait?.catch(fail);
     },
     async end() {
       ended = true;
-      if (!failure && !parser.destroyed) parser.end();
-      await consumed;
+      if (!failure) await encoder.end().catch(fail);
+      await committing;
       if (failure) {
         await appender.abort();
         if (options.signal.aborted) throw options.signal.reason;
@@ -122,15 +142,12 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     },
     async abort() {
       ended = true;
-      failure ??= { error: new Error('aborted') };
-      parser.destroy();
-      await consumed;
+      fail(new Error('aborted'));
+      await committing;
       await appender.abort();
     },
   };
 }
-
-function noop(): void {}
 
 /** Parses a whole file on disk (the download was verified before the process stopped). */
 export async function ingestFile(options: IngestOptions & { file: string }): Promise<IngestResult> {

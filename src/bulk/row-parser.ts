@@ -273,30 +273,11 @@ export class RowParser extends Transform {
 
   /** csv-parse takes over from here to the end of the file, numbering lines as the whole file. */
   private startFallback(): void {
-    const offset = this.lines - this.headerLines;
-    const onRowError = this.options.onRowError;
-    const header = this.header;
-    const options = parserOptions(
-      {
-        ...this.options,
-        ...(onRowError && {
-          onRowError: (error) =>
-            onRowError({
-              ...error,
-              line: error.line + offset,
-              message: error.message.replace(
-                /\bline (\d+)/g,
-                (_, n: string) => `line ${Number(n) + offset}`,
-              ),
-            }),
-        }),
-      },
-      header,
-    );
-    // The header line set the record delimiter (LF) before any hand-off after it.
-    const parser = parse(header ? { ...options, bom: false, record_delimiter: '\n' } : options);
-    if (header)
-      parser.write(this.headerText.endsWith('\n') ? this.headerText : `${this.headerText}\n`);
+    const parser = handOff(this.options, {
+      header: this.header,
+      headerText: this.headerText,
+      lineOffset: this.lines - this.headerLines,
+    });
     // Backpressure holds at our writable side: Transform waits for readers before the next chunk.
     parser.on('data', (row: unknown) => this.push(row));
     parser.on('error', (error) => this.destroy(error));
@@ -325,6 +306,53 @@ function countLf(data: string, from: number, to: number): number {
   let n = 0;
   for (let i = data.indexOf('\n', from); i !== -1 && i < to; i = data.indexOf('\n', i + 1)) n++;
   return n;
+}
+
+/**
+ * csv-parse for the rest of a file after a reader's hand-off: the header (already read) written to
+ * it first, for the field count, and its line numbers (errors) shifted to count from the file's start.
+ */
+export function handOff(
+  options: RowParserOptions,
+  from: {
+    header: readonly string[] | undefined;
+    /** The header record as read (a string or its bytes). */
+    headerText: string | Buffer;
+    /** csv-parse's lines read before the hand-off, less the header's. */
+    lineOffset: number;
+  },
+): Parser {
+  const offset = from.lineOffset;
+  const onRowError = options.onRowError;
+  const { header, headerText } = from;
+  const csvOptions = parserOptions(
+    {
+      ...options,
+      ...(onRowError && {
+        onRowError: (error) =>
+          onRowError({
+            ...error,
+            line: error.line + offset,
+            message: error.message.replace(
+              /\bline (\d+)/g,
+              (_, n: string) => `line ${Number(n) + offset}`,
+            ),
+          }),
+      }),
+    },
+    header,
+  );
+  // The header line set the record delimiter (LF) before any hand-off after it.
+  const parser = parse(header ? { ...csvOptions, bom: false, record_delimiter: '\n' } : csvOptions);
+  if (header) {
+    parser.write(headerText);
+    if (
+      headerText.length === 0 ||
+      headerText[headerText.length - 1] !== (typeof headerText === 'string' ? '\n' : LF)
+    )
+      parser.write('\n');
+  }
+  return parser;
 }
 
 /** A streaming parser yielding one object (or array of typed cells, with `onHeader`) per data row. */

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 
 const ENTRY = 8;
 const FLUSH_BYTES = 256 * 1024;
+const WRITE_AHEAD = 4 * 1024 * 1024;
 const INDEX_ENTRIES = 8192;
 const [OPEN, CLOSE, COMMA, LF] = [0x5b, 0x5d, 0x2c, 0x0a];
 
@@ -40,9 +41,10 @@ export class RowStore {
       await (await open(path, 'a')).close();
       await truncate(path, size);
     }
+    // Room for a few batches in flight, so the parse only waits when the disk is really behind.
     return new RowAppender(
-      createWriteStream(this.dataPath, { flags: 'a' }),
-      createWriteStream(this.indexPath, { flags: 'a' }),
+      createWriteStream(this.dataPath, { flags: 'a', highWaterMark: WRITE_AHEAD }),
+      createWriteStream(this.indexPath, { flags: 'a', highWaterMark: WRITE_AHEAD / 8 }),
       from,
     );
   }
@@ -115,10 +117,12 @@ async function readExactly(fd: number, buf: Buffer, position: number): Promise<v
 
 /** Appends rows with backpressure; `finish()` flushes and returns the new end mark. */
 export class RowAppender {
-  private chunks: string[] = [];
+  private chunks: Buffer[] = [];
   private chunkBytes = 0;
   private index = Buffer.alloc(INDEX_ENTRIES * ENTRY);
   private indexed = 0;
+  /** Index entries staged for the next write when `index` filled up between flushes. */
+  private indexChunks: Buffer[] = [];
   private mark: RowMark;
   private lastData: Promise<void> = Promise.resolve();
   private lastIndex: Promise<void> = Promise.resolve();
@@ -137,16 +141,33 @@ export class RowAppender {
 
   /** Returns a promise only when the disk is behind and the caller should wait. */
   append(row: unknown): Promise<void> | undefined {
-    const line = `${JSON.stringify(row)}\n`;
-    const bytes = Buffer.byteLength(line);
-    this.index.writeDoubleLE(this.mark.bytes, this.indexed * ENTRY);
-    this.indexed++;
-    this.mark.rows++;
-    this.mark.bytes += bytes;
-    this.chunks.push(line);
-    this.chunkBytes += bytes;
-    if (this.chunkBytes < FLUSH_BYTES && this.indexed < INDEX_ENTRIES) return undefined;
+    const line = Buffer.from(`${JSON.stringify(row)}\n`);
+    return this.appendLines(line, [line.length]);
+  }
+
+  /**
+   * Rows already encoded as JSON lines (each with its LF, no LF inside): row i is
+   * `data[ends[i-1] ?? 0, ends[i])`. `data` is kept until written: the caller must not reuse it.
+   */
+  appendLines(data: Buffer, ends: readonly number[]): Promise<void> | undefined {
+    let start = 0;
+    for (const end of ends) {
+      if (this.indexed === INDEX_ENTRIES) this.stageIndex();
+      this.index.writeDoubleLE(this.mark.bytes + start, this.indexed * ENTRY);
+      this.indexed++;
+      start = end;
+    }
+    this.mark.rows += ends.length;
+    this.mark.bytes += start;
+    this.chunks.push(data.subarray(0, start));
+    this.chunkBytes += start;
+    if (this.chunkBytes < FLUSH_BYTES) return undefined;
     return this.flush();
+  }
+
+  private stageIndex(): void {
+    this.indexChunks.push(Buffer.from(this.index.subarray(0, this.indexed * ENTRY)));
+    this.indexed = 0;
   }
 
   private flush(): Promise<void> | undefined {
@@ -154,21 +175,20 @@ export class RowAppender {
     let indexOk = true;
     if (this.chunks.length > 0) {
       const { promise, resolve, reject } = withResolvers();
-      dataOk = this.data.write(this.chunks.join(''), (error) =>
-        error ? reject(error) : resolve(),
-      );
+      const chunk = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+      dataOk = this.data.write(chunk, (error) => (error ? reject(error) : resolve()));
       this.lastData = promise;
       this.chunks = [];
       this.chunkBytes = 0;
     }
-    if (this.indexed > 0) {
+    if (this.indexed > 0) this.stageIndex();
+    if (this.indexChunks.length > 0) {
       const { promise, resolve, reject } = withResolvers();
-      indexOk = this.idx.write(
-        Buffer.from(this.index.subarray(0, this.indexed * ENTRY)),
-        (error) => (error ? reject(error) : resolve()),
-      );
+      const chunk =
+        this.indexChunks.length === 1 ? this.indexChunks[0]! : Buffer.concat(this.indexChunks);
+      indexOk = this.idx.write(chunk, (error) => (error ? reject(error) : resolve()));
       this.lastIndex = promise;
-      this.indexed = 0;
+      this.indexChunks = [];
     }
     if (dataOk && indexOk) return undefined;
     return Promise.all([

@@ -1,12 +1,16 @@
+import { isUtf8 } from 'node:buffer';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { splitDateRange } from '../../src/bulk/date-windows.js';
 import {
+  type CellType,
   createCsvParser,
+  type DelimitedFormat,
   type RowError,
   type RowParserOptions,
   typeCell,
 } from '../../src/bulk/delimited.js';
+import { RowEncoder } from '../../src/bulk/row-encoder.js';
 import { createRowParser } from '../../src/bulk/row-parser.js';
 import { nextQuotaReset, quotaDay } from '../../src/bulk/quota.js';
 
@@ -106,6 +110,58 @@ async function readWith(
   return { rows, errors: errors.map((e) => ({ line: e.line, code: e.code })) };
 }
 
+/**
+ * What the export ingest stores for `bytes` written in pieces: the encoder's JSON lines (and the
+ * rows csv-parse read after a hand-off), read back as the row store does (JSON.parse).
+ */
+async function encodeWith(
+  bytes: Buffer,
+  cuts: number[],
+  types: Record<string, CellType> = { n: 'integer' },
+  format: DelimitedFormat = 'CSV',
+) {
+  const errors: RowError[] = [];
+  const lines: string[] = [];
+  const encoder = new RowEncoder(
+    {
+      format,
+      types: new Map(Object.entries(types)),
+      onRowError: (e) => errors.push(e),
+      onHeader: () => {},
+    },
+    {
+      lines: (data, ends) => {
+        // Valid UTF-8 whatever the file held: pages may be served as the stored bytes.
+        expect(isUtf8(data.subarray(0, ends.at(-1)))).toBe(true);
+        let start = 0;
+        for (const end of ends) {
+          lines.push(data.toString('utf8', start, end));
+          start = end;
+        }
+        return undefined;
+      },
+      row: (cells) => {
+        lines.push(`${JSON.stringify(cells)}\n`);
+        return undefined;
+      },
+    },
+  );
+  let from = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    const wait = encoder.write(bytes.subarray(from, cut));
+    if (wait) await wait;
+    from = cut;
+  }
+  await encoder.end();
+  // One JSON line per row, nothing else.
+  for (const line of lines) expect(line.indexOf('\n')).toBe(line.length - 1);
+  return {
+    rows: lines.map((line) => JSON.parse(line) as unknown),
+    errors: errors.map((e) => ({ line: e.line, code: e.code })),
+    handedOff: encoder.handedOff,
+  };
+}
+
 /** A small seeded PRNG (mulberry32): the same files every run. */
 function random(seed: number): () => number {
   let a = seed >>> 0;
@@ -165,6 +221,9 @@ describe("the gateway's reader reads every file as csv-parse does", () => {
       );
       const expected = await readWith(createCsvParser, bytes, []);
       expect(await readWith(createRowParser, bytes, cuts)).toEqual(expected);
+      const encoded = await encodeWith(bytes, cuts);
+      expect({ rows: encoded.rows, errors: encoded.errors }).toEqual(expected);
+      expect(encoded.handedOff).toBe(odd !== undefined);
       // Marketo's own files (no odd record) never need csv-parse.
       const reader = createRowParser({ format: 'CSV', onHeader: () => {}, onRowError: () => {} });
       reader.resume();
@@ -175,6 +234,8 @@ describe("the gateway's reader reads every file as csv-parse does", () => {
       if (round === 0) {
         const all = Array.from({ length: bytes.length - 1 }, (_, k) => k + 1);
         expect(await readWith(createRowParser, bytes, all)).toEqual(expected);
+        const encoded = await encodeWith(bytes, all);
+        expect({ rows: encoded.rows, errors: encoded.errors }).toEqual(expected);
       }
     }
   });
@@ -182,10 +243,76 @@ describe("the gateway's reader reads every file as csv-parse does", () => {
   it('strips a BOM and reads CRLF files (csv-parse reads those)', async () => {
     for (const text of ['\ufeffn,a\n1,x\n', 'n,a\r\n1,x\r\n2,"y\r\nz"\r\n', 'n,a\n1,x']) {
       const bytes = Buffer.from(text);
-      expect(await readWith(createRowParser, bytes, [1, 5])).toEqual(
-        await readWith(createCsvParser, bytes, []),
-      );
+      const expected = await readWith(createCsvParser, bytes, []);
+      expect(await readWith(createRowParser, bytes, [1, 5])).toEqual(expected);
+      const encoded = await encodeWith(bytes, [1, 2, 5]);
+      expect({ rows: encoded.rows, errors: encoded.errors }).toEqual(expected);
     }
+  });
+});
+
+describe('the rows stored are the typed cells csv-parse reads, as JSON', () => {
+  const TYPES: Record<string, CellType> = {
+    i: 'integer',
+    n: 'number',
+    b: 'boolean',
+    j: 'json',
+    s: 'string',
+  };
+  /** Cells whose JSON is their own bytes, and every kind that must go through typeCell. */
+  const VALUES = [
+    ...['', 'null', '0', '7', '42', '123456789012345', '1234567890123456', '9007199254740993'],
+    ...['007', '+5', '-5', '-0', '-0.0', '1.50', '1.5', '53880.58', '0.1', '0.0000001', '1e3'],
+    ...[' 1', '1 ', 'x', 'true', 'false', '1', 'TRUE', '{"a":[1,2]}', '[1,', '"q"', 'nul\u0000'],
+    ...['tab\tx', 'back\\slash', 'bell\u0007', 'del\u007f', 'é', '漢字', 'sep\u2028x', 'a,b'],
+    ...['two\nlines', 'cr\rx', '-0.5', '0.5', '0.05', '1.25', '-12.5', '1.', '.5', '1.2.3', '-'],
+    ...['123456789012.345', '1234567890123.456', '--1', '-007', '0.10', '100', '-100', '10.01'],
+  ];
+  const quote = (cell: string, delimiter: string) =>
+    cell.includes(delimiter) || /["\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
+
+  it.each(['CSV', 'TSV', 'SSV'] as const)('every value in every type (%s)', async (format) => {
+    const delimiter = { CSV: ',', TSV: '\t', SSV: ';' }[format];
+    const columns = Object.keys(TYPES);
+    const lines = [columns.join(delimiter)];
+    for (const value of VALUES) {
+      lines.push(columns.map(() => quote(value, delimiter)).join(delimiter));
+      // Quoted even where it needs not be: the same cell to csv-parse.
+      lines.push(columns.map(() => `"${value.replaceAll('"', '""')}"`).join(delimiter));
+    }
+    const bytes = Buffer.from(`${lines.join('\n')}\n`);
+    const options: RowParserOptions = {
+      format,
+      types: new Map(Object.entries(TYPES)),
+      onHeader: () => {},
+    };
+    const expected: unknown[] = [];
+    const parser = createCsvParser(options);
+    parser.end(bytes);
+    for await (const row of parser) expected.push(JSON.parse(JSON.stringify(row)));
+    const encoded = await encodeWith(bytes, [3, 100, 101], TYPES, format);
+    expect(encoded.handedOff).toBe(false);
+    expect(encoded.rows).toEqual(expected);
+    expect(encoded.rows).toHaveLength(VALUES.length * 2);
+  });
+
+  it('decodes bytes that are not UTF-8 as csv-parse does (U+FFFD), and keeps valid ones as they are', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('s,j\n'),
+      Buffer.from([0x61, 0xff, 0x62, 0x2c, 0xe2, 0x82, 0x0a]),
+      Buffer.from('"\xc3\xa9",'),
+      Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22, 0x0a]),
+    ]);
+    const expected: unknown[] = [];
+    const parser = createCsvParser({
+      format: 'CSV',
+      types: new Map([['j', 'json']]),
+      onHeader: () => {},
+    });
+    parser.end(bytes);
+    for await (const row of parser) expected.push(row);
+    expect((await encodeWith(bytes, [6], { j: 'json' })).rows).toEqual(expected);
+    expect(expected[0]).toEqual(['a\ufffdb', '\ufffd']);
   });
 });
 
