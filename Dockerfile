@@ -6,6 +6,9 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# `npm ci` runs `postinstall` (patch-package), which applies patches/ to node_modules (undici's
+# paused-parser crash, nodejs/undici#5360); the patched node_modules is what the runtime stage copies.
+COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY scripts ./scripts
