@@ -89,9 +89,24 @@ describe('the Dockerfile', () => {
       for (const source of args.slice(0, -1)) expect(existsSync(source), source).toBe(true);
     }
     expect(build.some((i) => /npm run build/.test(i.getArgumentsContent() ?? ''))).toBe(true);
+    // patches/ is in place before `npm ci`, whose postinstall (patch-package) applies it to the
+    // node_modules the runtime stage copies (undici's paused-parser crash, test/marketo/peer-close).
+    const at = (pattern: RegExp) =>
+      build.findIndex((i) => pattern.test(`${i.getKeyword()} ${i.getArgumentsContent() ?? ''}`));
+    expect(at(/^COPY patches\b/)).toBeGreaterThan(-1);
+    expect(at(/^COPY patches\b/)).toBeLessThan(at(/^RUN npm ci\b/));
+    const manifest = JSON.parse(await read('package.json')) as { scripts: Record<string, string> };
+    expect(manifest.scripts['postinstall']).toBe('patch-package');
     // The context it copies from is not excluded by .dockerignore.
     const ignored = (await read('.dockerignore')).split('\n').map((l) => l.trim());
-    for (const path of ['src', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json']) {
+    for (const path of [
+      'src',
+      'scripts',
+      'patches',
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+    ]) {
       expect(ignored).not.toContain(path);
     }
   });
