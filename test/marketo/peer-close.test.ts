@@ -8,9 +8,10 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 /**
- * Runs `body` in a child node (tsx) next to `serve(size, onSent)`: an HTTP/1.1 server answering
- * every request with `size` bytes, `Content-Length` and `Connection: close`, then a FIN. `onSent`
- * fires once the last response is flushed. The child prints one JSON line per result.
+ * Runs `body` in a child node (tsx) next to `serve(size, framing)`: an HTTP/1.1 server answering
+ * every request with `size` bytes (`Content-Length`, chunked, or delimited by the close) and
+ * `Connection: close`, then a FIN; its `sent()` resolves once that response has reached the client.
+ * The child prints one JSON line per result.
  */
 async function run(
   body: string,
@@ -19,15 +20,29 @@ async function run(
     import { createServer } from 'node:net';
     const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     const token = JSON.stringify({ access_token: 't', token_type: 'bearer', expires_in: 3600, scope: 's' });
-    async function serve(size) {
+    async function serve(size, framing = 'length') {
       let sent = () => {};
       const server = createServer((sock) => {
         sock.once('data', (request) => {
           const isToken = request.toString('latin1').includes('/identity/oauth/token');
           const payload = isToken ? Buffer.from(token) : Buffer.alloc(size, 0x61);
+          const mode = isToken ? 'length' : framing;
           sock.write('HTTP/1.1 200 OK\\r\\ncontent-type: ' + (isToken ? 'application/json' : 'text/csv') +
-            '\\r\\ncontent-length: ' + payload.length + '\\r\\nconnection: close\\r\\n\\r\\n');
-          sock.write(payload);
+            (mode === 'length' ? '\\r\\ncontent-length: ' + payload.length : '') +
+            (mode === 'chunked' ? '\\r\\ntransfer-encoding: chunked' : '') +
+            '\\r\\nconnection: close\\r\\n\\r\\n');
+          if (mode === 'chunked') {
+            for (let i = 0; i < payload.length; i += 16384) {
+              const part = payload.subarray(i, i + 16384);
+              sock.write(part.length.toString(16) + '\\r\\n');
+              sock.write(part);
+              sock.write('\\r\\n');
+            }
+            sock.write('0\\r\\n\\r\\n');
+          } else {
+            // 'length', or 'eof': no length, the body ends with the connection.
+            sock.write(payload);
+          }
           // The FIN follows the body, as a server answering Connection: close sends it.
           sock.end(() => { if (!isToken) sent(); });
         });
@@ -81,6 +96,34 @@ describe('a response body read slower than the network, then closed by the peer'
     expect(stderr).not.toContain('assert(!this.paused)');
     expect(code).toBe(0);
     expect(results).toEqual(SIZES.map((size) => ({ size, read: size })));
+  });
+
+  it('is read to the end whatever its framing: chunked, or ended by the close itself', async () => {
+    const { code, results, stderr } = await run(`
+      const { createTransport, readAll } = await import('./src/marketo/transport.ts');
+      for (const framing of ['chunked', 'eof']) {
+        for (const size of ${JSON.stringify(SIZES)}) {
+          const server = await serve(size, framing);
+          const transport = createTransport({ origin: server.origin, connections: 1, keepAliveTimeoutMs: 10 });
+          const sent = server.sent();
+          const response = await transport.send({ method: 'GET', path: '/file.json', timeoutMs: 10_000, compress: false });
+          await sent;
+          const body = [];
+          for await (const chunk of response.body) {
+            body.push(chunk);
+            await sleep(1);
+          }
+          report({ framing, size, read: Buffer.concat(body).length });
+          await transport.close();
+          await server.close();
+        }
+      }
+    `);
+    expect(stderr).not.toContain('assert(!this.paused)');
+    expect(code).toBe(0);
+    expect(results).toEqual(
+      ['chunked', 'eof'].flatMap((framing) => SIZES.map((size) => ({ framing, size, read: size }))),
+    );
   });
 
   it('is read to the end by the export file download, and the process survives', async () => {
