@@ -53,6 +53,7 @@ import {
   table,
   writeResults,
 } from './support.js';
+import { prng as random } from '../src/sandbox/seed.js';
 
 /** Targets of issue #19 for bench:export. */
 const TARGETS = {
@@ -302,18 +303,6 @@ interface PageFigures {
 
 /** The gateway's row cursor (src/bulk/export-jobs.ts encodeCursor): `after` row `index`. */
 const rowCursor = (index: number) => Buffer.from(`row:${index}`).toString('base64url');
-
-/** A small seeded PRNG (mulberry32), so every run reads the same offsets. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface SizeResult {
   targetMb: number;

@@ -13,6 +13,7 @@ import {
 import { RowEncoder } from '../../src/bulk/row-encoder.js';
 import { createRowParser } from '../../src/bulk/row-parser.js';
 import { nextQuotaReset, quotaDay } from '../../src/bulk/quota.js';
+import { prng as random } from '../../src/sandbox/seed.js';
 
 async function parseAll(
   text: string,
@@ -159,18 +160,6 @@ async function encodeWith(
     rows: lines.map((line) => JSON.parse(line) as unknown),
     errors: errors.map((e) => ({ line: e.line, code: e.code })),
     handedOff: encoder.handedOff,
-  };
-}
-
-/** A small seeded PRNG (mulberry32): the same files every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayFixture, type GraphQLResult, startGatewayFixture } from './gateway-fixture.js';
+import { prng as random } from '../../src/sandbox/seed.js';
 
 // Text beside numbers, booleans, dates and nulls.
 const FIELDS = ['id', 'email', 'firstName', 'lastName', 'createdAt', 'unsubscribed', 'leadScore'];
@@ -43,18 +44,6 @@ interface CompactPage {
   endCursor: string | null;
   hasNextPage: boolean;
   hasPreviousPage: boolean;
-}
-
-/** A small seeded PRNG (mulberry32): the same offsets every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('rowPage at any offset', () => {

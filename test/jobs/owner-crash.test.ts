@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dataEpoch, expectedLeadRows, iso } from '../export/fixture.js';
 import { type GatewayProcess, killLeftovers, spawnGateway } from '../helpers/gateway-process.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { prng as random } from '../../src/sandbox/seed.js';
 
 const DAY = 86_400_000;
 const ROWS = 50_000;
@@ -59,18 +60,6 @@ interface ExportPage {
   rows: {
     nodes: Array<Record<string, unknown>>;
     pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  };
-}
-
-/** A small seeded generator (mulberry32): the same seed gives the same kill points. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }
 
