@@ -38,7 +38,9 @@ import { gatewayConfigFor, type SandboxStats } from '../test/helpers/gateway.js'
 import { summarize } from './load.js';
 import {
   fmt,
+  has,
   MB,
+  nextMessage,
   pass,
   spawnListening,
   stamp,
@@ -343,37 +345,6 @@ const sandboxLeads = Number(process.env.BENCH_FANOUT_LEADS ?? 20_000);
 const profile = process.env.BENCH_FANOUT_PROFILE
   ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FANOUT_PROFILE}`]
   : [];
-
-/** Waits for the next IPC message of `child` that `accept` takes. */
-function nextMessage<T>(
-  child: ChildProcess,
-  accept: (m: unknown) => m is T,
-  ms = 120_000,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.off('message', onMessage);
-      reject(new Error(`no answer from process ${child.pid} within ${ms} ms`));
-    }, ms);
-    const onMessage = (message: unknown) => {
-      if (typeof message === 'object' && message !== null && 'error' in message) {
-        clearTimeout(timer);
-        child.off('message', onMessage);
-        reject(new Error(String((message as { error: unknown }).error)));
-      } else if (accept(message)) {
-        clearTimeout(timer);
-        child.off('message', onMessage);
-        resolve(message);
-      }
-    };
-    child.on('message', onMessage);
-  });
-}
-
-const has =
-  <K extends string>(key: K) =>
-  <T>(m: unknown): m is T =>
-    typeof m === 'object' && m !== null && key in m;
 
 interface RunResult {
   subscribers: number;

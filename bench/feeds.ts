@@ -22,7 +22,7 @@ import { silentLogger } from '../src/logger.js';
 import { createGateway } from '../src/server.js';
 import { gatewayConfigFor } from '../test/helpers/gateway.js';
 import { startTestSandbox } from '../test/helpers/sandbox.js';
-import { fmt, pass, stamp, stopProcess, table, writeResults } from './support.js';
+import { fmt, has, nextMessage, pass, stamp, stopProcess, table, writeResults } from './support.js';
 
 const quick = /^(1|true|yes)$/i.test(process.env.BENCH_QUICK ?? '');
 const SUBSCRIBERS = (process.env.BENCH_FEED_SUBSCRIBERS ?? (quick ? '1,100' : '1,100,1000'))
@@ -178,37 +178,6 @@ function runSubscribers(): void {
 }
 
 // ─── The driver ─────────────────────────────────────────────────────────────────────────────
-
-/** The next IPC message of `child` that `accept` takes (an `{ error }` one rejects). */
-function nextMessage<T>(
-  child: ChildProcess,
-  accept: (m: unknown) => m is T,
-  ms = 120_000,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.off('message', onMessage);
-      reject(new Error(`no answer from the subscribers within ${ms} ms`));
-    }, ms);
-    const onMessage = (message: unknown) => {
-      if (typeof message === 'object' && message !== null && 'error' in message) {
-        clearTimeout(timer);
-        child.off('message', onMessage);
-        reject(new Error(String((message as { error: unknown }).error)));
-      } else if (accept(message)) {
-        clearTimeout(timer);
-        child.off('message', onMessage);
-        resolve(message);
-      }
-    };
-    child.on('message', onMessage);
-  });
-}
-
-const has =
-  <K extends string>(key: K) =>
-  <T>(m: unknown): m is T =>
-    typeof m === 'object' && m !== null && key in m;
 
 async function ask<T>(child: ChildProcess, request: SubscriberRequest, key: string): Promise<T> {
   const answer = nextMessage(child, has(key)<T>);

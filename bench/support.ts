@@ -145,3 +145,35 @@ export async function serveGateway(
   process.stdout.write(`gateway listening on ${url}\n`);
   return gateway;
 }
+
+/** The next IPC message of `child` that `accept` takes; an `{ error }` message rejects. */
+export function nextMessage<T>(
+  child: ChildProcess,
+  accept: (m: unknown) => m is T,
+  ms = 120_000,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      reject(new Error(`no answer from process ${child.pid} within ${ms} ms`));
+    }, ms);
+    const onMessage = (message: unknown) => {
+      if (typeof message === 'object' && message !== null && 'error' in message) {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        reject(new Error(String((message as { error: unknown }).error)));
+      } else if (accept(message)) {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve(message);
+      }
+    };
+    child.on('message', onMessage);
+  });
+}
+
+/** A guard for IPC messages that carry `key`. */
+export const has =
+  <K extends string>(key: K) =>
+  <T>(m: unknown): m is T =>
+    typeof m === 'object' && m !== null && key in m;
