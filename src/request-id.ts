@@ -3,8 +3,10 @@
  * answered as the `x-request-id` header, used as the operation's `requestId` (every log line of
  * the operation carries it) and attached to masked errors (`extensions.requestId`) so that a user
  * can quote it to support and it finds the `unexpected error` log line.
+ *
+ * The id travels with the request (a WeakMap) and the operation's context, not in an
+ * AsyncLocalStorage: that one's promise hooks ran on every promise of every request.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { handleStreamOrSingleExecutionResult, type Plugin } from 'graphql-yoga';
@@ -16,8 +18,6 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 /** A caller's id is kept only when it is a short token that is safe to log and echo back. */
 const SANE_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-/** The id of the HTTP request being handled (yoga's request pipeline runs inside it). */
-const current = new AsyncLocalStorage<string>();
 const byRequest = new WeakMap<Request, string>();
 
 /** The caller's `x-request-id` when sane, else a new UUID. */
@@ -25,29 +25,21 @@ export function requestIdFrom(header: string | null | undefined): string {
   return header && SANE_ID.test(header) ? header : randomUUID();
 }
 
-function idFor(request: Request): string {
+/** The id of an HTTP request: given on first ask, the same from then on. */
+export function requestIdOf(request: Request): string {
   let id = byRequest.get(request);
   if (id === undefined) {
-    id = current.getStore() ?? requestIdFrom(request.headers.get(REQUEST_ID_HEADER));
+    id = requestIdFrom(request.headers.get(REQUEST_ID_HEADER));
     byRequest.set(request, id);
   }
   return id;
 }
 
-/** The request id of the HTTP request in progress, if any (undefined over graphql-ws). */
-export function currentRequestId(request?: Request): string | undefined {
-  return current.getStore() ?? (request ? idFor(request) : undefined);
-}
-
 /** Gives each HTTP request its id and answers it in the `x-request-id` header. */
 export function useRequestId(): Plugin {
   return {
-    instrumentation: {
-      // Wraps the whole pipeline, so code without the context (the mask function) knows the id.
-      request: ({ request }, wrapped) => current.run(idFor(request), wrapped),
-    },
     onResponse({ request, response, setResponse }) {
-      const id = current.getStore() ?? idFor(request);
+      const id = requestIdOf(request);
       try {
         response.headers.set(REQUEST_ID_HEADER, id);
       } catch {

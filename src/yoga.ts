@@ -21,9 +21,10 @@ import { mayAddress } from './http-paths.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './metrics/index.js';
 import {
-  currentRequestId,
+  isUnexpected,
   maskedError,
   REQUEST_ID_HEADER,
+  requestIdOf,
   useRequestId,
   useUnexpectedErrors,
 } from './request-id.js';
@@ -98,10 +99,9 @@ function readinessCheck(check: NonNullable<Parameters<typeof useReadinessCheck>[
   } satisfies Plugin;
 }
 
-/** Yoga's own log lines: its extra arguments, and the request id when within a request. */
+/** Yoga's own log lines: its extra arguments (yoga does not say which request they are of). */
 function yogaDetails(args: unknown[]): Record<string, unknown> {
-  const requestId = currentRequestId();
-  return { details: args.slice(1), ...(requestId !== undefined && { requestId }) };
+  return { details: args.slice(1) };
 }
 
 export function createGatewayYoga(options: {
@@ -165,13 +165,10 @@ export function createGatewayYoga(options: {
       });
     }
     if (!(error instanceof GraphQLError) || error.originalError) {
-      // Outside execution (`useUnexpectedErrors` reports those): the HTTP request's id.
-      const requestId = currentRequestId();
-      logger.error('unexpected error', {
-        error: original ?? error,
-        ...(requestId !== undefined && { requestId }),
-      });
-      return maskedError(error instanceof GraphQLError ? error : undefined, requestId);
+      // Outside execution and the context factory (which report theirs with the request id):
+      // no request is known here.
+      logger.error('unexpected error', { error: original ?? error });
+      return maskedError(error instanceof GraphQLError ? error : undefined);
     }
     return maskError(error, message, isDev);
   }
@@ -196,11 +193,19 @@ export function createGatewayYoga(options: {
         authenticatedPrincipal(req) ??
         access.principalFor(request?.headers.get('authorization'));
       if (!caller) throw unauthenticatedError();
-      return createContext(options.services, {
-        principal: caller,
-        ...(request?.signal && { signal: request.signal }),
-        ...(request && { requestId: currentRequestId(request) }),
-      });
+      const requestId = request && requestIdOf(request);
+      try {
+        return createContext(options.services, {
+          principal: caller,
+          ...(request?.signal && { signal: request.signal }),
+          ...(requestId !== undefined && { requestId }),
+        });
+      } catch (error) {
+        if (!isUnexpected(error)) throw error;
+        // Masked here, where the request's id is known (yoga's mask function has no request).
+        logger.error('unexpected error', { error, ...(requestId !== undefined && { requestId }) });
+        throw maskedError(undefined, requestId);
+      }
     },
     batching: false,
     // Off: the node:http guard (body-limit.ts) bounds every body before yoga sees it (a declared
