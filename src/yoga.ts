@@ -45,6 +45,7 @@ import { useExpectedLeadReaders } from './loaders/expected-readers.js';
 import { useRawJsonResults } from './raw-json.js';
 import { useOperationSpans } from './tracing/graphql.js';
 import { exampleTabs } from './graphiql-examples.js';
+import { withFusedHooks } from './fused-hooks.js';
 import { useStreamedUploads } from './uploads/plugin.js';
 import { UploadStore, type UploadStoreOptions } from './uploads/store.js';
 
@@ -251,7 +252,8 @@ export function createGatewayYoga(options: {
           ? logger.debug(String(args[0]), yogaDetails(args))
           : logger.error(String(args[0]), yogaDetails(args)),
     },
-    plugins: [
+    // Our hooks of each kind run as one step of yoga's pipeline (fused-hooks.ts).
+    plugins: withFusedHooks([
       useRequestId(),
       useCodedRefusals(),
       ...(options.persistedOperations ? [options.persistedOperations] : []),
@@ -288,6 +290,6 @@ export function createGatewayYoga(options: {
       useCompressedPages(),
       // Pages of export rows: their stored JSON text written into the answer, unparsed.
       useRawJsonResults(),
-    ],
+    ]),
   });
 }
