@@ -3,8 +3,8 @@
  * one hook each.
  * Yoga and envelop run each plugin's hook as a step of their promise-helper pipeline (a payload,
  * closures and a maybe-promise per step and request): a dozen of ours per `lead(id)` cost more
- * in that machinery than in what they do. The hooks run in the plugins' order with the same
- * payload semantics: a replaced response or execute function is what the next hook sees, and an
+ * in that machinery than in what they do. The hooks run in the plugins' order on yoga's payload
+ * (made per call, so its setters can be wrapped in place) with the same semantics: a replaced response or execute function is what the next hook sees, and an
  * `endResponse` or `setResultAndStopExecution` skips the hooks after it, as yoga's loops do.
  */
 import type { Plugin } from 'graphql-yoga';
@@ -27,114 +27,100 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
+/** One fused call: whether a hook ended it, and what the hooks returned. */
+interface Run {
+  stopped: boolean;
+  outs: unknown[] | undefined;
+}
+
 /**
- * Calls `step(0)`, `step(1)`, … until one says stop (true) or `count` is reached; a promise from a
- * step is waited for before the next (none of the gateway's hooks on a `lead(id)` returns one).
+ * Calls the hooks in turn on one payload (yoga's, its setters wrapped so the next hook sees what
+ * the previous one set) until one stops the run; a promise from a hook is waited for before the
+ * next (none of the gateway's hooks on a `lead(id)` returns one).
  */
-function runInTurn(
-  count: number,
-  step: (index: number) => unknown,
-  stopped: () => boolean,
+function runHooks<P>(
+  hooks: readonly ((payload: P) => unknown)[],
+  payload: P,
+  run: Run,
+  start = 0,
 ): void | Promise<void> {
-  const from = (start: number): void | Promise<void> => {
-    for (let i = start; i < count && !stopped(); i++) {
-      const out = step(i);
-      if (isPromiseLike(out)) return Promise.resolve(out).then(() => from(i + 1));
+  for (let i = start; i < hooks.length && !run.stopped; i++) {
+    const out = hooks[i]!(payload);
+    if (isPromiseLike(out)) {
+      return Promise.resolve(out).then((value) => {
+        if (value) (run.outs ??= []).push(value);
+        return runHooks(hooks, payload, run, i + 1);
+      });
     }
-    return undefined;
-  };
-  return from(0);
+    if (out) (run.outs ??= []).push(out);
+  }
+  return undefined;
+}
+
+/** `then` for a value that may be a promise. */
+function afterRun<T>(ran: void | Promise<void>, next: () => T): T | Promise<T> {
+  return isPromiseLike(ran) ? ran.then(next) : next();
 }
 
 function fuseOnRequest(hooks: OnRequest[]): OnRequest {
   return (payload) => {
-    let ended = false;
-    const shared: typeof payload = {
-      ...payload,
-      setRequest(request) {
-        shared.request = request;
-        payload.setRequest(request);
-      },
-      setRequestHandler(handler) {
-        shared.requestHandler = handler;
-        payload.setRequestHandler(handler);
-      },
-      endResponse(response) {
-        if (response) ended = true;
-        payload.endResponse(response);
-      },
+    const run: Run = { stopped: false, outs: undefined };
+    const { setRequest, setRequestHandler, endResponse } = payload;
+    payload.setRequest = (request) => {
+      payload.request = request;
+      setRequest(request);
     };
-    return runInTurn(
-      hooks.length,
-      (i) => hooks[i]!(shared),
-      () => ended,
-    );
+    payload.setRequestHandler = (handler) => {
+      payload.requestHandler = handler;
+      setRequestHandler(handler);
+    };
+    payload.endResponse = (response) => {
+      if (response) run.stopped = true;
+      endResponse(response);
+    };
+    return runHooks(hooks, payload, run);
   };
 }
 
 function fuseOnRequestParse(hooks: OnRequestParse[]): OnRequestParse {
   return (payload) => {
-    let ended = false;
-    const dones: RequestParseDone[] = [];
-    const shared: typeof payload = {
-      ...payload,
-      setRequestParser(parser) {
-        shared.requestParser = parser;
-        payload.setRequestParser(parser);
-      },
-      endResponse(response) {
-        ended = true;
-        payload.endResponse(response);
-      },
+    const run: Run = { stopped: false, outs: undefined };
+    const { setRequestParser, endResponse } = payload;
+    payload.setRequestParser = (parser) => {
+      payload.requestParser = parser;
+      setRequestParser(parser);
     };
-    const collect = (out: unknown) => {
-      const done = (out as { onRequestParseDone?: RequestParseDone } | undefined)
-        ?.onRequestParseDone;
-      if (done) dones.push(done);
+    payload.endResponse = (response) => {
+      run.stopped = true;
+      endResponse(response);
     };
-    const ran = runInTurn(
-      hooks.length,
-      (i) => {
-        const out = hooks[i]!(shared);
-        if (isPromiseLike(out)) return Promise.resolve(out).then(collect);
-        collect(out);
-        return undefined;
-      },
-      () => ended,
-    );
-    const onRequestParseDone: RequestParseDone = (done) => {
-      const sharedDone: typeof done = {
-        ...done,
-        setRequestParserResult(params) {
-          sharedDone.requestParserResult = params;
-          done.setRequestParserResult(params);
-        },
+    return afterRun(runHooks(hooks, payload, run), () => {
+      const dones = (run.outs ?? []).flatMap((out) => {
+        const done = (out as { onRequestParseDone?: RequestParseDone }).onRequestParseDone;
+        return done ? [done] : [];
+      });
+      if (dones.length === 0) return undefined;
+      const onRequestParseDone: RequestParseDone = (done) => {
+        const { setRequestParserResult } = done;
+        done.setRequestParserResult = (params) => {
+          done.requestParserResult = params;
+          setRequestParserResult(params);
+        };
+        return runHooks(dones, done, { stopped: false, outs: undefined });
       };
-      return runInTurn(
-        dones.length,
-        (i) => dones[i]!(sharedDone),
-        () => false,
-      );
-    };
-    const result = () => (dones.length > 0 ? { onRequestParseDone } : undefined);
-    return isPromiseLike(ran) ? ran.then(result) : result();
+      return { onRequestParseDone };
+    });
   };
 }
 
 function fuseOnResponse(hooks: OnResponse[]): OnResponse {
   return (payload) => {
-    const shared: typeof payload = {
-      ...payload,
-      setResponse(response) {
-        shared.response = response;
-        payload.setResponse(response);
-      },
+    const { setResponse } = payload;
+    payload.setResponse = (response) => {
+      payload.response = response;
+      setResponse(response);
     };
-    return runInTurn(
-      hooks.length,
-      (i) => hooks[i]!(shared),
-      () => false,
-    );
+    return runHooks(hooks, payload, { stopped: false, outs: undefined });
   };
 }
 
@@ -143,18 +129,12 @@ function fuseStream(handlers: StreamHandlers[]): StreamHandlers {
   const nexts = handlers.flatMap((h) => (h.onNext ? [h.onNext] : []));
   const ends = handlers.flatMap((h) => (h.onEnd ? [h.onEnd] : []));
   const onNext: OnNext = (payload) => {
-    const shared: typeof payload = {
-      ...payload,
-      setResult(result) {
-        shared.result = result;
-        payload.setResult(result);
-      },
+    const { setResult } = payload;
+    payload.setResult = (result) => {
+      payload.result = result;
+      setResult(result);
     };
-    return runInTurn(
-      nexts.length,
-      (i) => nexts[i]!(shared),
-      () => false,
-    );
+    return runHooks(nexts, payload, { stopped: false, outs: undefined });
   };
   const onEnd: OnEnd = () => {
     for (const end of ends) end();
@@ -164,63 +144,37 @@ function fuseStream(handlers: StreamHandlers[]): StreamHandlers {
 
 function fuseExecuteDone(dones: OnExecuteDone[]): OnExecuteDone {
   return (payload: DonePayload) => {
-    const streams: StreamHandlers[] = [];
-    const shared: DonePayload = {
-      ...payload,
-      setResult(result) {
-        shared.result = result;
-        payload.setResult(result);
-      },
+    const run: Run = { stopped: false, outs: undefined };
+    const { setResult } = payload;
+    payload.setResult = (result) => {
+      payload.result = result;
+      setResult(result);
     };
-    const collect = (out: unknown) => {
-      if (out && typeof out === 'object') streams.push(out as StreamHandlers);
-    };
-    const done = runInTurn(
-      dones.length,
-      (i) => {
-        const out = dones[i]!(shared);
-        if (isPromiseLike(out)) return Promise.resolve(out).then(collect);
-        collect(out);
-        return undefined;
-      },
-      () => false,
+    return afterRun(runHooks(dones, payload, run), () =>
+      run.outs ? fuseStream(run.outs as StreamHandlers[]) : undefined,
     );
-    const handlers = () => (streams.length > 0 ? fuseStream(streams) : undefined);
-    return isPromiseLike(done) ? done.then(handlers) : handlers();
   };
 }
 
 function fuseOnExecute(hooks: OnExecute[]): OnExecute {
   return (payload) => {
-    let stopped = false;
-    const dones: OnExecuteDone[] = [];
-    const shared: typeof payload = {
-      ...payload,
-      setExecuteFn(executeFn) {
-        shared.executeFn = executeFn;
-        payload.setExecuteFn(executeFn);
-      },
-      setResultAndStopExecution(result) {
-        stopped = true;
-        payload.setResultAndStopExecution(result);
-      },
+    const run: Run = { stopped: false, outs: undefined };
+    const { setExecuteFn, setResultAndStopExecution } = payload;
+    payload.setExecuteFn = (executeFn) => {
+      payload.executeFn = executeFn;
+      setExecuteFn(executeFn);
     };
-    const collect = (out: unknown) => {
-      const done = (out as ExecuteDone | undefined)?.onExecuteDone;
-      if (done) dones.push(done);
+    payload.setResultAndStopExecution = (result) => {
+      run.stopped = true;
+      setResultAndStopExecution(result);
     };
-    const ran = runInTurn(
-      hooks.length,
-      (i) => {
-        const out = hooks[i]!(shared);
-        if (isPromiseLike(out)) return Promise.resolve(out).then(collect);
-        collect(out);
-        return undefined;
-      },
-      () => stopped,
-    );
-    const result = () => (dones.length > 0 ? { onExecuteDone: fuseExecuteDone(dones) } : undefined);
-    return isPromiseLike(ran) ? ran.then(result) : result();
+    return afterRun(runHooks(hooks, payload, run), () => {
+      const dones = (run.outs ?? []).flatMap((out) => {
+        const done = (out as ExecuteDone).onExecuteDone;
+        return done ? [done] : [];
+      });
+      return dones.length > 0 ? { onExecuteDone: fuseExecuteDone(dones) } : undefined;
+    });
   };
 }
 
