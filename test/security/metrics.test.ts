@@ -99,6 +99,8 @@ describe('GraphQL operation metrics', () => {
       value(text, 'graphql_envelop_error_result', {
         operationName: 'MetricsBroken',
         phase: 'validate',
+        // The code the client sees, not INTERNAL_SERVER_ERROR.
+        code: 'GRAPHQL_VALIDATION_FAILED',
       }),
     ).toBe(1);
     expect(text).not.toContain('drop table');
