@@ -13,7 +13,7 @@ const NULL = Buffer.from('null');
 /** Cell bounds of the page being keyed (grown to the largest page seen: ~850 KB for 1,000 × 106). */
 let scratch = new Int32Array(0);
 /** Below this many bytes a JS loop copies faster than a native `copy` call. */
-const SHORT_COPY = 24;
+const SHORT_COPY = 64;
 
 /** The object a parsed row makes: each header keyed to its cell (missing cells null). */
 export function rowObject(columns: readonly string[], cells: readonly unknown[]): object {
@@ -127,7 +127,8 @@ function copyInto(target: Buffer, at: number, source: Buffer, from: number, to: 
     for (let i = from; i < to; i++) target[at++] = source[i]!;
     return at;
   }
-  return at + source.copy(target, at, from, to);
+  target.set(source.subarray(from, to), at);
+  return at + to - from;
 }
 
 /**
