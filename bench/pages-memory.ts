@@ -10,6 +10,7 @@
  *
  *   BENCH_PAGES_FORM=connection npx tsx bench/pages-memory.ts
  */
+import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
@@ -40,6 +41,9 @@ interface Usage {
   external: number;
   arrayBuffers: number;
   spaces: Record<string, number>;
+  /** /proc/self/status: anonymous (heap, malloc, stacks) and file-backed (code) resident bytes. */
+  rssAnon: number;
+  rssFile: number;
 }
 
 interface SampleNode {
@@ -52,7 +56,12 @@ function usageNow(): Usage {
   const m = process.memoryUsage();
   const spaces: Record<string, number> = {};
   for (const s of getHeapSpaceStatistics()) spaces[s.space_name] = s.space_size;
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kb = (field: string) =>
+    Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
   return {
+    rssAnon: kb('RssAnon'),
+    rssFile: kb('RssFile'),
     rss: m.rss,
     peakRss: process.resourceUsage().maxRSS * 1024,
     heapUsed: m.heapUsed,
@@ -168,9 +177,11 @@ async function snapshotSummary(path: string, top: number): Promise<string[]> {
 }
 
 const fmtUsage = (label: string, u: Usage): string =>
-  `${label}: rss ${(u.rss / MB).toFixed(0)} MB (peak ${(u.peakRss / MB).toFixed(0)}), heap ${(
-    u.heapUsed / MB
-  ).toFixed(1)}/${(u.heapTotal / MB).toFixed(1)} MB, external ${(u.external / MB).toFixed(
+  `${label}: rss ${(u.rss / MB).toFixed(0)} MB (peak ${(u.peakRss / MB).toFixed(0)}; anon ${(
+    u.rssAnon / MB
+  ).toFixed(0)}, file ${(u.rssFile / MB).toFixed(0)}), heap ${(u.heapUsed / MB).toFixed(
+    1,
+  )}/${(u.heapTotal / MB).toFixed(1)} MB, external ${(u.external / MB).toFixed(
     1,
   )} MB (ArrayBuffers ${(u.arrayBuffers / MB).toFixed(1)}), spaces ${Object.entries(u.spaces)
     .filter(([, v]) => v > MB)
@@ -211,6 +222,7 @@ async function main(): Promise<void> {
   };
   const snapDir = process.env.BENCH_PAGES_SNAPSHOTS ?? tmpdir();
   try {
+    console.log(fmtUsage('idle', await ask<Usage>({ op: 'usage' })));
     const { createExportJob } = await gql<{ createExportJob: { id?: string; message?: string } }>(
       `mutation PagesMemoryCreate($input: CreateExportJobInput!) {
         createExportJob(input: $input) { ... on ExportJob { id } ... on Error { message } }
