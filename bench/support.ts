@@ -4,6 +4,7 @@
  * JSON results file under `bench/results/` (git-ignored).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -20,13 +21,23 @@ import { createGateway, type Gateway, type GatewayOptions } from '../src/server.
 export const RUNTIME = process.env.BENCH_RUNTIME === 'tsx' ? 'tsx' : 'compiled';
 
 /**
- * V8 flags of the gateway process (BENCH_GATEWAY_NODE_ARGS, none by default: as `start:prod` runs
- * it). `--max-old-space-size=160` shows how much of a peak is GC slack (50 MB export: 150 MB
- * instead of 260–290 MB); it is not shipped, a 1,000,000-row SYNC JSON body needs far more.
+ * V8 flags of the gateway process (BENCH_GATEWAY_NODE_ARGS; by default those of `start:prod`, as
+ * it runs, e.g. `--max-semi-space-size=8`). `--max-old-space-size=160` shows how much of a peak is
+ * GC slack (50 MB export: 150 MB instead of 260–290 MB); it is not shipped, a 1,000,000-row SYNC
+ * JSON body needs far more.
  */
-export const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '')
+export const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? startProdNodeArgs())
   .split(' ')
   .filter(Boolean);
+
+/** The node flags of package.json's `start:prod` (`node <flags> dist/main.js`). */
+function startProdNodeArgs(): string {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = (pkg.scripts['start:prod'] ?? '').split(' ');
+  return words.filter((word, i) => i > 0 && word.startsWith('--')).join(' ');
+}
 
 const bundles = new Map<string, Promise<string>>();
 

@@ -41,17 +41,31 @@ export function stringifyWithRawJson(value: unknown): Buffer<ArrayBuffer> | stri
     collecting = undefined;
   }
   if (parts.length === 0) return text;
-  const chunks: Buffer[] = [];
+  // Where each placeholder is, then one buffer of the exact size: no intermediate chunk per
+  // placeholder (a page of 1,000 rows has 2,000 of them with `edges { node }` and `nodes`).
+  const found = new Array<number>(parts.length);
+  let size = Buffer.byteLength(text);
   let at = 0;
   for (let i = 0; i < parts.length; i++) {
     const placeholder = `${QUOTED_TAG}${i}"`;
-    const found = text.indexOf(placeholder, at);
-    if (found < 0) throw new Error('RawJson placeholder missing from the stringified result');
-    chunks.push(Buffer.from(text.slice(at, found)), parts[i]!);
-    at = found + placeholder.length;
+    found[i] = text.indexOf(placeholder, at);
+    if (found[i]! < 0) throw new Error('RawJson placeholder missing from the stringified result');
+    at = found[i]! + placeholder.length;
+    size += parts[i]!.length - placeholder.length;
   }
-  chunks.push(Buffer.from(text.slice(at)));
-  return Buffer.concat(chunks);
+  const out = Buffer.allocUnsafe(size);
+  let o = 0;
+  at = 0;
+  for (let i = 0; i < parts.length; i++) {
+    o += out.write(text.slice(at, found[i]), o);
+    // TypedArray set: Buffer#copy costs a view and checks per call (2,000 calls a page).
+    out.set(parts[i]!, o);
+    o += parts[i]!.length;
+    at = found[i]! + QUOTED_TAG.length + String(i).length + 1;
+  }
+  o += out.write(text.slice(at), o);
+  if (o !== size) throw new Error('RawJson result is not the size it was measured to be');
+  return out as Buffer<ArrayBuffer>;
 }
 
 /** The media types of yoga's processor for single results, in its order of preference. */

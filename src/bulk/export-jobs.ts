@@ -31,6 +31,7 @@ import {
 } from './export-state.js';
 import { createMemoryJobRegistry, type JobRegistry } from './job-registry.js';
 import { RowStore } from './row-store.js';
+import { keyedRowTexts, rowObject } from './keyed-rows.js';
 import {
   type ExportEntityName,
   type ExportJobRecord,
@@ -94,8 +95,8 @@ export interface ExportJobManagerOptions {
   lostCreateSettleMs?: number;
 }
 
-export interface RowsPage {
-  rows: unknown[];
+export interface RowsPage<Row = unknown> {
+  rows: Row[];
   /** Cursor of each row (same order as rows). */
   cursors: string[];
   startCursor: string | null;
@@ -104,6 +105,9 @@ export interface RowsPage {
   hasPreviousPage: boolean;
   totalCount: number;
 }
+
+/** `RowsPage` with each row as the UTF-8 JSON text of its keyed object, never a JS object. */
+export type RowTextsPage = RowsPage<Buffer>;
 
 /** A page of rows as arrays of cells in `columns` order (the column list once, not per row). */
 export interface RowValuesPage extends RowPageInfo {
@@ -567,21 +571,43 @@ export class ExportJobManager {
 
   /** A page of parsed rows as objects keyed by column header (`rowValues`, one object a row). */
   async rows(job: ExportJobRecord, options: RowPageOptions = {}): Promise<RowsPage> {
+    const { columns, ...page } = await this.rowCells(job, options);
+    return { ...page, rows: page.rows.map((cells) => rowObject(columns, cells)) };
+  }
+
+  /** `rows`' page with each row as its cells in `columns` order (parsed, not keyed). */
+  async rowCells(
+    job: ExportJobRecord,
+    options: RowPageOptions = {},
+  ): Promise<RowsPage<unknown[]> & { columns: readonly string[] }> {
     const page = await this.rowValues(job, options);
-    const { columns, start } = page;
-    const rows = page.values.map((values) => {
-      const row: Record<string, unknown> = {};
-      for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i] ?? null;
-      return row;
-    });
     return {
-      rows,
-      cursors: rows.map((_, i) => encodeCursor(start + i)),
+      columns: page.columns,
+      rows: page.values,
+      cursors: page.values.map((_, i) => encodeCursor(page.start + i)),
       startCursor: page.startCursor,
       endCursor: page.endCursor,
       hasNextPage: page.hasNextPage,
       hasPreviousPage: page.hasPreviousPage,
       totalCount: page.totalCount,
+    };
+  }
+
+  /**
+   * `rows`' page with each row as the JSON text `JSON.stringify` would give its object, made from
+   * the stored text (keys encoded once a page, cells copied): no row is parsed or built.
+   */
+  async rowTexts(job: ExportJobRecord, options: RowPageOptions = {}): Promise<RowTextsPage> {
+    const { json, count, columns, start, ...info } = await this.rowJson(job, options);
+    const rows = keyedRowTexts(json, count, columns);
+    return {
+      rows,
+      cursors: rows.map((_, i) => encodeCursor(start + i)),
+      startCursor: info.startCursor,
+      endCursor: info.endCursor,
+      hasNextPage: info.hasNextPage,
+      hasPreviousPage: info.hasPreviousPage,
+      totalCount: info.totalCount,
     };
   }
 

@@ -22,7 +22,8 @@ export interface GatewaySchemaTypes {
     DateTime: { Input: Date; Output: Date | string };
     Date: { Input: Date; Output: Date | string };
     JSON: { Input: unknown; Output: unknown };
-    JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
+    // A RawJson output is an object's JSON text (export rows), spliced into the answer as it is.
+    JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> | RawJson };
     /** Rows of cells as JSON (`[[…],…]`), from its stored text; output only. */
     RowValues: { Input: never; Output: RawJson | unknown[][] };
     /** A multipart upload (GraphQL multipart request spec); input only. */

@@ -179,15 +179,9 @@ export interface RowConnection<N> {
 }
 
 /** `page` as a connection whose nodes `node` makes of its rows. */
-export function rowConnection<N>(
-  page: RowsPage,
-  node: (row: Record<string, unknown>) => N,
-): RowConnection<N> {
+export function rowConnection<R, N>(page: RowsPage<R>, node: (row: R) => N): RowConnection<N> {
   return {
-    edges: page.rows.map((row, i) => ({
-      cursor: page.cursors[i]!,
-      node: node(row as Record<string, unknown>),
-    })),
+    edges: page.rows.map((row, i) => ({ cursor: page.cursors[i]!, node: node(row) })),
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: page.hasPreviousPage,
@@ -198,7 +192,8 @@ export function rowConnection<N>(
   };
 }
 
-type ExportRowPage = RowConnection<Record<string, unknown>>;
+/** Each row as its keyed JSON text, spliced into the answer as it is (`RawJson`). */
+type ExportRowPage = RowConnection<RawJson>;
 
 const ExportRowConnectionRef = builder.connectionObject(
   {
@@ -358,8 +353,10 @@ ExportJobRef.implement({
       description:
         "Parsed rows keyed by column header, typed by field (numbers, booleans, null); 100 per page unless `first` says otherwise (at most 1000). Any page costs the same (offset index on disk). Only rows of files verified against Marketo's checksum (all of them at READY). `unverified: true` also gives the rows parsed so far of the file still downloading (DOWNLOADING, PARSING; `totalCount` grows as they arrive): should that file's checksum not match, its rows are dropped (`totalCount` goes back) and it is fetched and parsed again.",
       args: rowPageArgs,
+      // Never built as objects: each node is the row's JSON text (parsed only where an answer
+      // cannot take raw text: SSE, graphql-ws, a result with errors).
       resolve: async (job, args, ctx) =>
-        rowConnection(await ctx.exportJobs.rows(job, args), (row) => row),
+        rowConnection(await ctx.exportJobs.rowTexts(job, args), (text) => new RawJson(text)),
     }),
     rowPage: t.field({
       type: ExportRowPageRef,

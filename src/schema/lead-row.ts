@@ -9,15 +9,38 @@ import { ExportJobRef, type RowConnection, rowConnection, rowPageArgs } from './
 import { LEAD_ROW_FIELDS } from './lead-row-fields.generated.js';
 import { typedLeadField } from './typed-lead-field.js';
 
-/** One parsed row (keyed by column header) and the job's REST name → header renames. */
+/** One parsed row (its cells, not keyed) and where its page finds each REST field's cell. */
 interface LeadRowSource {
-  row: Record<string, unknown>;
-  headers: Readonly<Record<string, string>> | undefined;
+  cells: readonly unknown[];
+  columnOf: ReadonlyMap<string, number>;
 }
 
 /** The cell of REST field `name`, wherever `columnHeaderNames` put it; null when not exported. */
-const cell = (source: LeadRowSource, name: string): unknown =>
-  source.row[source.headers?.[name] ?? name] ?? null;
+function cell(source: LeadRowSource, name: string): unknown {
+  const column = source.columnOf.get(name);
+  return column === undefined ? null : (source.cells[column] ?? null);
+}
+
+/**
+ * Each REST field's column, made once a page: rows stay arrays of cells rather than objects of
+ * a hundred keys each. A header given twice takes its last column, as keyed rows do.
+ */
+function columnsByField(
+  columns: readonly string[],
+  headers: Readonly<Record<string, string>> | undefined,
+): Map<string, number> {
+  const byHeader = new Map<string, number>();
+  columns.forEach((column, i) => byHeader.set(column, i));
+  if (!headers) return byHeader;
+  // `headers[name] ?? name`: a renamed field is found by its REST name under its header.
+  const byField = new Map(byHeader);
+  for (const [name, header] of Object.entries(headers)) {
+    const i = byHeader.get(header);
+    if (i === undefined) byField.delete(name);
+    else byField.set(name, i);
+  }
+  return byField;
+}
 
 const LeadRowRef = builder.objectRef<LeadRowSource>('LeadRow').implement({
   description:
@@ -72,10 +95,9 @@ builder.objectField(ExportJobRef, 'leadRows', (t) =>
     args: rowPageArgs,
     resolve: async (job: ExportJobRecord, args, ctx): Promise<LeadRowPage | null> => {
       if (job.entity !== 'leads') return null;
-      return rowConnection(await ctx.exportJobs.rows(job, args), (row) => ({
-        row,
-        headers: job.columnHeaderNames,
-      }));
+      const page = await ctx.exportJobs.rowCells(job, args);
+      const columnOf = columnsByField(page.columns, job.columnHeaderNames);
+      return rowConnection(page, (cells) => ({ cells, columnOf }));
     },
   }),
 );

@@ -23,6 +23,12 @@ type Documents = {
     "\n  subscription Watch($id: ID!) {\n    exportJobStatus(id: $id, entity: LEADS) {\n      id status fileSize bytesDownloaded rowsParsed rowCount numberOfRecords checksum\n      error { code message line }\n      waiting { reason resumesAt }\n    }\n  }\n": typeof types.WatchDocument,
     "\n  query Rows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      status rowCount\n      rows(first: $first, after: $after) {\n        totalCount\n        edges { cursor node }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.RowsDocument,
     "\n  query RowPage($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      rowPage(first: $first, after: $after) {\n        columns values totalCount startIndex startCursor endCursor hasNextPage hasPreviousPage\n      }\n    }\n  }\n": typeof types.RowPageDocument,
+    "\n        mutation KeyedRowsCreate($input: CreateExportJobInput!) {\n          createExportJob(input: $input) { ... on ExportJob { id } ... on Error { code message } }\n        }\n      ": typeof types.KeyedRowsCreateDocument,
+    "\n        subscription KeyedRowsWatch($id: ID!) {\n          exportJobStatus(id: $id) { status }\n        }\n      ": typeof types.KeyedRowsWatchDocument,
+    "\n        query KeyedRowsCompact($id: ID!) {\n          exportJob(id: $id) { rowPage(first: 1000, after: \"cm93OjEw\") { columns values startCursor } }\n        }\n      ": typeof types.KeyedRowsCompactDocument,
+    "\n            query KeyedRowsConnection($id: ID!) {\n              exportJob(id: $id) { rows(first: 1000, after: \"cm93OjEw\") { edges { cursor node } nodes } }\n            }\n          ": typeof types.KeyedRowsConnectionDocument,
+    "\n      query KeyedRowsBesideError($id: ID!) {\n        exportJob(id: $id) { rows(first: 3) { nodes } }\n        broken: exportJob(id: $id) { rows(first: 1, after: \"not-a-cursor\") { nodes } }\n      }\n    ": typeof types.KeyedRowsBesideErrorDocument,
+    "\n        query KeyedRowsPlain($id: ID!) {\n          exportJob(id: $id) { rows(first: 3) { nodes } }\n        }\n      ": typeof types.KeyedRowsPlainDocument,
     "\n  mutation CreateLeadExport($input: CreateExportJobInput!) {\n    createExportJob(input: $input) {\n      ... on ExportJob {\n        id\n        leadRows {\n          totalCount\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.CreateLeadExportDocument,
     "\n  query ExportState($id: ID!) {\n    exportJob(id: $id) {\n      status\n      error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.ExportStateDocument,
     "\n  query TypedRows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      rowCount\n      leadRows(first: $first, after: $after) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          email\n          createdAt\n          unsubscribed\n          leadScore\n          annualRevenue\n          dateOfBirth\n          acquisitionProgramId\n          city\n          integerField: field(name: \"integer_field\")\n          customString: field(name: \"customString__c\")\n        }\n      }\n      rows(first: $first, after: $after) {\n        nodes\n      }\n    }\n  }\n": typeof types.TypedRowsDocument,
@@ -100,6 +106,12 @@ const documents: Documents = {
     "\n  subscription Watch($id: ID!) {\n    exportJobStatus(id: $id, entity: LEADS) {\n      id status fileSize bytesDownloaded rowsParsed rowCount numberOfRecords checksum\n      error { code message line }\n      waiting { reason resumesAt }\n    }\n  }\n": types.WatchDocument,
     "\n  query Rows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      status rowCount\n      rows(first: $first, after: $after) {\n        totalCount\n        edges { cursor node }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.RowsDocument,
     "\n  query RowPage($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      rowPage(first: $first, after: $after) {\n        columns values totalCount startIndex startCursor endCursor hasNextPage hasPreviousPage\n      }\n    }\n  }\n": types.RowPageDocument,
+    "\n        mutation KeyedRowsCreate($input: CreateExportJobInput!) {\n          createExportJob(input: $input) { ... on ExportJob { id } ... on Error { code message } }\n        }\n      ": types.KeyedRowsCreateDocument,
+    "\n        subscription KeyedRowsWatch($id: ID!) {\n          exportJobStatus(id: $id) { status }\n        }\n      ": types.KeyedRowsWatchDocument,
+    "\n        query KeyedRowsCompact($id: ID!) {\n          exportJob(id: $id) { rowPage(first: 1000, after: \"cm93OjEw\") { columns values startCursor } }\n        }\n      ": types.KeyedRowsCompactDocument,
+    "\n            query KeyedRowsConnection($id: ID!) {\n              exportJob(id: $id) { rows(first: 1000, after: \"cm93OjEw\") { edges { cursor node } nodes } }\n            }\n          ": types.KeyedRowsConnectionDocument,
+    "\n      query KeyedRowsBesideError($id: ID!) {\n        exportJob(id: $id) { rows(first: 3) { nodes } }\n        broken: exportJob(id: $id) { rows(first: 1, after: \"not-a-cursor\") { nodes } }\n      }\n    ": types.KeyedRowsBesideErrorDocument,
+    "\n        query KeyedRowsPlain($id: ID!) {\n          exportJob(id: $id) { rows(first: 3) { nodes } }\n        }\n      ": types.KeyedRowsPlainDocument,
     "\n  mutation CreateLeadExport($input: CreateExportJobInput!) {\n    createExportJob(input: $input) {\n      ... on ExportJob {\n        id\n        leadRows {\n          totalCount\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.CreateLeadExportDocument,
     "\n  query ExportState($id: ID!) {\n    exportJob(id: $id) {\n      status\n      error {\n        code\n        message\n      }\n    }\n  }\n": types.ExportStateDocument,
     "\n  query TypedRows($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      rowCount\n      leadRows(first: $first, after: $after) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          email\n          createdAt\n          unsubscribed\n          leadScore\n          annualRevenue\n          dateOfBirth\n          acquisitionProgramId\n          city\n          integerField: field(name: \"integer_field\")\n          customString: field(name: \"customString__c\")\n        }\n      }\n      rows(first: $first, after: $after) {\n        nodes\n      }\n    }\n  }\n": types.TypedRowsDocument,
@@ -201,6 +213,30 @@ export function graphql(source: "\n  query Rows($id: ID!, $first: Int, $after: S
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query RowPage($id: ID!, $first: Int, $after: String) {\n    exportJob(id: $id) {\n      rowPage(first: $first, after: $after) {\n        columns values totalCount startIndex startCursor endCursor hasNextPage hasPreviousPage\n      }\n    }\n  }\n"): typeof import('./graphql.js').RowPageDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n        mutation KeyedRowsCreate($input: CreateExportJobInput!) {\n          createExportJob(input: $input) { ... on ExportJob { id } ... on Error { code message } }\n        }\n      "): typeof import('./graphql.js').KeyedRowsCreateDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n        subscription KeyedRowsWatch($id: ID!) {\n          exportJobStatus(id: $id) { status }\n        }\n      "): typeof import('./graphql.js').KeyedRowsWatchDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n        query KeyedRowsCompact($id: ID!) {\n          exportJob(id: $id) { rowPage(first: 1000, after: \"cm93OjEw\") { columns values startCursor } }\n        }\n      "): typeof import('./graphql.js').KeyedRowsCompactDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n            query KeyedRowsConnection($id: ID!) {\n              exportJob(id: $id) { rows(first: 1000, after: \"cm93OjEw\") { edges { cursor node } nodes } }\n            }\n          "): typeof import('./graphql.js').KeyedRowsConnectionDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n      query KeyedRowsBesideError($id: ID!) {\n        exportJob(id: $id) { rows(first: 3) { nodes } }\n        broken: exportJob(id: $id) { rows(first: 1, after: \"not-a-cursor\") { nodes } }\n      }\n    "): typeof import('./graphql.js').KeyedRowsBesideErrorDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n        query KeyedRowsPlain($id: ID!) {\n          exportJob(id: $id) { rows(first: 3) { nodes } }\n        }\n      "): typeof import('./graphql.js').KeyedRowsPlainDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -257,6 +257,53 @@ export type RowPageQueryVariables = Exact<{
 
 export type RowPageQuery = { exportJob: { rowPage: { columns: Array<string>, values: unknown[][], totalCount: number, startIndex: number, startCursor: string | null, endCursor: string | null, hasNextPage: boolean, hasPreviousPage: boolean } } | null };
 
+export type KeyedRowsCreateMutationVariables = Exact<{
+  input: CreateExportJobInput;
+}>;
+
+
+export type KeyedRowsCreateMutation = { createExportJob:
+    | { code: string, message: string }
+    | { id: string }
+    | { code: string, message: string }
+    | { code: string, message: string }
+   | null };
+
+export type KeyedRowsWatchSubscriptionVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type KeyedRowsWatchSubscription = { exportJobStatus: { status: ExportJobState } };
+
+export type KeyedRowsCompactQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type KeyedRowsCompactQuery = { exportJob: { rowPage: { columns: Array<string>, values: unknown[][], startCursor: string | null } } | null };
+
+export type KeyedRowsConnectionQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type KeyedRowsConnectionQuery = { exportJob: { rows: { nodes: Array<Record<string, unknown>>, edges: Array<{ cursor: string, node: Record<string, unknown> }> } } | null };
+
+export type KeyedRowsBesideErrorQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type KeyedRowsBesideErrorQuery = { exportJob: { rows: { nodes: Array<Record<string, unknown>> } } | null, broken: { rows: { nodes: Array<Record<string, unknown>> } } | null };
+
+export type KeyedRowsPlainQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type KeyedRowsPlainQuery = { exportJob: { rows: { nodes: Array<Record<string, unknown>> } } | null };
+
 export type CreateLeadExportMutationVariables = Exact<{
   input: CreateExportJobInput;
 }>;
@@ -1043,6 +1090,73 @@ export const RowPageDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RowPageQuery, RowPageQueryVariables>;
+export const KeyedRowsCreateDocument = new TypedDocumentString(`
+    mutation KeyedRowsCreate($input: CreateExportJobInput!) {
+  createExportJob(input: $input) {
+    ... on ExportJob {
+      id
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<KeyedRowsCreateMutation, KeyedRowsCreateMutationVariables>;
+export const KeyedRowsWatchDocument = new TypedDocumentString(`
+    subscription KeyedRowsWatch($id: ID!) {
+  exportJobStatus(id: $id) {
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<KeyedRowsWatchSubscription, KeyedRowsWatchSubscriptionVariables>;
+export const KeyedRowsCompactDocument = new TypedDocumentString(`
+    query KeyedRowsCompact($id: ID!) {
+  exportJob(id: $id) {
+    rowPage(first: 1000, after: "cm93OjEw") {
+      columns
+      values
+      startCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<KeyedRowsCompactQuery, KeyedRowsCompactQueryVariables>;
+export const KeyedRowsConnectionDocument = new TypedDocumentString(`
+    query KeyedRowsConnection($id: ID!) {
+  exportJob(id: $id) {
+    rows(first: 1000, after: "cm93OjEw") {
+      edges {
+        cursor
+        node
+      }
+      nodes
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<KeyedRowsConnectionQuery, KeyedRowsConnectionQueryVariables>;
+export const KeyedRowsBesideErrorDocument = new TypedDocumentString(`
+    query KeyedRowsBesideError($id: ID!) {
+  exportJob(id: $id) {
+    rows(first: 3) {
+      nodes
+    }
+  }
+  broken: exportJob(id: $id) {
+    rows(first: 1, after: "not-a-cursor") {
+      nodes
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<KeyedRowsBesideErrorQuery, KeyedRowsBesideErrorQueryVariables>;
+export const KeyedRowsPlainDocument = new TypedDocumentString(`
+    query KeyedRowsPlain($id: ID!) {
+  exportJob(id: $id) {
+    rows(first: 3) {
+      nodes
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<KeyedRowsPlainQuery, KeyedRowsPlainQueryVariables>;
 export const CreateLeadExportDocument = new TypedDocumentString(`
     mutation CreateLeadExport($input: CreateExportJobInput!) {
   createExportJob(input: $input) {
