@@ -29,6 +29,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { IMPORT_MAX_BYTES } from '../src/marketo/import-upload.js';
 import { silentLogger } from '../src/logger.js';
 import { MARKETO_DEFAULTS } from '../src/marketo/config.js';
@@ -93,8 +94,13 @@ async function runGateway(): Promise<void> {
     // Where the peak comes from: RSS and its parts every 250 ms on stderr.
     setInterval(() => {
       const m = process.memoryUsage();
+      // The heap's committed size by space: the young generation grows under allocation churn.
+      const spaces = getHeapSpaceStatistics()
+        .filter((s) => s.space_name === 'new_space' || s.space_name === 'old_space')
+        .map((s) => `${s.space_name.replace('_space', '')} ${fmt(s.space_size / MB)}`)
+        .join(' ');
       process.stderr.write(
-        `rss ${fmt(m.rss / MB)} heap ${fmt(m.heapUsed / MB)}/${fmt(m.heapTotal / MB)} external ${fmt(m.external / MB)} arrayBuffers ${fmt(m.arrayBuffers / MB)}\n`,
+        `rss ${fmt(m.rss / MB)} heap ${fmt(m.heapUsed / MB)}/${fmt(m.heapTotal / MB)} (${spaces}) external ${fmt(m.external / MB)} arrayBuffers ${fmt(m.arrayBuffers / MB)}\n`,
       );
     }, 250).unref();
   }

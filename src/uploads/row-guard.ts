@@ -5,6 +5,7 @@
  * any of them: an order of magnitude faster than parsing.
  */
 import { Transform, type TransformCallback } from 'node:stream';
+import { DiskFile } from './store.js';
 
 const QUOTE = 0x22;
 const LF = 0x0a;
@@ -52,8 +53,12 @@ export class RecordScanner {
 /** Data rows of a delimited file (the header excluded). */
 export async function countRows(file: File): Promise<number> {
   const scanner = new RecordScanner();
-  for await (const chunk of file.stream() as unknown as AsyncIterable<Uint8Array>) {
-    scanner.scan(chunk);
+  if (file instanceof DiskFile) {
+    await file.scan((chunk) => scanner.scan(chunk));
+  } else {
+    for await (const chunk of file.stream() as unknown as AsyncIterable<Uint8Array>) {
+      scanner.scan(chunk);
+    }
   }
   return Math.max(scanner.total - 1, 0);
 }

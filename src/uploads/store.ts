@@ -16,6 +16,8 @@ import type { Env } from '../env-vars.js';
 
 /** Bytes per read from an upload's temp file. */
 const READ_CHUNK = 64 * 1024;
+/** Bytes per read of `scan`, into the same buffer each time. */
+const SCAN_CHUNK = 256 * 1024;
 
 /**
  * A `File` whose bytes stay on disk. `size`, `name` and `type` are known at once; `stream()` opens
@@ -66,6 +68,25 @@ export class DiskFile extends File {
       { highWaterMark: 0 },
     );
     return stream as ReturnType<File['stream']>;
+  }
+
+  /**
+   * Reads the file once through one buffer, read into again for each chunk: `visit` must not keep
+   * the chunk. For a pass that only looks at the bytes (counting rows), where `stream()` would leave
+   * a fresh 64 KiB buffer per chunk to the GC (a 64 MB upload: 64 MB of garbage outside the heap).
+   */
+  async scan(visit: (chunk: Buffer) => void): Promise<void> {
+    const handle = await open(this.path, 'r');
+    try {
+      const buffer = Buffer.allocUnsafe(SCAN_CHUNK);
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, SCAN_CHUNK, null);
+        if (bytesRead === 0) return;
+        visit(buffer.subarray(0, bytesRead));
+      }
+    } finally {
+      await handle.close();
+    }
   }
 
   /** Resolves once every stream taken so far has its descriptor (or failed to get one). */
