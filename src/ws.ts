@@ -6,15 +6,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { ExecutionArgs, ExecutionResult } from 'graphql';
+import { type ExecutionArgs, type ExecutionResult, getOperationAST } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
 import { type Access, createAccess } from './auth/access.js';
 import type { Principal } from './auth/scopes.js';
 import { jsonDepthError } from './security/json-depth.js';
-import type { DirectEvents } from './shared-subscriptions.js';
-import type { GatewayYoga } from './yoga.js';
+import { LightSubscribers, type Opening } from './light-subscribers.js';
+import type { DirectEvents, SharedSubscriptionContext } from './shared-subscriptions.js';
+import type { JoinableGroup, MemberStream } from './subscription-group.js';
+import { type GatewayYoga, subscriptionCountsOf } from './yoga.js';
 
 /** A socket's unsent backlog at which it is closed (4408). */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -51,6 +53,22 @@ function corkPerTurn(socket: WebSocket): () => void {
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
+  /** The subscription has started (or failed to): subscribers waiting for its group go on. */
+  started?: () => void;
+}
+
+type Step = IteratorResult<ExecutionResult, undefined>;
+
+/** A result as a stream of one: a subscription refused at its start. */
+function once(result: ExecutionResult): AsyncIterator<ExecutionResult> {
+  let sent = false;
+  return {
+    next: () =>
+      Promise.resolve<Step>(
+        sent ? { done: true, value: undefined } : ((sent = true), { done: false, value: result }),
+      ),
+    return: () => Promise.resolve<Step>({ done: true, value: undefined }),
+  };
 }
 
 /**
@@ -133,6 +151,9 @@ export function attachWebSocket(
   });
   const principals = new WeakMap<WebSocket, Principal>();
   const frames = sharedFrames();
+  const counts = subscriptionCountsOf(yoga);
+  /** Later identical subscribers of a running shared subscription (light-subscribers.ts). */
+  const light = counts && new LightSubscribers(counts);
   /** Per socket, its write of a frame outside graphql-ws (corked for the turn, as its own). */
   const writers = new WeakMap<WebSocket, (frame: string) => void>();
   /**
@@ -155,6 +176,34 @@ export function attachWebSocket(
         return true;
       },
     };
+  };
+  /**
+   * A light subscriber's own pass through yoga (its first result with errors): fed by its place in
+   * the group (`sharedMember`), so the plugins' per-event hooks mask and count what it gets.
+   */
+  const longWay = async (
+    ctx: { extra: { socket: WebSocket; request: unknown } },
+    params: { operationName?: string | null; variables?: Record<string, unknown> | null },
+    principal: Principal,
+    member: MemberStream,
+    group: JoinableGroup,
+  ): Promise<AsyncIterator<ExecutionResult>> => {
+    const { schema, subscribe, contextFactory } = yoga.getEnveloped({
+      ...ctx,
+      req: ctx.extra.request,
+      socket: ctx.extra.socket,
+      params,
+      principal,
+      sharedMember: member,
+    } satisfies SharedSubscriptionContext & Record<string, unknown>);
+    const result = (await subscribe({
+      schema,
+      document: group.document,
+      operationName: params.operationName ?? null,
+      variableValues: params.variables ?? null,
+      contextValue: await contextFactory(),
+    })) as AsyncIterable<ExecutionResult> | ExecutionResult;
+    return Symbol.asyncIterator in result ? result[Symbol.asyncIterator]() : once(result);
   };
   // Before graphql-ws's own listener: every frame it sends goes through `expand`.
   wss.on('connection', (socket: WebSocket) => {
@@ -186,7 +235,14 @@ export function attachWebSocket(
       },
       // graphql-ws hands back the args onSubscribe returned; rootValue carries yoga's enveloped functions.
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+      subscribe: async (args) => {
+        const root = args.rootValue as EnvelopedRoot;
+        try {
+          return (await root.subscribe(args)) as never;
+        } finally {
+          root.started?.();
+        }
+      },
       // A client that does not read its socket is cut once its backlog is large, instead of
       // the gateway buffering events for it without end.
       // The result itself as the payload when it has no errors (graphql-ws would copy it): one
@@ -200,25 +256,71 @@ export function attachWebSocket(
         // Deep variables are refused before anything walks them (as over HTTP).
         const deep = jsonDepthError(params);
         if (deep) return [deep];
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params,
-          principal: principals.get(ctx.extra.socket),
-          directEvents: directEvents(ctx.extra.socket, id, ctx),
-        });
-        const args: ExecutionArgs = {
-          schema,
-          operationName: params.operationName ?? null,
-          document: parse(params.query),
-          variableValues: params.variables ?? null,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe } satisfies EnvelopedRoot,
-        };
-        const errors = validate(args.schema, args.document);
-        if (errors.length > 0) return errors;
-        return args;
+        const socket = ctx.extra.socket;
+        const principal = principals.get(socket);
+        const key = light && principal ? LightSubscribers.keyOf(params) : undefined;
+        if (light && principal && key !== undefined && light.has(principal, key)) {
+          const direct = directEvents(socket, id, ctx);
+          const joined = await light.join(principal, key, socket, {
+            deliver: (result) => direct.next(result),
+            longWay: (member, group) => longWay(ctx, params, principal, member, group),
+          });
+          if (joined) {
+            const subscribe = () => joined.stream;
+            return {
+              schema: joined.group.schema,
+              document: joined.group.document,
+              operationName: params.operationName ?? null,
+              variableValues: params.variables ?? null,
+              contextValue: null,
+              rootValue: { execute: subscribe, subscribe } satisfies EnvelopedRoot,
+            };
+          }
+        }
+        let opening: Opening | undefined;
+        const started = () => opening?.started();
+        try {
+          const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped(
+            {
+              ...ctx,
+              req: ctx.extra.request,
+              socket,
+              params,
+              principal,
+              directEvents: directEvents(socket, id, ctx),
+              ...(key !== undefined && {
+                sharedGroupOpened: (group: JoinableGroup) => opening?.opened(group),
+              }),
+            } satisfies SharedSubscriptionContext & Record<string, unknown>,
+          );
+          const document = parse(params.query);
+          // Registered before the first wait: identical subscribers arriving meanwhile wait for it.
+          if (
+            light &&
+            principal &&
+            key !== undefined &&
+            getOperationAST(document, params.operationName)?.operation === 'subscription'
+          ) {
+            opening = light.open(principal, key);
+          }
+          const args: ExecutionArgs = {
+            schema,
+            operationName: params.operationName ?? null,
+            document,
+            variableValues: params.variables ?? null,
+            contextValue: await contextFactory(),
+            rootValue: { execute, subscribe, started } satisfies EnvelopedRoot,
+          };
+          const errors = validate(args.schema, args.document);
+          if (errors.length > 0) {
+            started();
+            return errors;
+          }
+          return args;
+        } catch (error) {
+          started();
+          throw error;
+        }
       },
     },
     wss,
