@@ -21,6 +21,13 @@
  * refuses (a socket backed up), goes through the stream as before; the stream stays sequential,
  * so the order of events does not change. The hooks at the end (subscription slots, metrics,
  * spans) still run when the stream ends.
+ *
+ * Each subscription's source is pulled by its group (subscription-group.ts), which executes an
+ * event and hands the result to its members in one loop. When the root field also sets
+ * `[SHARED_JOIN]` (its stream is the latest event, then each later one), the transport is told of
+ * the group (`sharedGroupOpened`): graphql-ws adds later identical subscribers to it as light
+ * members (light-subscribers.ts) instead of starting a subscription each; one that must take the
+ * long way comes back here with its place in the group (`sharedMember`) as its source.
  */
 import {
   createSourceEventStream,

@@ -83,6 +83,10 @@ function sharedFrames() {
   /** The frame's last member as graphql-ws writes it when the payload became the token. */
   const suffix = `,"payload":${JSON.stringify(token)}}`;
   const texts = new WeakMap<object, string>();
+  /** Per payload, its JSON text and the frame's closing brace as UTF-8. */
+  const payloadBytes = new WeakMap<object, Buffer>();
+  /** Per payload, the frame built last (the next subscriber's id is most often the same). */
+  const lastFrames = new WeakMap<object, { head: string; frame: Buffer }>();
   /** The text of the payload just replaced: graphql-ws sends each frame as soon as it is made. */
   let pending: string | undefined;
   const textOf = (value: object): string => {
@@ -102,9 +106,19 @@ function sharedFrames() {
       pending = textOf(value);
       return token;
     },
-    /** A `next` frame of subscription `id` (its JSON, once per process) with `payload`. */
-    next(head: string, payload: ExecutionResult): string {
-      return `${head}${textOf(payload)}}`;
+    /**
+     * The WebSocket frame (bytes on the wire) of a `next` message whose JSON starts with `head`
+     * (its id, once per subscription) and carries `payload`: built once per payload and head, so
+     * subscribers with the same id share one buffer, and others copy the payload's bytes.
+     */
+    frame(head: string, payload: ExecutionResult): Buffer {
+      const last = lastFrames.get(payload);
+      if (last?.head === head) return last.frame;
+      let bytes = payloadBytes.get(payload);
+      if (!bytes) payloadBytes.set(payload, (bytes = Buffer.from(`${textOf(payload)}}`)));
+      const frame = textFrame(head, bytes);
+      lastFrames.set(payload, { head, frame });
+      return frame;
     },
     /** The frame to send: the token replaced by the payload's JSON. */
     expand(data: string): string {
@@ -114,6 +128,36 @@ function sharedFrames() {
       return `${data.slice(0, -suffix.length)},"payload":${text}}`;
     },
   };
+}
+
+/**
+ * A final text frame as ws's Sender writes one from a server (no mask; the server negotiates no
+ * compression): the message `head` then `tail`, as UTF-8.
+ */
+function textFrame(head: string, tail: Buffer): Buffer {
+  const headBytes = Buffer.byteLength(head);
+  const length = headBytes + tail.length;
+  const prefix = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(prefix + length);
+  frame[0] = 0x81; // FIN, text
+  if (length < 126) frame[1] = length;
+  else if (length < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    frame.writeUInt32BE(length >>> 0, 6);
+  }
+  frame.write(head, prefix);
+  tail.copy(frame, prefix + headBytes);
+  return frame;
+}
+
+/** ws's internals a frame written straight to the TCP socket must not overtake. */
+interface SocketInternals {
+  _socket?: { write(data: Buffer): boolean };
+  _sender?: { _state: number; _queue: unknown[] };
 }
 
 export interface WebSocketHandle {
@@ -155,7 +199,7 @@ export function attachWebSocket(
   /** Later identical subscribers of a running shared subscription (light-subscribers.ts). */
   const light = counts && new LightSubscribers(counts);
   /** Per socket, its write of a frame outside graphql-ws (corked for the turn, as its own). */
-  const writers = new WeakMap<WebSocket, (frame: string) => void>();
+  const writers = new WeakMap<WebSocket, (frame: Buffer) => void>();
   /**
    * Subscription `id`'s events written straight to its socket (shared-subscriptions.ts): the
    * frame graphql-ws would send, without its per-event iteration and send callback.
@@ -172,7 +216,7 @@ export function attachWebSocket(
         if (!(id in ctx.subscriptions) || socket.readyState !== socket.OPEN) return true;
         // A backlog: the stream yields the event and graphql-ws waits for the socket to drain.
         if (socket.bufferedAmount >= EARLY_CALLBACK_BYTES) return false;
-        writers.get(socket)?.(frames.next(head, result));
+        writers.get(socket)?.(frames.frame(head, result));
         return true;
       },
     };
@@ -209,9 +253,16 @@ export function attachWebSocket(
   wss.on('connection', (socket: WebSocket) => {
     const send = socket.send.bind(socket) as (data: unknown, cb?: (error?: Error) => void) => void;
     const corked = corkPerTurn(socket);
+    const internals = socket as unknown as SocketInternals;
+    const raw = internals._socket;
+    const sender = internals._sender;
     writers.set(socket, (frame) => {
       corked();
-      send(frame);
+      // Straight to the TCP socket while ws's sender holds nothing back (it queues only while it
+      // compresses or reads a Blob, neither of which this server does): its own path would
+      // encode the text and write a header and a body per frame.
+      if (raw && sender && sender._state === 0 && sender._queue.length === 0) raw.write(frame);
+      else send(frame.subarray(frame[1]! < 126 ? 2 : frame[1] === 126 ? 4 : 10).toString());
     });
     socket.send = ((data: unknown, cb?: (error?: Error) => void) => {
       const frame = typeof data === 'string' ? frames.expand(data) : data;
