@@ -160,6 +160,10 @@ class LightMember implements GroupMember, AsyncIterableIterator<ExecutionResult>
     return this;
   }
 
+  get ready(): boolean {
+    return (this.#inner ?? this.#light).ready;
+  }
+
   push(result: ExecutionResult): void {
     if (this.#inner) return this.#inner.push(result);
     if (result.errors === undefined) return this.#light.push(result);

@@ -120,11 +120,13 @@ export function useSharedSubscriptionResults(): Plugin<GraphQLContext> {
       }
       return result;
     };
+    const joinable = sharing(args).joinable;
     const group = new SubscriptionGroup(
       args.schema,
       args.document,
       source[Symbol.asyncIterator](),
       run,
+      { eager: joinable },
     );
     const direct = context.directEvents;
     // Yielded raw: the plugins' per-event hooks add the cost and mask errors.
@@ -135,8 +137,9 @@ export function useSharedSubscriptionResults(): Plugin<GraphQLContext> {
       }),
       onLeave: () => group.leave(member),
     });
+    member.onReady = () => group.memberReady();
     group.join(member);
-    if (context.sharedGroupOpened && sharing(args).joinable) context.sharedGroupOpened(group);
+    if (joinable) context.sharedGroupOpened?.(group);
     return member;
   };
 

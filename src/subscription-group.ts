@@ -20,6 +20,8 @@ const DONE: Step = Object.freeze({ done: true, value: undefined });
 
 /** What a member does with the results the group hands it. */
 export interface GroupMember {
+  /** Its reader waits for a result: what it was handed has been taken. */
+  readonly ready: boolean;
   push(result: ExecutionResult): void;
   /** The source ended (`error` undefined) or failed: nothing more will be pushed. */
   end(error?: unknown): void;
@@ -39,6 +41,8 @@ export class MemberStream implements AsyncIterableIterator<ExecutionResult>, Gro
   readonly #deliver: ((result: ExecutionResult) => boolean) | undefined;
   readonly #shape: (result: ExecutionResult) => ExecutionResult;
   #onLeave: (() => void) | undefined;
+  /** Told when the reader comes back for more (a lazy group pulls its source then). */
+  onReady: (() => void) | undefined;
 
   constructor(options: {
     deliver?: (result: ExecutionResult) => boolean;
@@ -48,6 +52,10 @@ export class MemberStream implements AsyncIterableIterator<ExecutionResult>, Gro
     this.#deliver = options.deliver;
     this.#shape = options.shape ?? ((result) => result);
     this.#onLeave = options.onLeave;
+  }
+
+  get ready(): boolean {
+    return this.#resolve !== undefined || this.#ended;
   }
 
   [Symbol.asyncIterator](): this {
@@ -103,10 +111,12 @@ export class MemberStream implements AsyncIterableIterator<ExecutionResult>, Gro
       this.#error = undefined;
       return failed ? Promise.reject(failed.error) : Promise.resolve(DONE);
     }
-    return new Promise<Step>((resolve, reject) => {
+    const waiting = new Promise<Step>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
+    this.onReady?.();
+    return waiting;
   }
 
   return(): Promise<Step> {
@@ -126,6 +136,7 @@ export class MemberStream implements AsyncIterableIterator<ExecutionResult>, Gro
     const resolve = this.#resolve;
     this.#resolve = this.#reject = undefined;
     resolve?.(DONE);
+    this.onReady?.();
     const leave = this.#onLeave;
     this.#onLeave = undefined;
     leave?.();
@@ -150,15 +161,38 @@ export class SubscriptionGroup implements JoinableGroup {
   #ended = false;
   #pumping = false;
   readonly #onEnd: Array<() => void> = [];
+  /**
+   * Eager: the source is pulled as soon as an event was handed out (a job's versions, which
+   * every member queues). Lazy: only once every member took the last one, as a subscriber's own
+   * stream would be (a feed acknowledges an event when the next is asked for).
+   */
+  readonly #eager: boolean;
+  #wake: (() => void) | undefined;
 
   constructor(
     readonly schema: GraphQLSchema,
     readonly document: DocumentNode,
     events: AsyncIterator<unknown>,
     run: (event: unknown) => ExecutionResult | Promise<ExecutionResult>,
+    options: { eager?: boolean } = {},
   ) {
     this.#events = events;
     this.#run = run;
+    this.#eager = options.eager ?? false;
+  }
+
+  /** A member's reader came back: a lazy group's pump goes on once all have. */
+  memberReady(): void {
+    const wake = this.#wake;
+    if (wake && this.#allReady()) {
+      this.#wake = undefined;
+      wake();
+    }
+  }
+
+  #allReady(): boolean {
+    for (const member of this.#members) if (!member.ready) return false;
+    return true;
   }
 
   get ended(): boolean {
@@ -183,7 +217,8 @@ export class SubscriptionGroup implements JoinableGroup {
   }
 
   leave(member: GroupMember): void {
-    if (!this.#members.delete(member) || this.#members.size > 0 || this.#ended) return;
+    if (!this.#members.delete(member)) return;
+    if (this.#members.size > 0 || this.#ended) return this.memberReady();
     this.#finish();
     void this.#events.return?.().catch(() => undefined);
   }
@@ -191,6 +226,10 @@ export class SubscriptionGroup implements JoinableGroup {
   async #pump(): Promise<void> {
     try {
       for (;;) {
+        if (!this.#eager && !this.#allReady()) {
+          await new Promise<void>((resolve) => (this.#wake = resolve));
+          if (this.#ended) break;
+        }
         const step = await this.#events.next();
         if (step.done || this.#ended) break;
         const pending = this.#run(step.value);
@@ -208,6 +247,8 @@ export class SubscriptionGroup implements JoinableGroup {
   #finish(error?: unknown): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#wake?.();
+    this.#wake = undefined;
     this.#latest = undefined;
     for (const listener of this.#onEnd.splice(0)) listener();
     const members = [...this.#members];

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/auth/scopes.js';
 import { LightSubscribers } from '../../src/light-subscribers.js';
 import type { SubscriptionCounts } from '../../src/security/subscription-limits.js';
-import { SubscriptionGroup } from '../../src/subscription-group.js';
+import { MemberStream, SubscriptionGroup } from '../../src/subscription-group.js';
 
 const schema = buildSchema('type Query { n: Int } type Subscription { n: Int }');
 const document = parse('subscription { n }');
@@ -45,7 +45,9 @@ function source() {
 describe('light subscribers', () => {
   it('delivers results directly, sends a result with errors and all after it the long way, and leaves once', async () => {
     const { events, emit, state } = source();
-    const group = new SubscriptionGroup(schema, document, events, (event) => event as never);
+    const group = new SubscriptionGroup(schema, document, events, (event) => event as never, {
+      eager: true,
+    });
     let taken = 0;
     let released = 0;
     const counts: SubscriptionCounts = {
@@ -113,7 +115,9 @@ describe('light subscribers', () => {
 
   it('queues results while its reader is busy and gives a late member the latest first', async () => {
     const { events, emit } = source();
-    const group = new SubscriptionGroup(schema, document, events, (event) => event as never);
+    const group = new SubscriptionGroup(schema, document, events, (event) => event as never, {
+      eager: true,
+    });
     const counts: SubscriptionCounts = { take: async () => ({ release: () => {} }) };
     const light = new LightSubscribers(counts);
     light.open(principal, 'k')!.opened(group);
@@ -138,6 +142,39 @@ describe('light subscribers', () => {
     expect((await late.next()).value!.data).toEqual({ n: 2 });
     await early.return!();
     await late.return!();
+    expect(group.ended).toBe(true);
+  });
+});
+
+describe('a subscription group of its own (not joinable)', () => {
+  it('pulls its source only once its member took the last result, as its own stream would', async () => {
+    const { events, emit } = source();
+    let pulls = 0;
+    const counted: AsyncIterator<ExecutionResult> = {
+      next: () => {
+        pulls++;
+        return events.next();
+      },
+      return: () => events.return!(),
+    };
+    const group = new SubscriptionGroup(schema, document, counted, (event) => event as never);
+    const member = new MemberStream({ onLeave: () => group.leave(member) });
+    member.onReady = () => group.memberReady();
+    group.join(member);
+    emit({ data: { n: 1 } });
+    emit({ data: { n: 2 } });
+    await turn();
+    // Its reader has not asked yet: a feed with `ack: ON_NEXT` must not see the next pull.
+    expect(pulls).toBe(0);
+    const first = member.next();
+    await turn();
+    expect((await first).value!.data).toEqual({ n: 1 });
+    expect(pulls).toBe(1);
+    const second = member.next();
+    await turn();
+    expect((await second).value!.data).toEqual({ n: 2 });
+    expect(pulls).toBe(2);
+    await member.return();
     expect(group.ended).toBe(true);
   });
 });
