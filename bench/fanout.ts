@@ -22,6 +22,7 @@
  *   BENCH_FANOUT_SUBSCRIBERS=1,1000 BENCH_TIME_SCALE=10 npm run bench:fanout
  *   BENCH_FANOUT_PROFILE=/tmp/prof npm run bench:fanout     (.cpuprofile of gateway and subscribers)
  *   BENCH_FANOUT_WARMUP=0 npm run bench:fanout              (no warm-up: a cold gateway's figures)
+ *   BENCH_FANOUT_CLIENTS=1 npm run bench:fanout             (every subscriber in one client process)
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
@@ -341,10 +342,31 @@ const warmup = Number(
   process.env.BENCH_FANOUT_WARMUP ?? (large.length > 0 ? Math.min(1000, ...large) : 0),
 );
 const sandboxLeads = Number(process.env.BENCH_FANOUT_LEADS ?? 20_000);
+/**
+ * BENCH_FANOUT_CLIENTS: processes the subscribers are spread over (2 by default). One process
+ * reads every socket's frame of a change in turn (a read, ws's parse and an event per socket), so
+ * the last receipt of a change waited behind all the others in the client, and the p99 counted
+ * that queue as the gateway's.
+ */
+const clientProcesses = Math.max(1, Number(process.env.BENCH_FANOUT_CLIENTS ?? 2) || 1);
 /** BENCH_FANOUT_PROFILE=<dir>: CPU profiles of the gateway and the subscribers, written on exit. */
 const profile = process.env.BENCH_FANOUT_PROFILE
   ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FANOUT_PROFILE}`]
   : [];
+
+/** The receipts of every client process as one. */
+function mergeReceipts(parts: Receipts[]): Receipts {
+  const merged: Receipts = { started: 0, completed: 0, errors: [], byEvent: {} };
+  for (const part of parts) {
+    merged.started += part.started;
+    merged.completed += part.completed;
+    merged.errors.push(...part.errors);
+    for (const [key, times] of Object.entries(part.byEvent)) {
+      (merged.byEvent[key] ??= []).push(...times);
+    }
+  }
+  return merged;
+}
 
 interface RunResult {
   subscribers: number;
@@ -398,7 +420,7 @@ const CREATE = `mutation FanoutCreate($input: CreateExportJobInput!) {
 
 async function main(): Promise<void> {
   console.log(
-    `bench:fanout — subscribers ${counts.join(', ')} on one export job each; sandbox timeScale ${timeScale} (status step ${fmt(MARKETO_STEP_MS / timeScale / 1000, 1)} s), ${sandboxLeads.toLocaleString()} leads`,
+    `bench:fanout — subscribers ${counts.join(', ')} on one export job each, over ${clientProcesses} client process(es); sandbox timeScale ${timeScale} (status step ${fmt(MARKETO_STEP_MS / timeScale / 1000, 1)} s), ${sandboxLeads.toLocaleString()} leads`,
   );
   const sandbox = await startSandboxProcess({
     SANDBOX_TIME_SCALE: String(timeScale),
@@ -420,12 +442,14 @@ async function main(): Promise<void> {
       ipc: true,
     });
     children.push(gateway.child);
-    const subscribers = fork(new URL(import.meta.url).pathname, ['--subscribers'], {
-      execArgv: [...profile, '--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    children.push(subscribers);
-    await nextMessage(subscribers, (m): m is 'ready' => m === 'ready');
+    const clients = Array.from({ length: clientProcesses }, () =>
+      fork(new URL(import.meta.url).pathname, ['--subscribers'], {
+        execArgv: [...profile, '--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+    );
+    children.push(...clients);
+    await Promise.all(clients.map((c) => nextMessage(c, (m): m is 'ready' => m === 'ready')));
 
     const memory = async (): Promise<MemoryReading> => {
       const answer = nextMessage(gateway.child, has('rss')<MemoryReading>);
@@ -476,8 +500,14 @@ async function main(): Promise<void> {
     for (const { n, measured } of runs) {
       const baseline = await memory();
       const pollsBefore = await statusPolls();
-      subscribers.send({ cmd: 'connect', url: wsUrl, count: n } satisfies SubscriberRequest);
-      const { ms: connectMs } = await nextMessage(subscribers, has('connected')<{ ms: number }>);
+      // The subscribers split evenly over the client processes (those with none sit this run out).
+      const active = clients.slice(0, Math.min(n, clients.length));
+      const share = (i: number) => Math.floor(n / active.length) + (i < n % active.length ? 1 : 0);
+      const connecting = active.map((c) => nextMessage(c, has('connected')<{ ms: number }>));
+      active.forEach((c, i) =>
+        c.send({ cmd: 'connect', url: wsUrl, count: share(i) } satisfies SubscriberRequest),
+      );
+      const connectMs = Math.max(...(await Promise.all(connecting)).map((m) => m.ms));
       const { createExportJob } = await graphql<{ createExportJob: { id: string } }>(
         gateway.url,
         CREATE,
@@ -491,9 +521,15 @@ async function main(): Promise<void> {
         },
       );
       await publishes(); // what happened before the subscriptions is not a fan-out
-      const started = nextMessage(subscribers, has('started')<{ started: number }>);
-      const done = nextMessage(subscribers, has('done')<{ done: Receipts }>, 300_000);
-      subscribers.send({ cmd: 'subscribe', jobId: createExportJob.id } satisfies SubscriberRequest);
+      const started = Promise.all(
+        active.map((c) => nextMessage(c, has('started')<{ started: number }>)),
+      );
+      const done = Promise.all(
+        active.map((c) => nextMessage(c, has('done')<{ done: Receipts }>, 300_000)),
+      ).then((answers) => ({ done: mergeReceipts(answers.map((a) => a.done)) }));
+      for (const c of active) {
+        c.send({ cmd: 'subscribe', jobId: createExportJob.id } satisfies SubscriberRequest);
+      }
       await Promise.race([started, done]);
       const subscribedAt = now();
       const connected = await memory();
@@ -521,8 +557,9 @@ async function main(): Promise<void> {
           lastMs: latencies.reduce((max, ms) => Math.max(max, ms), 0),
         });
       }
-      subscribers.send({ cmd: 'close' } satisfies SubscriberRequest);
-      await nextMessage(subscribers, has('closed'));
+      const closed = active.map((c) => nextMessage(c, has('closed')));
+      for (const c of active) c.send({ cmd: 'close' } satisfies SubscriberRequest);
+      await Promise.all(closed);
       // The gateway tears closed sockets down over its next turns: read once they are gone.
       let afterDrop = await memory();
       for (let i = 0; i < 30 && afterDrop.sockets > baseline.sockets; i++) {
@@ -577,6 +614,7 @@ async function main(): Promise<void> {
       node: process.version,
       timeScale,
       sandboxLeads,
+      clientProcesses,
       warmup,
       loadAverage: loadavg(),
       targets: TARGETS,

@@ -48,8 +48,8 @@ export interface ActivityListSelection {
   chunks: number;
 }
 
-/** What an operation that made no call cost. */
-const NO_COST: OperationCost = Object.freeze({
+/** What an operation that made no call cost (one object). */
+export const NO_COST: OperationCost = Object.freeze({
   calls: 0,
   recordsSent: 0,
   recordsRead: 0,

@@ -21,6 +21,13 @@
  * refuses (a socket backed up), goes through the stream as before; the stream stays sequential,
  * so the order of events does not change. The hooks at the end (subscription slots, metrics,
  * spans) still run when the stream ends.
+ *
+ * Each subscription's source is pulled by its group (subscription-group.ts), which executes an
+ * event and hands the result to its members in one loop. When the root field also sets
+ * `[SHARED_JOIN]` (its stream is the latest event, then each later one), the transport is told of
+ * the group (`sharedGroupOpened`): graphql-ws adds later identical subscribers to it as light
+ * members (light-subscribers.ts) instead of starting a subscription each; one that must take the
+ * long way comes back here with its place in the group (`sharedMember`) as its source.
  */
 import {
   createSourceEventStream,
@@ -34,9 +41,16 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import type { GraphQLContext } from './context.js';
 import { withSharedCost } from './cost.js';
+import { type JoinableGroup, MemberStream, SubscriptionGroup } from './subscription-group.js';
 
 /** The field extension a subscription root field sets to have its events shared. */
 export const SHARED_EVENTS = 'sharedEvents';
+/**
+ * The field extension of a shared root field whose subscription starts with the latest event
+ * (the job now, then each change): a later identical subscriber may join a running one and get
+ * the same stream from the group's latest result on.
+ */
+export const SHARED_JOIN = 'sharedJoin';
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
@@ -49,16 +63,30 @@ export interface DirectEvents {
   next(result: ExecutionResult): boolean;
 }
 
-/** True when every root field of the operation opted in (no fragments at the root). */
-function isShareable(args: ExecutionArgs): boolean {
+/** What a transport may put in the initial context of a shared subscription. */
+export interface SharedSubscriptionContext {
+  directEvents?: DirectEvents;
+  /** Told of the group a joinable subscription started, for later identical subscribers. */
+  sharedGroupOpened?: (group: JoinableGroup) => void;
+  /** A subscriber of a group already (a light one taking the long way): its stream. */
+  sharedMember?: MemberStream;
+}
+
+/** Whether every root field of the operation opted in (no fragments at the root), and to joins. */
+function sharing(args: ExecutionArgs): { shared: boolean; joinable: boolean } {
   const operation = getOperationAST(args.document, args.operationName);
   const fields = args.schema.getSubscriptionType()?.getFields();
-  if (!operation || operation.operation !== 'subscription' || !fields) return false;
-  return operation.selectionSet.selections.every(
-    (selection) =>
-      selection.kind === Kind.FIELD &&
-      fields[selection.name.value]?.extensions[SHARED_EVENTS] === true,
-  );
+  if (!operation || operation.operation !== 'subscription' || !fields) {
+    return { shared: false, joinable: false };
+  }
+  let joinable = true;
+  const shared = operation.selectionSet.selections.every((selection) => {
+    if (selection.kind !== Kind.FIELD) return false;
+    const extensions = fields[selection.name.value]?.extensions;
+    if (extensions?.[SHARED_JOIN] !== true) joinable = false;
+    return extensions?.[SHARED_EVENTS] === true;
+  });
+  return { shared, joinable: shared && joinable };
 }
 
 /** Executes each event once per (document, operation, variables, scopes) for all subscribers. */
@@ -69,9 +97,10 @@ export function useSharedSubscriptionResults(): Plugin<GraphQLContext> {
   const subscribeShared = async (
     args: ExecutionArgs,
   ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
+    const context = args.contextValue as GraphQLContext & SharedSubscriptionContext;
+    if (context.sharedMember) return context.sharedMember;
     const source = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in source)) return source;
-    const context = args.contextValue as GraphQLContext;
     const variant = JSON.stringify([
       args.operationName ?? null,
       args.variableValues ?? null,
@@ -91,41 +120,32 @@ export function useSharedSubscriptionResults(): Plugin<GraphQLContext> {
       }
       return result;
     };
-    const events = source[Symbol.asyncIterator]();
-    const direct = (args.contextValue as { directEvents?: DirectEvents }).directEvents;
-    let returned = false;
-    const stream: AsyncIterableIterator<ExecutionResult> = {
-      [Symbol.asyncIterator]: () => stream,
-      async next() {
-        // Pulled again only once the transport has taken what was yielded: one event at a time.
-        for (;;) {
-          const step = await events.next();
-          if (step.done || returned) return { done: true, value: undefined };
-          const pending = run(step.value);
-          const result = pending instanceof Promise ? await pending : pending;
-          if (returned) return { done: true, value: undefined };
-          if (direct && result.errors === undefined) {
-            if (direct.next(withSharedCost(result, context.cost.summary()))) continue;
-          }
-          return { done: false, value: result };
-        }
-      },
-      async return() {
-        returned = true;
-        await events.return?.();
-        return { done: true, value: undefined };
-      },
-      async throw(error: unknown) {
-        await events.return?.();
-        throw error;
-      },
-    };
-    return stream;
+    const joinable = sharing(args).joinable;
+    const group = new SubscriptionGroup(
+      args.schema,
+      args.document,
+      source[Symbol.asyncIterator](),
+      run,
+      { eager: joinable },
+    );
+    const direct = context.directEvents;
+    // Yielded raw: the plugins' per-event hooks add the cost and mask errors.
+    const member: MemberStream = new MemberStream({
+      ...(direct && {
+        deliver: (result: ExecutionResult) =>
+          direct.next(withSharedCost(result, context.cost.summary())),
+      }),
+      onLeave: () => group.leave(member),
+    });
+    member.onReady = () => group.memberReady();
+    group.join(member);
+    if (joinable) context.sharedGroupOpened?.(group);
+    return member;
   };
 
   return {
     onSubscribe({ args, setSubscribeFn }) {
-      if (isShareable(args)) setSubscribeFn(subscribeShared as never);
+      if (sharing(args).shared) setSubscribeFn(subscribeShared as never);
     },
   };
 }

@@ -6,15 +6,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { ExecutionArgs, ExecutionResult } from 'graphql';
+import { type ExecutionArgs, type ExecutionResult, getOperationAST } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
 import { type Access, createAccess } from './auth/access.js';
 import type { Principal } from './auth/scopes.js';
 import { jsonDepthError } from './security/json-depth.js';
-import type { DirectEvents } from './shared-subscriptions.js';
-import type { GatewayYoga } from './yoga.js';
+import { LightSubscribers, type Opening } from './light-subscribers.js';
+import type { DirectEvents, SharedSubscriptionContext } from './shared-subscriptions.js';
+import type { JoinableGroup, MemberStream } from './subscription-group.js';
+import { type GatewayYoga, subscriptionCountsOf } from './yoga.js';
 
 /** A socket's unsent backlog at which it is closed (4408). */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -51,6 +53,22 @@ function corkPerTurn(socket: WebSocket): () => void {
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
+  /** The subscription has started (or failed to): subscribers waiting for its group go on. */
+  started?: () => void;
+}
+
+type Step = IteratorResult<ExecutionResult, undefined>;
+
+/** A result as a stream of one: a subscription refused at its start. */
+function once(result: ExecutionResult): AsyncIterator<ExecutionResult> {
+  let sent = false;
+  return {
+    next: () =>
+      Promise.resolve<Step>(
+        sent ? { done: true, value: undefined } : ((sent = true), { done: false, value: result }),
+      ),
+    return: () => Promise.resolve<Step>({ done: true, value: undefined }),
+  };
 }
 
 /**
@@ -65,6 +83,10 @@ function sharedFrames() {
   /** The frame's last member as graphql-ws writes it when the payload became the token. */
   const suffix = `,"payload":${JSON.stringify(token)}}`;
   const texts = new WeakMap<object, string>();
+  /** Per payload, its JSON text and the frame's closing brace as UTF-8. */
+  const payloadBytes = new WeakMap<object, Buffer>();
+  /** Per payload, the frame built last (the next subscriber's id is most often the same). */
+  const lastFrames = new WeakMap<object, { head: string; frame: Buffer }>();
   /** The text of the payload just replaced: graphql-ws sends each frame as soon as it is made. */
   let pending: string | undefined;
   const textOf = (value: object): string => {
@@ -84,9 +106,19 @@ function sharedFrames() {
       pending = textOf(value);
       return token;
     },
-    /** A `next` frame of subscription `id` (its JSON, once per process) with `payload`. */
-    next(head: string, payload: ExecutionResult): string {
-      return `${head}${textOf(payload)}}`;
+    /**
+     * The WebSocket frame (bytes on the wire) of a `next` message whose JSON starts with `head`
+     * (its id, once per subscription) and carries `payload`: built once per payload and head, so
+     * subscribers with the same id share one buffer, and others copy the payload's bytes.
+     */
+    frame(head: string, payload: ExecutionResult): Buffer {
+      const last = lastFrames.get(payload);
+      if (last?.head === head) return last.frame;
+      let bytes = payloadBytes.get(payload);
+      if (!bytes) payloadBytes.set(payload, (bytes = Buffer.from(`${textOf(payload)}}`)));
+      const frame = textFrame(head, bytes);
+      lastFrames.set(payload, { head, frame });
+      return frame;
     },
     /** The frame to send: the token replaced by the payload's JSON. */
     expand(data: string): string {
@@ -96,6 +128,36 @@ function sharedFrames() {
       return `${data.slice(0, -suffix.length)},"payload":${text}}`;
     },
   };
+}
+
+/**
+ * A final text frame as ws's Sender writes one from a server (no mask; the server negotiates no
+ * compression): the message `head` then `tail`, as UTF-8.
+ */
+function textFrame(head: string, tail: Buffer): Buffer {
+  const headBytes = Buffer.byteLength(head);
+  const length = headBytes + tail.length;
+  const prefix = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(prefix + length);
+  frame[0] = 0x81; // FIN, text
+  if (length < 126) frame[1] = length;
+  else if (length < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    frame.writeUInt32BE(length >>> 0, 6);
+  }
+  frame.write(head, prefix);
+  tail.copy(frame, prefix + headBytes);
+  return frame;
+}
+
+/** ws's internals a frame written straight to the TCP socket must not overtake. */
+interface SocketInternals {
+  _socket?: { write(data: Buffer): boolean };
+  _sender?: { _state: number; _queue: unknown[] };
 }
 
 export interface WebSocketHandle {
@@ -133,8 +195,11 @@ export function attachWebSocket(
   });
   const principals = new WeakMap<WebSocket, Principal>();
   const frames = sharedFrames();
+  const counts = subscriptionCountsOf(yoga);
+  /** Later identical subscribers of a running shared subscription (light-subscribers.ts). */
+  const light = counts && new LightSubscribers(counts);
   /** Per socket, its write of a frame outside graphql-ws (corked for the turn, as its own). */
-  const writers = new WeakMap<WebSocket, (frame: string) => void>();
+  const writers = new WeakMap<WebSocket, (frame: Buffer) => void>();
   /**
    * Subscription `id`'s events written straight to its socket (shared-subscriptions.ts): the
    * frame graphql-ws would send, without its per-event iteration and send callback.
@@ -151,18 +216,53 @@ export function attachWebSocket(
         if (!(id in ctx.subscriptions) || socket.readyState !== socket.OPEN) return true;
         // A backlog: the stream yields the event and graphql-ws waits for the socket to drain.
         if (socket.bufferedAmount >= EARLY_CALLBACK_BYTES) return false;
-        writers.get(socket)?.(frames.next(head, result));
+        writers.get(socket)?.(frames.frame(head, result));
         return true;
       },
     };
+  };
+  /**
+   * A light subscriber's own pass through yoga (its first result with errors): fed by its place in
+   * the group (`sharedMember`), so the plugins' per-event hooks mask and count what it gets.
+   */
+  const longWay = async (
+    ctx: { extra: { socket: WebSocket; request: unknown } },
+    params: { operationName?: string | null; variables?: Record<string, unknown> | null },
+    principal: Principal,
+    member: MemberStream,
+    group: JoinableGroup,
+  ): Promise<AsyncIterator<ExecutionResult>> => {
+    const { schema, subscribe, contextFactory } = yoga.getEnveloped({
+      ...ctx,
+      req: ctx.extra.request,
+      socket: ctx.extra.socket,
+      params,
+      principal,
+      sharedMember: member,
+    } satisfies SharedSubscriptionContext & Record<string, unknown>);
+    const result = (await subscribe({
+      schema,
+      document: group.document,
+      operationName: params.operationName ?? null,
+      variableValues: params.variables ?? null,
+      contextValue: await contextFactory(),
+    })) as AsyncIterable<ExecutionResult> | ExecutionResult;
+    return Symbol.asyncIterator in result ? result[Symbol.asyncIterator]() : once(result);
   };
   // Before graphql-ws's own listener: every frame it sends goes through `expand`.
   wss.on('connection', (socket: WebSocket) => {
     const send = socket.send.bind(socket) as (data: unknown, cb?: (error?: Error) => void) => void;
     const corked = corkPerTurn(socket);
+    const internals = socket as unknown as SocketInternals;
+    const raw = internals._socket;
+    const sender = internals._sender;
     writers.set(socket, (frame) => {
       corked();
-      send(frame);
+      // Straight to the TCP socket while ws's sender holds nothing back (it queues only while it
+      // compresses or reads a Blob, neither of which this server does): its own path would
+      // encode the text and write a header and a body per frame.
+      if (raw && sender && sender._state === 0 && sender._queue.length === 0) raw.write(frame);
+      else send(frame.subarray(frame[1]! < 126 ? 2 : frame[1] === 126 ? 4 : 10).toString());
     });
     socket.send = ((data: unknown, cb?: (error?: Error) => void) => {
       const frame = typeof data === 'string' ? frames.expand(data) : data;
@@ -186,7 +286,14 @@ export function attachWebSocket(
       },
       // graphql-ws hands back the args onSubscribe returned; rootValue carries yoga's enveloped functions.
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+      subscribe: async (args) => {
+        const root = args.rootValue as EnvelopedRoot;
+        try {
+          return (await root.subscribe(args)) as never;
+        } finally {
+          root.started?.();
+        }
+      },
       // A client that does not read its socket is cut once its backlog is large, instead of
       // the gateway buffering events for it without end.
       // The result itself as the payload when it has no errors (graphql-ws would copy it): one
@@ -200,25 +307,71 @@ export function attachWebSocket(
         // Deep variables are refused before anything walks them (as over HTTP).
         const deep = jsonDepthError(params);
         if (deep) return [deep];
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params,
-          principal: principals.get(ctx.extra.socket),
-          directEvents: directEvents(ctx.extra.socket, id, ctx),
-        });
-        const args: ExecutionArgs = {
-          schema,
-          operationName: params.operationName ?? null,
-          document: parse(params.query),
-          variableValues: params.variables ?? null,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe } satisfies EnvelopedRoot,
-        };
-        const errors = validate(args.schema, args.document);
-        if (errors.length > 0) return errors;
-        return args;
+        const socket = ctx.extra.socket;
+        const principal = principals.get(socket);
+        const key = light && principal ? LightSubscribers.keyOf(params) : undefined;
+        if (light && principal && key !== undefined && light.has(principal, key)) {
+          const direct = directEvents(socket, id, ctx);
+          const joined = await light.join(principal, key, socket, {
+            deliver: (result) => direct.next(result),
+            longWay: (member, group) => longWay(ctx, params, principal, member, group),
+          });
+          if (joined) {
+            const subscribe = () => joined.stream;
+            return {
+              schema: joined.group.schema,
+              document: joined.group.document,
+              operationName: params.operationName ?? null,
+              variableValues: params.variables ?? null,
+              contextValue: null,
+              rootValue: { execute: subscribe, subscribe } satisfies EnvelopedRoot,
+            };
+          }
+        }
+        let opening: Opening | undefined;
+        const started = () => opening?.started();
+        try {
+          const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped(
+            {
+              ...ctx,
+              req: ctx.extra.request,
+              socket,
+              params,
+              principal,
+              directEvents: directEvents(socket, id, ctx),
+              ...(key !== undefined && {
+                sharedGroupOpened: (group: JoinableGroup) => opening?.opened(group),
+              }),
+            } satisfies SharedSubscriptionContext & Record<string, unknown>,
+          );
+          const document = parse(params.query);
+          // Registered before the first wait: identical subscribers arriving meanwhile wait for it.
+          if (
+            light &&
+            principal &&
+            key !== undefined &&
+            getOperationAST(document, params.operationName)?.operation === 'subscription'
+          ) {
+            opening = light.open(principal, key);
+          }
+          const args: ExecutionArgs = {
+            schema,
+            operationName: params.operationName ?? null,
+            document,
+            variableValues: params.variables ?? null,
+            contextValue: await contextFactory(),
+            rootValue: { execute, subscribe, started } satisfies EnvelopedRoot,
+          };
+          const errors = validate(args.schema, args.document);
+          if (errors.length > 0) {
+            started();
+            return errors;
+          }
+          return args;
+        } catch (error) {
+          started();
+          throw error;
+        }
       },
     },
     wss,

@@ -34,7 +34,11 @@ import { boundedError } from './security/excerpt.js';
 import { useJsonDepthLimit } from './security/json-depth.js';
 import { useOperationLimits } from './security/operation-limits.js';
 import { scopeRefusal } from './security/operation-scopes.js';
-import { useSubscriptionLimits } from './security/subscription-limits.js';
+import {
+  createSubscriptionCounts,
+  type SubscriptionCounts,
+  useSubscriptionLimits,
+} from './security/subscription-limits.js';
 import type { SubscriptionSlots } from './redis/subscription-slots.js';
 import { DEFAULT_LIMITS, type SecuritySettings } from './security/settings.js';
 import { useSharedSubscriptionResults } from './shared-subscriptions.js';
@@ -50,6 +54,17 @@ import { useStreamedUploads } from './uploads/plugin.js';
 import { UploadStore, type UploadStoreOptions } from './uploads/store.js';
 
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+
+/** Per yoga made here, the subscription counts its limits plugin keeps. */
+const subscriptionCounts = new WeakMap<object, SubscriptionCounts>();
+
+/**
+ * The subscription counts of `yoga`, for subscriptions started without it (ws.ts's light
+ * subscribers), so the limits hold for all; undefined for a yoga made elsewhere.
+ */
+export function subscriptionCountsOf(yoga: GatewayYoga): SubscriptionCounts | undefined {
+  return subscriptionCounts.get(yoga);
+}
 
 /**
  * Adds what the operation cost in Marketo calls to every result (`extensions.marketo`); for a
@@ -173,7 +188,8 @@ export function createGatewayYoga(options: {
     }
     return maskError(error, message, isDev);
   }
-  return createYoga<Record<string, unknown>, GraphQLContext>({
+  const counts = createSubscriptionCounts(security.limits, options.subscriptionSlots);
+  const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema: options.schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
@@ -262,7 +278,7 @@ export function createGatewayYoga(options: {
       ...useOperationLimits(security.limits, security.production),
       useMarketoCost(),
       useExpectedLeadReaders(options.services.leadReads, access),
-      useSubscriptionLimits(security.limits, options.subscriptionSlots),
+      useSubscriptionLimits(security.limits, options.subscriptionSlots, counts),
       useSharedSubscriptionResults(),
       readinessCheck(options.ready ?? (() => true)),
       // Replaces yoga's multipart parser, which holds every uploaded file in memory.
@@ -292,4 +308,6 @@ export function createGatewayYoga(options: {
       useRawJsonResults(),
     ]),
   });
+  subscriptionCounts.set(yoga, counts);
+  return yoga;
 }

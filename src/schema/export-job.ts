@@ -16,7 +16,7 @@ import type {
   WaitInfo,
 } from '../bulk/types.js';
 import { STATE_ORDER } from '../bulk/types.js';
-import { SHARED_EVENTS } from '../shared-subscriptions.js';
+import { SHARED_EVENTS, SHARED_JOIN } from '../shared-subscriptions.js';
 import { builder } from './builder.js';
 import { marketoCost } from '../security/marketo-cost.js';
 import { RawJson } from '../raw-json.js';
@@ -531,8 +531,9 @@ builder.subscriptionField('exportJobStatus', (t) =>
     },
     authScopes: { 'bulk:export': true },
     // ExportJob's fields read only the record (no scopes, loaders or Marketo calls): subscribers
-    // of one job share each event's execution.
-    extensions: { [SHARED_EVENTS]: true, ...marketoCost({ calls: 2 }) },
+    // of one job share each event's execution. The stream is the job now, then each change: a
+    // later subscriber may join a running one from its latest event.
+    extensions: { [SHARED_EVENTS]: true, [SHARED_JOIN]: true, ...marketoCost({ calls: 2 }) },
     subscribe: (_root, args, ctx) => ctx.exportJobs.watch(String(args.id), args.entity ?? 'leads'),
     resolve: (job) => job,
   }),

@@ -9,7 +9,7 @@
  */
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { ANONYMOUS } from '../auth/scopes.js';
+import { ANONYMOUS, type Principal } from '../auth/scopes.js';
 import type { GraphQLContext } from '../context.js';
 import type { SubscriptionSlots } from '../redis/subscription-slots.js';
 
@@ -27,10 +27,24 @@ function limitError(message: string, limit: number, setting: string): GraphQLErr
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
-export function useSubscriptionLimits(
+/** A subscription's place in the counts, held until it ends. */
+export interface SubscriptionSlot {
+  release(): void;
+}
+
+/** The per-socket and per-key counts, shared by the yoga plugin and graphql-ws's light subscribers. */
+export interface SubscriptionCounts {
+  /** A place for one more subscription of `principal` on `socket`, or the refusal. */
+  take(
+    principal: Principal | undefined,
+    socket: object | undefined,
+  ): Promise<SubscriptionSlot | GraphQLError>;
+}
+
+export function createSubscriptionCounts(
   limits: SubscriptionLimits,
   shared?: SubscriptionSlots,
-): Plugin {
+): SubscriptionCounts {
   const byKey = new Map<string, number>();
   const bySocket = new WeakMap<object, number>();
   const addKey = (key: string, delta: number) => {
@@ -48,28 +62,21 @@ export function useSubscriptionLimits(
       'GATEWAY_MAX_SUBSCRIPTIONS_PER_KEY',
     );
   return {
-    async onSubscribe({ args, setResultAndStopExecution }) {
-      const context = args.contextValue as Partial<GraphQLContext> & { socket?: object };
-      const key = context.principal?.name ?? 'anonymous';
-      const socket = context.socket;
+    async take(principal, socket) {
+      const key = principal?.name ?? 'anonymous';
       if (socket && (bySocket.get(socket) ?? 0) >= limits.maxSubscriptionsPerSocket) {
-        setResultAndStopExecution({
-          errors: [
-            limitError(
-              'This WebSocket has as many subscriptions open as allowed',
-              limits.maxSubscriptionsPerSocket,
-              'GATEWAY_MAX_SUBSCRIPTIONS_PER_SOCKET',
-            ),
-          ],
-        });
-        return;
+        return limitError(
+          'This WebSocket has as many subscriptions open as allowed',
+          limits.maxSubscriptionsPerSocket,
+          'GATEWAY_MAX_SUBSCRIPTIONS_PER_SOCKET',
+        );
       }
       // Held before any wait, so that a socket's concurrent starts cannot pass its limit together.
       addSocket(socket, 1);
       addKey(key, 1);
-      let sharedSlot: { release(): void } | undefined;
+      let sharedSlot: SubscriptionSlot | undefined;
       // Without API keys every caller is `anonymous`: a per-key limit would be a global one.
-      const keyed = context.principal !== undefined && context.principal !== ANONYMOUS;
+      const keyed = principal !== undefined && principal !== ANONYMOUS;
       if (keyed) {
         const answer = shared ? await shared.take(key, limits.maxSubscriptionsPerKey) : undefined;
         const full =
@@ -80,19 +87,47 @@ export function useSubscriptionLimits(
         if (full) {
           addSocket(socket, -1);
           addKey(key, -1);
-          setResultAndStopExecution({ errors: [keyLimitError(key)] });
-          return;
+          return keyLimitError(key);
         }
         if (typeof answer === 'object') sharedSlot = answer;
       }
       let released = false;
-      const release = () => {
-        if (released) return;
-        released = true;
-        addSocket(socket, -1);
-        addKey(key, -1);
-        sharedSlot?.release();
+      return {
+        release() {
+          if (released) return;
+          released = true;
+          addSocket(socket, -1);
+          addKey(key, -1);
+          sharedSlot?.release();
+        },
       };
+    },
+  };
+}
+
+/**
+ * The limits on every subscription started through yoga. `counts` is given when graphql-ws also
+ * starts subscriptions without yoga (ws.ts's light subscribers), so both count in one place; a
+ * context carrying `sharedMember` is such a subscriber taking the long way, counted already.
+ */
+export function useSubscriptionLimits(
+  limits: SubscriptionLimits,
+  shared?: SubscriptionSlots,
+  counts: SubscriptionCounts = createSubscriptionCounts(limits, shared),
+): Plugin {
+  return {
+    async onSubscribe({ args, setResultAndStopExecution }) {
+      const context = args.contextValue as Partial<GraphQLContext> & {
+        socket?: object;
+        sharedMember?: unknown;
+      };
+      if (context.sharedMember !== undefined) return;
+      const slot = await counts.take(context.principal, context.socket);
+      if (slot instanceof GraphQLError) {
+        setResultAndStopExecution({ errors: [slot] });
+        return;
+      }
+      const release = () => slot.release();
       return {
         onSubscribeError: release,
         onSubscribeResult({ result }) {

@@ -25,7 +25,7 @@ interface Frame {
   type: string;
   payload?: {
     data?: { exportJobStatus: { status: string } };
-    errors?: unknown[];
+    errors?: Array<{ extensions?: Record<string, unknown> }>;
     extensions?: { marketo?: { calls: number } };
   };
 }
@@ -131,6 +131,80 @@ describe('fan-out of one export job over graphql-ws', () => {
     // Subscribers of one change got one text, not one per socket.
     for (const texts of payloads.values()) expect(texts.size).toBe(1);
     await Promise.all(sockets.map((socket) => socket.close()));
+  });
+
+  it('watches the job once for identical subscriptions: later ones join the first, a late one from the job now', async () => {
+    const jobId = await createJob();
+    const jobs = fx.gateway.exportJobs;
+    const watch = jobs.watch.bind(jobs);
+    let watches = 0;
+    jobs.watch = (...args) => {
+      watches++;
+      return watch(...args);
+    };
+    try {
+      const sockets = await Promise.all(Array.from({ length: 8 }, () => openSocket(fx.url)));
+      sockets.forEach((socket, i) => socket.subscribe(`early-${i}`, jobId));
+      await Promise.all(
+        sockets.map((socket, i) =>
+          socket.until((frame) => frame.type === 'next' && frame.id === `early-${i}`),
+        ),
+      );
+      const late = await openSocket(fx.url);
+      late.subscribe('late', jobId);
+      const first = await late.until((frame) => frame.type === 'next' && frame.id === 'late');
+      // The job as it is now, as a subscription of its own would have started.
+      const now = await fx.query<{ exportJob: { status: string } }>(
+        'query FanoutJoinNow($id: ID!) { exportJob(id: $id, entity: LEADS) { status } }',
+        { id: jobId },
+      );
+      expect(first.payload!.data!.exportJobStatus.status).toBe(now.data!.exportJob.status);
+      const all = [
+        ...sockets.map((socket, i) => [socket, `early-${i}`] as const),
+        [late, 'late'] as const,
+      ];
+      await Promise.all(
+        all.map(([socket, id]) =>
+          socket.until((frame) => frame.type === 'complete' && frame.id === id),
+        ),
+      );
+      for (const [socket, id] of all) {
+        const nexts = socket.frames.filter(({ frame }) => frame.id === id && frame.type === 'next');
+        expect(nexts.every(({ frame }) => frame.payload!.errors === undefined)).toBe(true);
+        expect(nexts.at(-1)!.frame.payload!.data!.exportJobStatus.status).toBe('READY');
+      }
+      // One subscription ran yoga's subscribe (and the job's watch); the others joined it.
+      expect(watches).toBe(1);
+      await Promise.all(all.map(([socket]) => socket.close()));
+    } finally {
+      jobs.watch = watch;
+    }
+  });
+
+  it('holds joined subscriptions to the per-socket limit and frees their places when completed', async () => {
+    const jobId = await createJob();
+    const socket = await openSocket(fx.url);
+    const limit = 20; // GATEWAY_MAX_SUBSCRIPTIONS_PER_SOCKET's default
+    for (let i = 0; i < limit; i++) socket.subscribe(`s${i}`, jobId);
+    await Promise.all(
+      Array.from({ length: limit }, (_, i) =>
+        socket.until((frame) => frame.type === 'next' && frame.id === `s${i}`),
+      ),
+    );
+    socket.subscribe('over', jobId);
+    const refused = await socket.until((frame) => frame.id === 'over');
+    expect(refused.type).toBe('next');
+    expect(refused.payload!.errors).toMatchObject([
+      {
+        extensions: { code: 'SUBSCRIPTION_LIMIT', setting: 'GATEWAY_MAX_SUBSCRIPTIONS_PER_SOCKET' },
+      },
+    ]);
+    socket.send({ id: 's0', type: 'complete' });
+    socket.subscribe('again', jobId);
+    const again = await socket.until((frame) => frame.id === 'again');
+    expect(again.payload!.errors).toBeUndefined();
+    await socket.until((frame) => frame.type === 'complete' && frame.id === 'again');
+    await socket.close();
   });
 
   it('sends nothing more for a subscription its client completed; the socket’s other one goes on', async () => {
