@@ -194,6 +194,7 @@ export class ExportQueue {
             await this.change(key, index, (p) => {
               applyStatus(p, lost);
               delete p.createSentAt;
+              delete p.createSentRealAt;
             });
           } else {
             exportId = await this.createPart(key, job, part, owner);
@@ -259,8 +260,10 @@ export class ExportQueue {
     owner: AbortSignal,
   ): Promise<string> {
     const sentAt = new Date(this.deps.clock.now()).toISOString();
+    const sentRealAt = Date.now();
     await this.change(key, part.index, (p) => {
       p.createSentAt = sentAt;
+      p.createSentRealAt = sentRealAt;
     });
     await this.deps.flush();
     const created = await this.deps.client
@@ -269,6 +272,7 @@ export class ExportQueue {
     await this.change(key, part.index, (p) => {
       applyStatus(p, created);
       delete p.createSentAt;
+      delete p.createSentRealAt;
     });
     return created.exportId;
   }
@@ -295,7 +299,12 @@ export class ExportQueue {
     );
     if (outcome.kind === 'found') return outcome.job;
     if (outcome.kind === 'ambiguous') return 'ambiguous';
-    const settleMs = this.deps.lostCreateSettleMs - (now - sentAt) / clock.timeScale;
+    // Real time since the call (older intents carry only Marketo's time of it).
+    const elapsedMs =
+      part.createSentRealAt !== undefined
+        ? Date.now() - part.createSentRealAt
+        : (now - sentAt) / clock.timeScale;
+    const settleMs = this.deps.lostCreateSettleMs - elapsedMs;
     if (!(settleMs > 0)) return 'none';
     this.schedulePump(settleMs);
     return 'wait';

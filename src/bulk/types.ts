@@ -76,6 +76,12 @@ export interface ExportPart {
    * Marketo's job list is asked for before any new create.
    */
   createSentAt?: string;
+  /**
+   * The same moment on the wall clock (epoch ms): how long ago the call went out in real time,
+   * which the wait for a lost call is counted in. Marketo's clock cannot tell it: a gateway in
+   * front of a compressed-clock Marketo keeps the wall clock, and another process's clock differs.
+   */
+  createSentRealAt?: number;
   /** Marketo's status text as last seen (Created, Queued, Processing, Completed, Failed, Cancelled). */
   marketoStatus?: string;
   /** Created in Marketo and enqueued there (or Marketo said it already was). */

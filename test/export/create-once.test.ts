@@ -103,6 +103,26 @@ describe('a part whose create got no answer, taken over by the next owner', () =
     // Asked the list before creating (and again once the call could no longer land).
     expect(after.calls.byEndpoint[LIST]! - (before.calls.byEndpoint[LIST] ?? 0)).toBeGreaterThan(0);
   });
+  it("counts the wait for the lost call in real time, when Marketo's clock is not the gateway's", async () => {
+    // A gateway in front of a compressed-clock Marketo (MARKETO_TIME_SCALE) keeps the wall clock:
+    // the call went out 2 s ago (real), four times the wait. Counting those 2 s in Marketo time
+    // (÷ 20) left it waiting again and again (by main's code, a 36 s wait took 12 minutes).
+    const job = await orphanedJob();
+    job.parts[0]!.createSentAt = new Date(Date.now() - 2_000).toISOString();
+    job.parts[0]!.createSentRealAt = Date.now() - 2_000;
+    const before = await fx.stats();
+    const manager = (current = await fx.restart({
+      registry: await registryWith(job),
+      clock: { now: () => Date.now(), timeScale: 20 },
+      lostCreateSettleMs: 500,
+    }));
+    const events = await collect(await manager.watch(job.id, 'leads'));
+    expect(events.at(-1)!.status).toBe('READY');
+    const after = await fx.stats();
+    expect(after.exportJobsCreated - before.exportJobsCreated).toBe(1);
+    // Marketo's job list asked once: the call could no longer land, so no second look.
+    expect(after.calls.byEndpoint[LIST]! - (before.calls.byEndpoint[LIST] ?? 0)).toBe(1);
+  });
 });
 
 describe('a job another instance sees while its creator is still creating it', () => {
