@@ -62,18 +62,32 @@ function afterRun<T>(ran: void | Promise<void>, next: () => T): T | Promise<T> {
   return isPromiseLike(ran) ? ran.then(next) : next();
 }
 
+/**
+ * Wraps the payload's setter so that its field follows each value set (yoga's setters change its
+ * own state, not the payload the next fused hook reads).
+ */
+function follow<P, S extends keyof P, F extends keyof P>(payload: P, setter: S, field: F): void {
+  const set = payload[setter] as (value: P[F]) => void;
+  (payload as Record<S, unknown>)[setter] = (value: P[F]) => {
+    payload[field] = value;
+    set(value);
+  };
+}
+
+/** The `key` hooks among what the fused hooks returned. */
+function returned<H>(run: Run, key: string): H[] {
+  return (run.outs ?? []).flatMap((out) => {
+    const hook = (out as Record<string, H | undefined>)[key];
+    return hook ? [hook] : [];
+  });
+}
+
 function fuseOnRequest(hooks: OnRequest[]): OnRequest {
   return (payload) => {
     const run: Run = { stopped: false, outs: undefined };
-    const { setRequest, setRequestHandler, endResponse } = payload;
-    payload.setRequest = (request) => {
-      payload.request = request;
-      setRequest(request);
-    };
-    payload.setRequestHandler = (handler) => {
-      payload.requestHandler = handler;
-      setRequestHandler(handler);
-    };
+    const { endResponse } = payload;
+    follow(payload, 'setRequest', 'request');
+    follow(payload, 'setRequestHandler', 'requestHandler');
     payload.endResponse = (response) => {
       if (response) run.stopped = true;
       endResponse(response);
@@ -85,27 +99,17 @@ function fuseOnRequest(hooks: OnRequest[]): OnRequest {
 function fuseOnRequestParse(hooks: OnRequestParse[]): OnRequestParse {
   return (payload) => {
     const run: Run = { stopped: false, outs: undefined };
-    const { setRequestParser, endResponse } = payload;
-    payload.setRequestParser = (parser) => {
-      payload.requestParser = parser;
-      setRequestParser(parser);
-    };
+    const { endResponse } = payload;
+    follow(payload, 'setRequestParser', 'requestParser');
     payload.endResponse = (response) => {
       run.stopped = true;
       endResponse(response);
     };
     return afterRun(runHooks(hooks, payload, run), () => {
-      const dones = (run.outs ?? []).flatMap((out) => {
-        const done = (out as { onRequestParseDone?: RequestParseDone }).onRequestParseDone;
-        return done ? [done] : [];
-      });
+      const dones = returned<RequestParseDone>(run, 'onRequestParseDone');
       if (dones.length === 0) return undefined;
       const onRequestParseDone: RequestParseDone = (done) => {
-        const { setRequestParserResult } = done;
-        done.setRequestParserResult = (params) => {
-          done.requestParserResult = params;
-          setRequestParserResult(params);
-        };
+        follow(done, 'setRequestParserResult', 'requestParserResult');
         return runHooks(dones, done, { stopped: false, outs: undefined });
       };
       return { onRequestParseDone };
@@ -115,11 +119,7 @@ function fuseOnRequestParse(hooks: OnRequestParse[]): OnRequestParse {
 
 function fuseOnResponse(hooks: OnResponse[]): OnResponse {
   return (payload) => {
-    const { setResponse } = payload;
-    payload.setResponse = (response) => {
-      payload.response = response;
-      setResponse(response);
-    };
+    follow(payload, 'setResponse', 'response');
     return runHooks(hooks, payload, { stopped: false, outs: undefined });
   };
 }
@@ -129,11 +129,7 @@ function fuseStream(handlers: StreamHandlers[]): StreamHandlers {
   const nexts = handlers.flatMap((h) => (h.onNext ? [h.onNext] : []));
   const ends = handlers.flatMap((h) => (h.onEnd ? [h.onEnd] : []));
   const onNext: OnNext = (payload) => {
-    const { setResult } = payload;
-    payload.setResult = (result) => {
-      payload.result = result;
-      setResult(result);
-    };
+    follow(payload, 'setResult', 'result');
     return runHooks(nexts, payload, { stopped: false, outs: undefined });
   };
   const onEnd: OnEnd = () => {
@@ -145,11 +141,7 @@ function fuseStream(handlers: StreamHandlers[]): StreamHandlers {
 function fuseExecuteDone(dones: OnExecuteDone[]): OnExecuteDone {
   return (payload: DonePayload) => {
     const run: Run = { stopped: false, outs: undefined };
-    const { setResult } = payload;
-    payload.setResult = (result) => {
-      payload.result = result;
-      setResult(result);
-    };
+    follow(payload, 'setResult', 'result');
     return afterRun(runHooks(dones, payload, run), () =>
       run.outs ? fuseStream(run.outs as StreamHandlers[]) : undefined,
     );
@@ -159,20 +151,14 @@ function fuseExecuteDone(dones: OnExecuteDone[]): OnExecuteDone {
 function fuseOnExecute(hooks: OnExecute[]): OnExecute {
   return (payload) => {
     const run: Run = { stopped: false, outs: undefined };
-    const { setExecuteFn, setResultAndStopExecution } = payload;
-    payload.setExecuteFn = (executeFn) => {
-      payload.executeFn = executeFn;
-      setExecuteFn(executeFn);
-    };
+    const { setResultAndStopExecution } = payload;
+    follow(payload, 'setExecuteFn', 'executeFn');
     payload.setResultAndStopExecution = (result) => {
       run.stopped = true;
       setResultAndStopExecution(result);
     };
     return afterRun(runHooks(hooks, payload, run), () => {
-      const dones = (run.outs ?? []).flatMap((out) => {
-        const done = (out as ExecuteDone).onExecuteDone;
-        return done ? [done] : [];
-      });
+      const dones = returned<OnExecuteDone>(run, 'onExecuteDone');
       return dones.length > 0 ? { onExecuteDone: fuseExecuteDone(dones) } : undefined;
     });
   };

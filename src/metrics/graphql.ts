@@ -142,10 +142,23 @@ export function useGraphQLMetrics(registry: Registry): Plugin {
     requestDuration.observe(labels, seconds);
     phase.observe(labels, seconds);
   };
-  const phaseEnd = (labels: OperationLabels, start: number, phase: Histogram) => ({
-    onNext: ({ result }: { result: ExecutionResult }) => countErrors(labels, result),
-    onEnd: () => ended(labels, since(start), phase),
-  });
+  /** A phase's result: a single one is counted now, a stream as each event comes and when it ends. */
+  const phaseResult = (
+    labels: OperationLabels,
+    start: number,
+    phase: Histogram,
+    result: ExecutionResult | AsyncIterable<ExecutionResult>,
+  ) => {
+    if (isAsyncIterable(result)) {
+      return {
+        onNext: ({ result: next }: { result: ExecutionResult }) => countErrors(labels, next),
+        onEnd: () => ended(labels, since(start), phase),
+      };
+    }
+    countErrors(labels, result);
+    ended(labels, since(start), phase);
+    return undefined;
+  };
 
   return {
     onPluginInit({ registerContextErrorHandler }) {
@@ -193,12 +206,7 @@ export function useGraphQLMetrics(registry: Registry): Plugin {
       if (!labels) return undefined;
       const start = performance.now();
       return {
-        onExecuteDone({ result }) {
-          if (isAsyncIterable(result)) return phaseEnd(labels, start, executeDuration);
-          countErrors(labels, result);
-          ended(labels, since(start), executeDuration);
-          return undefined;
-        },
+        onExecuteDone: ({ result }) => phaseResult(labels, start, executeDuration, result),
       };
     },
     onSubscribe({ args }) {
@@ -206,12 +214,7 @@ export function useGraphQLMetrics(registry: Registry): Plugin {
       if (!labels) return undefined;
       const start = performance.now();
       return {
-        onSubscribeResult({ result }) {
-          if (isAsyncIterable(result)) return phaseEnd(labels, start, subscribeDuration);
-          countErrors(labels, result);
-          ended(labels, since(start), subscribeDuration);
-          return undefined;
-        },
+        onSubscribeResult: ({ result }) => phaseResult(labels, start, subscribeDuration, result),
         onSubscribeError({ error }) {
           countError(labels, 'subscribe', error);
         },
