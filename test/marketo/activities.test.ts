@@ -135,7 +135,12 @@ describe('activity calls: chunking', () => {
 
   it('follows empty pages (moreResult true) to the end', async () => {
     // Request Campaign is never seeded: each stretch of 50 seeded activities gives an empty page.
-    const token = await h.client.getPagingToken(new Date(h.sandbox.clock.now() - 3 * 86_400_000));
+    // Ten days of seeded history (15–25 activities a day: several scans of 50), counted from its
+    // end (UTC midnight), not from now: three days back from now held fewer than two scans late
+    // in the day.
+    const DAY = 86_400_000;
+    const seededEnd = Math.floor(h.sandbox.clock.now() / DAY) * DAY;
+    const token = await h.client.getPagingToken(new Date(seededEnd - 10 * DAY));
     await h.client.triggerCampaign(1102, [5]);
     const pages: number[] = [];
     const read = await readAllPages(async (nextPageToken) => {
