@@ -35,4 +35,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # A young generation of 2 x 8 MB instead of V8's 2 x 16 MB: the gateway's garbage is short-lived
 # (requests, pages, batches), and the smaller one keeps RSS under 200 MB (README "Performance").
-CMD ["node", "--enable-source-maps", "--max-semi-space-size=8", "dist/main.js"]
+CMD ["node", "--enable-source-maps", "--max-semi-space-size=8", "--heap-growing-percent=50", "dist/main.js"]

@@ -26,6 +26,7 @@
  */
 import type { SandboxStats } from '../test/helpers/gateway.js';
 import {
+  GATEWAY_NODE_ARGS,
   pass,
   spawnListening,
   stamp,
@@ -286,6 +287,7 @@ async function main(): Promise<void> {
   const children = [sandbox.child];
   try {
     const gateway = await spawnListening('bench/gateway.ts', {
+      nodeArgs: GATEWAY_NODE_ARGS,
       env: {
         NODE_ENV: 'production',
         PORT: '0',

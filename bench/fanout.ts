@@ -39,6 +39,7 @@ import { gatewayConfigFor, type SandboxStats } from '../test/helpers/gateway.js'
 import { summarize } from './load.js';
 import {
   fmt,
+  GATEWAY_NODE_ARGS,
   has,
   MB,
   nextMessage,
@@ -437,7 +438,7 @@ async function main(): Promise<void> {
   try {
     const gateway = await spawnListening('bench/fanout.ts', {
       args: ['--gateway'],
-      nodeArgs: ['--expose-gc', ...profile],
+      nodeArgs: ['--expose-gc', ...GATEWAY_NODE_ARGS, ...profile],
       env: { BENCH_SANDBOX_URL: sandbox.url, BENCH_TIME_SCALE: String(timeScale) },
       ipc: true,
     });

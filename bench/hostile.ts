@@ -15,7 +15,16 @@ import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { fmt, MB, pass, spawnListening, stopProcess, table, writeResults } from './support.js';
+import {
+  fmt,
+  GATEWAY_NODE_ARGS,
+  MB,
+  pass,
+  spawnListening,
+  stopProcess,
+  table,
+  writeResults,
+} from './support.js';
 
 const FLOOD_KEY = 'bench-flood-key-0123456789abcdef';
 const OTHER_KEY = 'bench-other-key-0123456789abcdef';
@@ -142,6 +151,7 @@ const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 const { url, child } = await spawnListening('bench/gateway.ts', {
+  nodeArgs: GATEWAY_NODE_ARGS,
   env: {
     LOG_LEVEL: 'error',
     SANDBOX_TIME_SCALE: '10',

@@ -38,6 +38,7 @@ import {
 } from './load.js';
 import {
   fmt,
+  GATEWAY_NODE_ARGS,
   pass,
   spawnListening,
   stamp,
@@ -257,6 +258,7 @@ async function main(): Promise<void> {
   const load = await startLoadProcess();
   try {
     const gateway = await spawnListening('bench/gateway.ts', {
+      nodeArgs: GATEWAY_NODE_ARGS,
       env: {
         NODE_ENV: 'production',
         PORT: '0',

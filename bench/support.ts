@@ -21,8 +21,8 @@ import { createGateway, type Gateway, type GatewayOptions } from '../src/server.
 export const RUNTIME = process.env.BENCH_RUNTIME === 'tsx' ? 'tsx' : 'compiled';
 
 /**
- * V8 flags of the gateway process (BENCH_GATEWAY_NODE_ARGS; by default those of `start:prod`, as
- * it runs, e.g. `--max-semi-space-size=8`). `--max-old-space-size=160` shows how much of a peak is
+ * V8 flags of every bench's gateway process (BENCH_GATEWAY_NODE_ARGS; by default those of
+ * `start:prod`, as it runs: `--max-semi-space-size=8 --heap-growing-percent=50`). `--max-old-space-size=160` shows how much of a peak is
  * GC slack (50 MB export: 150 MB instead of 260–290 MB); it is not shipped, a 1,000,000-row SYNC
  * JSON body needs far more.
  */

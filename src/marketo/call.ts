@@ -7,6 +7,7 @@
 import type { Logger } from '../logger.js';
 import type { CallContext } from './api.js';
 import type { TokenManager } from './auth.js';
+import { callSignal } from './call-signal.js';
 import { nextCentralMidnight } from './central-time.js';
 import { MarketoError } from './errors.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -200,11 +201,10 @@ export function createCore(options: CoreOptions): Core {
       );
     const deadlineMs = spec.deadlineMs ?? options.deadlineMs;
     const deadlineAt = started + deadlineMs;
-    const signals = [
-      ...(ctx.signal ? [ctx.signal] : []),
-      ...(Number.isFinite(deadlineMs) ? [AbortSignal.timeout(deadlineMs)] : []),
-    ];
-    const signal = signals.length === 1 ? (signals[0] as AbortSignal) : AbortSignal.any(signals);
+    const call = callSignal(ctx.signal, deadlineMs);
+    const { signal } = call;
+    /** Whether the answer's body was handed on still streaming: the call ends when it ends. */
+    let held = false;
     let attempts = 0;
     let retries = 0;
     let reauthed = false;
@@ -272,168 +272,174 @@ export function createCore(options: CoreOptions): Core {
       return true;
     };
 
-    for (;;) {
-      if (signal.aborted) throw stopped(false);
-      const waitStart = performance.now();
-      let lease: Awaited<ReturnType<RateLimiter['acquire']>>;
-      try {
-        lease = await limiter.acquire({
-          ...(ctx.principal !== undefined && { principal: ctx.principal }),
-          signal,
-        });
-      } catch (error) {
-        waitedMs += performance.now() - waitStart;
+    try {
+      for (;;) {
         if (signal.aborted) throw stopped(false);
-        if (error instanceof MarketoError) throw fail(error.toJSON());
-        throw fail({ code: 'ABORTED', message: 'The Marketo client is closed' }, error);
-      }
-      const attemptWaitedMs = performance.now() - waitStart;
-      waitedMs += attemptWaitedMs;
+        const waitStart = performance.now();
+        let lease: Awaited<ReturnType<RateLimiter['acquire']>>;
+        try {
+          lease = await limiter.acquire({
+            ...(ctx.principal !== undefined && { principal: ctx.principal }),
+            signal,
+          });
+        } catch (error) {
+          waitedMs += performance.now() - waitStart;
+          if (signal.aborted) throw stopped(false);
+          if (error instanceof MarketoError) throw fail(error.toJSON());
+          throw fail({ code: 'ABORTED', message: 'The Marketo client is closed' }, error);
+        }
+        const attemptWaitedMs = performance.now() - waitStart;
+        waitedMs += attemptWaitedMs;
 
-      let token: string;
-      try {
-        token = await tokens.getToken();
-      } catch (error) {
-        await lease.release({ counted: false });
-        if (error instanceof MarketoError) throw fail(error.toJSON(), error);
-        throw fail({ code: 'AUTH_FAILED', message: 'Could not obtain an access token' }, error);
-      }
+        let token: string;
+        try {
+          token = await tokens.getToken();
+        } catch (error) {
+          await lease.release({ counted: false });
+          if (error instanceof MarketoError) throw fail(error.toJSON(), error);
+          throw fail({ code: 'AUTH_FAILED', message: 'Could not obtain an access token' }, error);
+        }
 
-      attempts++;
-      const attempt = attempts;
-      const sentAt = performance.now();
-      let outcome: Outcome<T>;
-      let response: TransportResponse | undefined;
-      try {
-        response = await transport.send({
-          method: spec.method,
-          path: spec.path,
-          ...(spec.query && { query: spec.query }),
-          headers: { ...spec.headers, authorization: `Bearer ${token}` },
-          ...(spec.body && { body: spec.body() }),
-          signal,
-          timeoutMs: Math.max(
-            1,
-            Math.min(
-              spec.timeoutMs ?? endpointTimeoutMs(spec.method, spec.endpoint),
-              deadlineAt - sentAt,
+        attempts++;
+        const attempt = attempts;
+        const sentAt = performance.now();
+        let outcome: Outcome<T>;
+        let response: TransportResponse | undefined;
+        try {
+          response = await transport.send({
+            method: spec.method,
+            path: spec.path,
+            ...(spec.query && { query: spec.query }),
+            headers: { ...spec.headers, authorization: `Bearer ${token}` },
+            ...(spec.body && { body: spec.body() }),
+            signal,
+            timeoutMs: Math.max(
+              1,
+              Math.min(
+                spec.timeoutMs ?? endpointTimeoutMs(spec.method, spec.endpoint),
+                deadlineAt - sentAt,
+              ),
             ),
-          ),
-          ...(spec.compress !== undefined && { compress: spec.compress }),
-        });
-        // Marketo had the call by the time its answer began: its window counts from now.
-        lease.responded?.();
-        outcome = await handle(response);
-      } catch (error) {
-        durationMs += performance.now() - sentAt;
-        await response?.dump();
-        const failure = classifyTransportError(error);
-        observe(spec, { code: failure.code, attempt, waitedMs: attemptWaitedMs }, sentAt);
-        await lease.release({ counted: !failure.notSent });
-        if (signal.aborted) throw stopped(!failure.notSent);
-        const c: Classification = {
-          kind: 'transient',
-          rejectedBeforeWork: failure.notSent,
-        };
-        log('debug', 'marketo transport error', { endpoint: spec.endpoint, code: failure.code });
-        if (await again(c, failure.code).catch(() => false)) continue;
-        if (signal.aborted) throw stopped(!failure.notSent, failure.code);
-        if (!spec.idempotent && !failure.notSent) {
+            ...(spec.compress !== undefined && { compress: spec.compress }),
+          });
+          // Marketo had the call by the time its answer began: its window counts from now.
+          lease.responded?.();
+          outcome = await handle(response);
+        } catch (error) {
+          durationMs += performance.now() - sentAt;
+          await response?.dump();
+          const failure = classifyTransportError(error);
+          observe(spec, { code: failure.code, attempt, waitedMs: attemptWaitedMs }, sentAt);
+          await lease.release({ counted: !failure.notSent });
+          if (signal.aborted) throw stopped(!failure.notSent);
+          const c: Classification = {
+            kind: 'transient',
+            rejectedBeforeWork: failure.notSent,
+          };
+          log('debug', 'marketo transport error', { endpoint: spec.endpoint, code: failure.code });
+          if (await again(c, failure.code).catch(() => false)) continue;
+          if (signal.aborted) throw stopped(!failure.notSent, failure.code);
+          if (!spec.idempotent && !failure.notSent) {
+            throw fail(
+              {
+                code: 'OUTCOME_UNKNOWN',
+                message: `Connection failed (${failure.code}) after the call was sent; Marketo may or may not have applied it`,
+                causeCode: failure.code,
+              },
+              error,
+            );
+          }
           throw fail(
             {
-              code: 'OUTCOME_UNKNOWN',
-              message: `Connection failed (${failure.code}) after the call was sent; Marketo may or may not have applied it`,
+              code: 'TRANSPORT',
+              message: `Connection to Marketo failed (${failure.code})`,
               causeCode: failure.code,
+              retryable: true,
             },
             error,
           );
         }
-        throw fail(
-          {
-            code: 'TRANSPORT',
-            message: `Connection to Marketo failed (${failure.code})`,
-            causeCode: failure.code,
-            retryable: true,
-          },
-          error,
-        );
-      }
 
-      if (outcome.ok) {
-        recordsRead += outcome.recordsRead;
-        const finish = (error?: unknown) => {
-          durationMs += performance.now() - sentAt;
-          const code =
-            error === undefined
-              ? 'success'
-              : error instanceof MarketoError
-                ? error.code
-                : classifyTransportError(error).code;
-          observe(spec, { code, attempt, waitedMs: attemptWaitedMs }, sentAt);
-          void lease.release({ counted: true });
-          if (error === undefined) {
-            track();
-            log('debug', 'marketo call', {
-              endpoint: spec.endpoint,
-              attempts,
-              waitedMs: Math.round(waitedMs),
-              durationMs: Math.round(durationMs),
-            });
-          } else {
-            track(error instanceof MarketoError ? error.code : 'TRANSPORT');
-          }
+        if (outcome.ok) {
+          recordsRead += outcome.recordsRead;
+          const finish = (error?: unknown) => {
+            call.done();
+            durationMs += performance.now() - sentAt;
+            const code =
+              error === undefined
+                ? 'success'
+                : error instanceof MarketoError
+                  ? error.code
+                  : classifyTransportError(error).code;
+            observe(spec, { code, attempt, waitedMs: attemptWaitedMs }, sentAt);
+            void lease.release({ counted: true });
+            if (error === undefined) {
+              track();
+              log('debug', 'marketo call', {
+                endpoint: spec.endpoint,
+                attempts,
+                waitedMs: Math.round(waitedMs),
+                durationMs: Math.round(durationMs),
+              });
+            } else {
+              track(error instanceof MarketoError ? error.code : 'TRANSPORT');
+            }
+          };
+          held = outcome.hold !== undefined;
+          if (outcome.hold) outcome.hold(finish);
+          else finish();
+          return outcome.value;
+        }
+
+        durationMs += performance.now() - sentAt;
+        observe(spec, { code: outcome.code, attempt, waitedMs: attemptWaitedMs }, sentAt);
+        const c = classifyCode(outcome.code, outcome.message);
+        // Forget a rejected token before freeing the slot, so that the next caller to get the slot
+        // does not send the same dead token.
+        if (c.kind === 'reauth') await tokens.invalidate(token);
+        await lease.release({ counted: !UNCOUNTED.has(outcome.code) });
+
+        if (c.kind === 'reauth' && !reauthed && spec.replayable !== false) {
+          // 600 only means "renew" when a token was actually sent, which is always the case here.
+          reauthed = true;
+          log('info', 'marketo token rejected; renewing and replaying once', {
+            endpoint: spec.endpoint,
+            code: outcome.code,
+          });
+          continue;
+        }
+        if (await again(c, outcome.code).catch(() => false)) continue;
+        if (signal.aborted && c.kind === 'transient')
+          throw stopped(!c.rejectedBeforeWork, outcome.code);
+
+        const base = {
+          message: outcome.message,
+          ...(outcome.requestId !== undefined && { requestId: outcome.requestId }),
+          ...(outcome.httpStatus !== undefined && { httpStatus: outcome.httpStatus }),
         };
-        if (outcome.hold) outcome.hold(finish);
-        else finish();
-        return outcome.value;
-      }
-
-      durationMs += performance.now() - sentAt;
-      observe(spec, { code: outcome.code, attempt, waitedMs: attemptWaitedMs }, sentAt);
-      const c = classifyCode(outcome.code, outcome.message);
-      // Forget a rejected token before freeing the slot, so that the next caller to get the slot
-      // does not send the same dead token.
-      if (c.kind === 'reauth') await tokens.invalidate(token);
-      await lease.release({ counted: !UNCOUNTED.has(outcome.code) });
-
-      if (c.kind === 'reauth' && !reauthed && spec.replayable !== false) {
-        // 600 only means "renew" when a token was actually sent, which is always the case here.
-        reauthed = true;
-        log('info', 'marketo token rejected; renewing and replaying once', {
-          endpoint: spec.endpoint,
-          code: outcome.code,
-        });
-        continue;
-      }
-      if (await again(c, outcome.code).catch(() => false)) continue;
-      if (signal.aborted && c.kind === 'transient')
-        throw stopped(!c.rejectedBeforeWork, outcome.code);
-
-      const base = {
-        message: outcome.message,
-        ...(outcome.requestId !== undefined && { requestId: outcome.requestId }),
-        ...(outcome.httpStatus !== undefined && { httpStatus: outcome.httpStatus }),
-      };
-      if (c.kind === 'transient' && !spec.idempotent && !c.rejectedBeforeWork) {
+        if (c.kind === 'transient' && !spec.idempotent && !c.rejectedBeforeWork) {
+          throw fail({
+            ...base,
+            code: 'OUTCOME_UNKNOWN',
+            message: `Marketo answered ${outcome.code} (${outcome.message}) to a call that is not safe to repeat; it may or may not have been applied`,
+            causeCode: outcome.code,
+          });
+        }
+        const resetsAt =
+          c.kind === 'quota'
+            ? new Date(
+                nextCentralMidnight(serverTimeFromRequestId(outcome.requestId) ?? Date.now()),
+              ).toISOString()
+            : undefined;
         throw fail({
           ...base,
-          code: 'OUTCOME_UNKNOWN',
-          message: `Marketo answered ${outcome.code} (${outcome.message}) to a call that is not safe to repeat; it may or may not have been applied`,
-          causeCode: outcome.code,
+          code: outcome.code,
+          retryable: isRetryableForCaller(c),
+          ...(resetsAt !== undefined && { resetsAt }),
         });
       }
-      const resetsAt =
-        c.kind === 'quota'
-          ? new Date(
-              nextCentralMidnight(serverTimeFromRequestId(outcome.requestId) ?? Date.now()),
-            ).toISOString()
-          : undefined;
-      throw fail({
-        ...base,
-        code: outcome.code,
-        retryable: isRetryableForCaller(c),
-        ...(resetsAt !== undefined && { resetsAt }),
-      });
+    } finally {
+      if (!held) call.done();
     }
   }
 

@@ -1,7 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { RowStore } from '../../src/bulk/row-store.js';
 
 const dirs: string[] = [];
@@ -78,5 +78,23 @@ describe('parsed rows on disk', () => {
     again.append({ part: 1 });
     const end = await again.finish();
     expect(await rows.read(0, 10, end)).toEqual([{ part: 0 }, { part: 1 }]);
+  });
+
+  it('fails a page whose files are gone and leaves no file open', async () => {
+    const rows = await store();
+    const appender = await rows.appender();
+    for (let i = 0; i < 10; i++) appender.append([i]);
+    const end = await appender.finish();
+    await rm(rows.dataPath, { force: true });
+    await expect(rows.readJson(0, 5, end)).rejects.toMatchObject({ code: 'ENOENT' });
+    // The index, which did open, is closed (in the background, on the thread pool).
+    const openOnIndex = async () => {
+      const fds = await readdir('/proc/self/fd');
+      const targets = await Promise.all(
+        fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')),
+      );
+      return targets.filter((target) => target === rows.indexPath).length;
+    };
+    await vi.waitFor(async () => expect(await openOnIndex()).toBe(0));
   });
 });
