@@ -274,7 +274,9 @@ async function main(): Promise<void> {
       },
     });
     children.push(gateway.child);
+    // The same V8 flags as the gateway: what is compared is the code, not the heap settings.
     const bare = await spawnListening('bench/overhead.ts', {
+      nodeArgs: GATEWAY_NODE_ARGS,
       args: ['--bare'],
       env: { BENCH_SANDBOX_URL: sandbox.url, NODE_ENV: 'production' },
     });
