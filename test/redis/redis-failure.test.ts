@@ -220,9 +220,12 @@ describe('a Redis that lost records never makes a known job read as missing', ()
       await redis.snapshot();
       await a.registry.save(KEY, record(2, 'READY'));
       const c = await fleet.join();
+      // c watches from before the restart (a registry stream hears versions published after it
+      // subscribed; one made after the restart could miss a's restore, published as Redis came
+      // back: the job engine reads the job after listening for that reason, src/jobs/watch.ts).
+      const events = c.registry.subscribe(KEY);
       await redis.restart(30, { keepData: true });
       // c never read the job: it reads what Redis has until a (which knows v2) restores it.
-      const events = c.registry.subscribe(KEY);
       let seen = 0;
       const deadline = performance.now() + 5_000;
       while (seen < 2 && performance.now() < deadline) {
