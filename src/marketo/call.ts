@@ -203,8 +203,6 @@ export function createCore(options: CoreOptions): Core {
     const deadlineAt = started + deadlineMs;
     const call = callSignal(ctx.signal, deadlineMs);
     const { signal } = call;
-    /** Whether the answer's body was handed on still streaming: the call ends when it ends. */
-    let held = false;
     let attempts = 0;
     let retries = 0;
     let reauthed = false;
@@ -385,7 +383,7 @@ export function createCore(options: CoreOptions): Core {
               track(error instanceof MarketoError ? error.code : 'TRANSPORT');
             }
           };
-          held = outcome.hold !== undefined;
+          // A body handed on still streaming ends the call (`finish`) when it ends.
           if (outcome.hold) outcome.hold(finish);
           else finish();
           return outcome.value;
@@ -438,8 +436,9 @@ export function createCore(options: CoreOptions): Core {
           ...(resetsAt !== undefined && { resetsAt }),
         });
       }
-    } finally {
-      if (!held) call.done();
+    } catch (error) {
+      call.done();
+      throw error;
     }
   }
 

@@ -3,8 +3,9 @@
  * resumes with `Range` after a dropped connection, and the import file sent as a stream.
  */
 import { createHash } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ExportJobStatus } from '../../src/marketo/api.js';
 import type { MarketoClient } from '../../src/marketo/client.js';
 import { collect, type Harness, startCuttingProxy, startHarness } from './support.js';
@@ -122,6 +123,19 @@ describe('bulk export jobs', () => {
     await expect(read).rejects.toMatchObject({ code: 'ABORTED' });
     await new Promise((r) => setTimeout(r, 20));
     expect((await h.client.limiterSnapshot()).inFlight).toBe(0);
+  });
+
+  it('lets go of a long-lived caller signal once its calls end: answered, refused, read, stopped', async () => {
+    // A job's signal spans thousands of calls: each one's listener on it must go when it ends.
+    const owner = new AbortController();
+    const client = h.client.withContext({ signal: owner.signal });
+    await client.getExportJobStatus('leads', job.exportId);
+    await expect(
+      collect(client.downloadExportFile('leads', '00000000-0000-4000-8000-000000000000')),
+    ).rejects.toMatchObject({ code: 'HTTP_404' });
+    await collect(client.downloadExportFile('leads', job.exportId));
+    for await (const _chunk of client.downloadExportFile('leads', job.exportId)) break;
+    await vi.waitFor(() => expect(getEventListeners(owner.signal, 'abort')).toHaveLength(0));
   });
 
   it('fails with HTTP_404 for a file that does not exist', async () => {
