@@ -16,39 +16,13 @@ import { jsonDepthError } from './security/json-depth.js';
 import { LightSubscribers, type Opening } from './light-subscribers.js';
 import type { DirectEvents, SharedSubscriptionContext } from './shared-subscriptions.js';
 import type { JoinableGroup, MemberStream } from './subscription-group.js';
+import { type Corkable, corkAfterFirstWrite } from './turn-cork.js';
 import { type GatewayYoga, subscriptionCountsOf } from './yoga.js';
 
 /** A socket's unsent backlog at which it is closed (4408). */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 /** Below this backlog a frame's send callback runs at once (the frame queued, not yet written). */
 const EARLY_CALLBACK_BYTES = 256 * 1024;
-
-/** Sockets corked during this turn, uncorked together by one immediate (not one per socket). */
-const uncorkAtTurnEnd: Array<() => void> = [];
-const uncorkAll = () => {
-  for (const uncork of uncorkAtTurnEnd.splice(0)) uncork();
-};
-
-/**
- * Holds a socket's writes until the event loop's turn ends, then writes them at once: a feed page
- * reaches each subscriber as hundreds of frames, one `writev` each otherwise (the largest single
- * cost of a fan-out to 1,000 sockets). Returns the function that corks for the current turn.
- */
-function corkPerTurn(socket: WebSocket): () => void {
-  const raw = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-  if (!raw) return () => {};
-  let held = false;
-  const uncork = () => {
-    held = false;
-    raw.uncork();
-  };
-  return () => {
-    if (held) return;
-    held = true;
-    raw.cork();
-    if (uncorkAtTurnEnd.push(uncork) === 1) setImmediate(uncorkAll);
-  };
-}
 
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => unknown;
@@ -156,7 +130,7 @@ function textFrame(head: string, tail: Buffer): Buffer {
 
 /** ws's internals a frame written straight to the TCP socket must not overtake. */
 interface SocketInternals {
-  _socket?: { write(data: Buffer): boolean };
+  _socket?: Corkable & { write(data: Buffer): boolean };
   _sender?: { _state: number; _queue: unknown[] };
 }
 
@@ -252,9 +226,9 @@ export function attachWebSocket(
   // Before graphql-ws's own listener: every frame it sends goes through `expand`.
   wss.on('connection', (socket: WebSocket) => {
     const send = socket.send.bind(socket) as (data: unknown, cb?: (error?: Error) => void) => void;
-    const corked = corkPerTurn(socket);
     const internals = socket as unknown as SocketInternals;
     const raw = internals._socket;
+    const corked = raw ? corkAfterFirstWrite(raw) : () => {};
     const sender = internals._sender;
     writers.set(socket, (frame) => {
       corked();
