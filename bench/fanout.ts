@@ -28,7 +28,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { getHeapCodeStatistics, getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import WebSocket from 'ws';
 import { createMemoryJobRegistry, type JobRegistry } from '../src/bulk/job-registry.js';
 import type { ExportJobRecord } from '../src/bulk/types.js';
@@ -59,11 +59,20 @@ const TARGETS = {
   /**
    * Heap left over after every subscriber dropped, over the baseline (GC'd both times), as a
    * share of what the subscribers took: lazily loaded modules and compiled code stay, nothing else.
+   * Compiled code is measured (V8's code statistics: machine code, bytecode and their metadata)
+   * and left out: in heap snapshots before and after a warm gateway's run of 1,000, code was
+   * 522 of the 569 KB left over.
    */
   retainedShare: 0.05,
   /** Status polls of the job beyond the single-subscriber run's (timing jitter of one poll). */
   extraPolls: 1,
 };
+/** V8's compiled code in the heap (machine code, bytecode and their metadata), bytes. */
+function codeBytes(): number {
+  const code = getHeapCodeStatistics();
+  return code.code_and_metadata_size + code.bytecode_and_metadata_size;
+}
+
 /** Marketo's status step (60 s), which the sandbox applies between export states. */
 const MARKETO_STEP_MS = 60_000;
 const STATUS_ENDPOINT = 'GET /bulk/v1/leads/export/{id}/status.json';
@@ -82,6 +91,8 @@ interface MemoryReading {
   heapTotal: number;
   spaces: Record<string, number>;
   external: number;
+  /** V8's compiled code in the heap: machine code, bytecode and their metadata. */
+  code: number;
   /** Open TCP sockets of the gateway (its Marketo connections and the subscribers'). */
   sockets: number;
 }
@@ -160,6 +171,7 @@ async function runGateway(): Promise<void> {
             getHeapSpaceStatistics().map((space) => [space.space_name, space.space_size]),
           ),
           external: usage.external,
+          code: codeBytes(),
           sockets,
         });
       });
@@ -695,12 +707,13 @@ function report(results: RunResult[]): void {
         '',
         '',
       ]);
-      const retained = r.afterDrop.heapUsed - r.baseline.heapUsed;
+      const code = r.afterDrop.code - r.baseline.code;
+      const retained = r.afterDrop.heapUsed - r.baseline.heapUsed - code;
       const taken = r.connected.heapUsed - r.baseline.heapUsed;
       rows.push([
         n,
-        'heap after all dropped − baseline',
-        `${fmt(retained / MB, 2)} MB (${fmt(r.baseline.heapUsed / MB)} → ${fmt(r.afterDrop.heapUsed / MB)})`,
+        'heap after all dropped − baseline, compiled code left out',
+        `${fmt(retained / MB, 2)} MB (${fmt(r.baseline.heapUsed / MB)} → ${fmt(r.afterDrop.heapUsed / MB)}, code ${code >= 0 ? '+' : ''}${fmt(code / MB, 2)})`,
         `≤ ${fmt(TARGETS.retainedShare * 100, 0)}% of ${fmt(taken / MB)} MB taken`,
         fmt(retained / taken / TARGETS.retainedShare, 2),
         judge(retained <= TARGETS.retainedShare * taken, `baseline@${n}`),
