@@ -11,10 +11,7 @@
  *   join within the same turn, so any still being read, parsed or validated is worth waiting for;
  * - readers whose call is with Marketo: they come back once answered (closed-loop clients), and
  *   waiting for them turns alternating groups into one call per round;
- * - readers whose answer went out and who have not read again: one less per read arriving, unless
- *   it came on a connection no reader of the lane was ever answered on (an HTTP request's socket):
- *   a client still opening its connection is a newcomer, not one of those coming back (a
- *   keep-alive pool sends again on any of its connections, so which one is not compared).
+ * - readers whose answer went out and who have not read again (one less per arrival).
  * A lone read (none of these) leaves at the end of its turn: it never waits for a timer.
  *
  * The clock only bounds the wait. Readers on their way are given up once none has got there for
@@ -36,16 +33,14 @@ export interface LeadReadCaller {
   tracker?: CallTracker;
   principal?: string;
   signal?: AbortSignal;
-  /** The connection the operation came on (an HTTP request's socket), if any. */
-  connection?: object;
 }
 
 interface Batch {
   fields: readonly string[];
   ids: Set<number>;
   callers: LeadReadCaller[];
-  /** Distinct operations among `callers` (by tracker, else by signal), with their connection. */
-  operations: Map<unknown, object | undefined>;
+  /** Distinct operations among `callers` (by tracker, else by signal). */
+  operations: Set<unknown>;
   done: Promise<Lead[]>;
   openedAt: number;
   /** The last read to join (ms). */
@@ -73,8 +68,6 @@ interface Lane {
   inFlight: number;
   /** Operations answered that have not read again. */
   returning: number;
-  /** Connections a reader of the lane was answered on. */
-  answeredOn: WeakSet<object>;
   /** The last answer of a call, or return of one of its readers (ms). */
   backAt: number;
   /** The last arrival of a read, or answer of a call (ms). */
@@ -150,7 +143,6 @@ export class SharedLeadReads {
         open: undefined,
         inFlight: 0,
         returning: 0,
-        answeredOn: new WeakSet(),
         backAt: now,
         lastEventAt: now,
         latencyMs: 0,
@@ -170,24 +162,20 @@ export class SharedLeadReads {
     // An operation whose loader sent several batches comes back once.
     const operation = caller.tracker ?? caller.signal ?? {};
     if (!batch.operations.has(operation)) {
-      batch.operations.set(operation, caller.connection);
-      this.#cameBack(lane, caller.connection, now);
+      batch.operations.add(operation);
+      this.#cameBack(lane, now);
     }
     this.#checkSoon(lane, batch);
     return batch.done;
   }
 
-  /**
-   * One reader answered earlier is back, if any is still awaited: any read but one on a
-   * connection the lane never answered on.
-   */
-  #cameBack(lane: Lane, connection: object | undefined, now: number): void {
+  /** One reader answered earlier is back, if any is still awaited. */
+  #cameBack(lane: Lane, now: number): void {
     if (lane.returning === 0) return;
     if (now >= lane.backAt + this.#stallMs(lane, now)) {
       lane.returning = 0;
       return;
     }
-    if (connection !== undefined && !lane.answeredOn.has(connection)) return;
     lane.returning--;
     lane.backAt = now;
   }
@@ -296,9 +284,6 @@ export class SharedLeadReads {
     const took = now - startedAt;
     lane.latencyMs = lane.latencyMs === 0 ? took : 0.8 * lane.latencyMs + 0.2 * took;
     lane.returning += batch.operations.size;
-    for (const connection of batch.operations.values()) {
-      if (connection !== undefined) lane.answeredOn.add(connection);
-    }
     lane.backAt = now;
     lane.lastEventAt = now;
     if (lane.open) this.#check(lane, lane.open);
@@ -323,7 +308,7 @@ export class SharedLeadReads {
       fields,
       ids: new Set(),
       callers: [],
-      operations: new Map(),
+      operations: new Set(),
       done,
       openedAt: now,
       joinedAt: now,

@@ -175,31 +175,6 @@ describe('lead reads shared between concurrent operations', () => {
     await Promise.all([early, ...back]);
   });
 
-  it('does not take a client on a connection never answered for one coming back', async () => {
-    const { api, sent } = fakeApi();
-    const reads = new SharedLeadReads(api, { maxWaitMs: 10_000 });
-    const connections = Array.from({ length: 10 }, () => ({}));
-    const first = connections.map((connection, i) => reads.read([i + 1], ['id'], { connection }));
-    await turn();
-    sent[0]?.answer();
-    await Promise.all(first);
-    // A client still opening its connection joins: nine of the ten answered come back, on any
-    // of their connections (a keep-alive pool picks one), and the batch still waits for the tenth.
-    const newcomer = reads.read([100], ['id'], { connection: {} });
-    await turn();
-    const back: Promise<Lead[]>[] = [];
-    for (let i = 0; i < 9; i++) {
-      back.push(reads.read([11 + i], ['id'], { connection: connections[9 - i] }));
-      await turn();
-    }
-    expect(sent).toHaveLength(1);
-    back.push(reads.read([20], ['id'], { connection: connections[0] }));
-    await until(() => sent.length === 2);
-    expect(sent[1]?.ids).toHaveLength(11);
-    sent[1]?.answer();
-    await Promise.all([newcomer, ...back]);
-  });
-
   it('gives up on readers that do not come back once none has for Marketo’s latency (100 ms at least)', async () => {
     const { api, sent } = fakeApi();
     const reads = new SharedLeadReads(api, { maxWaitMs: 10_000 });
