@@ -172,7 +172,7 @@ export function attachWebSocket(
   const counts = subscriptionCountsOf(yoga);
   /** Later identical subscribers of a running shared subscription (light-subscribers.ts). */
   const light = counts && new LightSubscribers(counts);
-  /** Per socket, its write of a frame outside graphql-ws (corked for the turn, as its own). */
+  /** Per socket, its write of a frame outside graphql-ws (held with the turn's others, as its own). */
   const writers = new WeakMap<WebSocket, (frame: Buffer) => void>();
   /**
    * Subscription `id`'s events written straight to its socket (shared-subscriptions.ts): the
@@ -228,10 +228,10 @@ export function attachWebSocket(
     const send = socket.send.bind(socket) as (data: unknown, cb?: (error?: Error) => void) => void;
     const internals = socket as unknown as SocketInternals;
     const raw = internals._socket;
-    const corked = raw ? corkAfterFirstWrite(raw) : () => {};
+    const beforeWrite = raw ? corkAfterFirstWrite(raw) : () => {};
     const sender = internals._sender;
     writers.set(socket, (frame) => {
-      corked();
+      beforeWrite();
       // Straight to the TCP socket while ws's sender holds nothing back (it queues only while it
       // compresses or reads a Blob, neither of which this server does): its own path would
       // encode the text and write a header and a body per frame.
@@ -241,9 +241,10 @@ export function attachWebSocket(
     socket.send = ((data: unknown, cb?: (error?: Error) => void) => {
       const frame = typeof data === 'string' ? frames.expand(data) : data;
       // graphql-ws sends a subscription's next event only once the previous one's callback ran:
-      // while the backlog is small it runs now, so the frames of one turn leave in one write.
+      // while the backlog is small it runs now, so the frames of one turn leave in two writes: the
+      // first at once, the rest together when the turn ends.
       if (cb === undefined || socket.bufferedAmount >= EARLY_CALLBACK_BYTES) return send(frame, cb);
-      corked();
+      beforeWrite();
       send(frame);
       queueMicrotask(() => cb());
     }) as typeof socket.send;
