@@ -23,6 +23,9 @@
  *   request), which a loaded machine does not inflate as it does the latencies.
  *
  *   BENCH_EXPORT_MB=50 npm run bench:export
+ *   BENCH_EXPORT_LINK_MB_PER_S=50 npm run bench:export    (the sandbox serves files at that speed,
+ *                                                          as Marketo's come over the internet;
+ *                                                          the download reference too)
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -124,6 +127,8 @@ const sizes = (process.env.BENCH_EXPORT_MB ?? '50,500')
   .filter((n) => Number.isFinite(n) && n > 0);
 const timeScale = Number(process.env.BENCH_TIME_SCALE ?? 1000);
 const pageCount = Number(process.env.BENCH_EXPORT_PAGES ?? 200);
+/** BENCH_EXPORT_LINK_MB_PER_S: the speed the sandbox serves export files at (0: loopback's). */
+const linkMbPerS = Number(process.env.BENCH_EXPORT_LINK_MB_PER_S ?? 0);
 
 /** From the gateway process: RSS high-water mark and now (bytes), CPU time used (ms). */
 interface GatewayUsage {
@@ -346,6 +351,7 @@ async function exportRun(mb: number, fields: string[], bytesPerRow: number): Pro
     SANDBOX_LEADS: String(leads),
     SANDBOX_TIME_SCALE: String(timeScale),
     SANDBOX_EXPORT_DAILY_QUOTA_BYTES: String(NO_QUOTA_BYTES),
+    SANDBOX_EXPORT_FILE_BYTES_PER_SECOND: String(Math.round(linkMbPerS * MB)),
   });
   let gateway: Awaited<ReturnType<typeof spawnListening>> | undefined;
   let ws: ReturnType<typeof createClient> | undefined;
@@ -697,7 +703,7 @@ async function main(): Promise<void> {
   if (sizes.length === 0) throw new Error('BENCH_EXPORT_MB: give sizes in MB, e.g. 50,500');
   const { fields, bytesPerRow } = sizeUp();
   console.log(
-    `bench:export — ${sizes.join(' and ')} MB: ${fields.length} fields (~${Math.round(bytesPerRow)} B/row), sandbox timeScale ${timeScale}, a fresh gateway process per size`,
+    `bench:export — ${sizes.join(' and ')} MB: ${fields.length} fields (~${Math.round(bytesPerRow)} B/row), sandbox timeScale ${timeScale}${linkMbPerS > 0 ? `, files served at ${linkMbPerS} MB/s` : ''}, a fresh gateway process per size`,
   );
   const results: SizeResult[] = [];
   for (const mb of sizes) results.push(await exportRun(mb, fields, bytesPerRow));

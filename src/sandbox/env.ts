@@ -35,6 +35,7 @@ export function sandboxOptionsFromEnv(env: Env): SandboxOptions {
     ['exportDailyQuotaBytes', num(env, 'SANDBOX_EXPORT_DAILY_QUOTA_BYTES')],
     ['exportStepMs', num(env, 'SANDBOX_EXPORT_STEP_MS')],
     ['importMaxBytes', num(env, 'SANDBOX_IMPORT_MAX_BYTES')],
+    ['exportFileBytesPerSecond', num(env, 'SANDBOX_EXPORT_FILE_BYTES_PER_SECOND')],
   ]);
   const legacy = env.SANDBOX_LEGACY_ACCESS_TOKEN;
   const options: SandboxOptions = {

@@ -43,6 +43,7 @@ export const DEFAULT_BULK_LIMITS: BulkLimits = {
   importQueue: 10,
   importMaxBytes: 10 * 1024 * 1024,
   importMsPer1000Rows: 10_000,
+  exportFileBytesPerSecond: 0,
 };
 
 export interface SandboxOptions {

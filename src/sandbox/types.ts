@@ -189,6 +189,11 @@ export interface BulkLimits {
   importMaxBytes: number;
   /** Simulated ms an import job needs to process 1 000 rows. */
   importMsPer1000Rows: number;
+  /**
+   * Export file downloads in bytes per real second (0: as fast as the connection takes them).
+   * Marketo's come over the internet at tens of MB/s, loopback at hundreds.
+   */
+  exportFileBytesPerSecond: number;
 }
 
 /** Counters the bulk modules report to `/__sandbox/stats`. */

@@ -405,6 +405,26 @@ describe('bulk export: the file', () => {
     expect((await get(`bytes=${size}-`)).status).toBe(416);
   });
 
+  it('serves a file at the link speed it is given, the same bytes, ranges included', async () => {
+    const bytesPerSecond = 400_000;
+    const h = await start({ bulk: { exportFileBytesPerSecond: bytesPerSecond } });
+    const id = await createJob(h, allLeads(['id', 'email', 'company', 'title']));
+    expect((await op(h, id, 'enqueue')).json.success).toBe(true);
+    const job = await waitFor(h, id, 'Completed');
+    const started = performance.now();
+    const file = await op(h, id, 'file');
+    const ms = performance.now() - started;
+    expect(file.body.length).toBe(job.fileSize);
+    expect(`sha256:${createHash('sha256').update(file.body).digest('hex')}`).toBe(job.fileChecksum);
+    // Never faster than the link: every byte waits for its share of the second.
+    expect(ms).toBeGreaterThanOrEqual((file.body.length / bytesPerSecond) * 1000 * 0.95);
+    const tail = await h.call('GET', `${base('leads')}/${id}/file.json`, {
+      headers: { Range: 'bytes=100-' },
+    });
+    expect(tail.status).toBe(206);
+    expect(tail.body.equals(file.body.subarray(100))).toBe(true);
+  });
+
   it('parses Range headers like RFC 9110 (suffix, open end, clamped end, ignored junk)', () => {
     expect(parseRange('bytes=-10', 100)).toEqual({ kind: 'range', start: 90, end: 99 });
     expect(parseRange('bytes=95-200', 100)).toEqual({ kind: 'range', start: 95, end: 99 });

@@ -20,6 +20,7 @@ import { exportRows } from './export-rows.js';
 import type { Outcome } from './outcome.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 import { parseRange } from './range.js';
+import { throttled } from './throttle.js';
 
 const STATUSES: readonly ExportStatus[] = [
   'Created',
@@ -106,7 +107,12 @@ function entityRoutes(entity: ExportEntity, jobs: ExportJobs, deps: BulkDeps): R
     {
       method: 'GET',
       pattern: `${base}/:exportId/file.json`,
-      handle: (req) => fileResponse(jobs.file(req.clientId, entity, exportId(req)), req),
+      handle: (req) =>
+        fileResponse(
+          jobs.file(req.clientId, entity, exportId(req)),
+          req,
+          deps.limits.exportFileBytesPerSecond,
+        ),
     },
     {
       method: 'GET',
@@ -119,6 +125,7 @@ function entityRoutes(entity: ExportEntity, jobs: ExportJobs, deps: BulkDeps): R
 function fileResponse(
   file: { path: string; fileSize: number } | undefined,
   req: SandboxRequest,
+  bytesPerSecond: number,
 ): SandboxResponse {
   if (!file) {
     return {
@@ -144,7 +151,7 @@ function fileResponse(
       kind: 'raw',
       status: 200,
       headers: { ...common, 'Content-Length': String(file.fileSize) },
-      body: createReadStream(file.path),
+      body: throttled(createReadStream(file.path), bytesPerSecond),
     };
   }
   return {
@@ -155,7 +162,10 @@ function fileResponse(
       'Content-Length': String(range.end - range.start + 1),
       'Content-Range': `bytes ${range.start}-${range.end}/${file.fileSize}`,
     },
-    body: createReadStream(file.path, { start: range.start, end: range.end }),
+    body: throttled(
+      createReadStream(file.path, { start: range.start, end: range.end }),
+      bytesPerSecond,
+    ),
   };
 }
 
