@@ -26,6 +26,8 @@
  *   BENCH_EXPORT_LINK_MB_PER_S=50 npm run bench:export    (the sandbox serves files at that speed,
  *                                                          as Marketo's come over the internet;
  *                                                          the download reference too)
+ *   npm run bench:export-link                             (the same at 50 MB/s; part of `npm run
+ *                                                          bench`)
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -127,8 +129,15 @@ const sizes = (process.env.BENCH_EXPORT_MB ?? '50,500')
   .filter((n) => Number.isFinite(n) && n > 0);
 const timeScale = Number(process.env.BENCH_TIME_SCALE ?? 1000);
 const pageCount = Number(process.env.BENCH_EXPORT_PAGES ?? 200);
-/** BENCH_EXPORT_LINK_MB_PER_S: the speed the sandbox serves export files at (0: loopback's). */
-const linkMbPerS = Number(process.env.BENCH_EXPORT_LINK_MB_PER_S ?? 0);
+/**
+ * The speed the sandbox serves export files at (0: loopback's): `--link-mb-per-s=N` (what
+ * `npm run bench:export-link` passes), else BENCH_EXPORT_LINK_MB_PER_S.
+ */
+const linkMbPerS = Number(
+  process.argv.find((a) => a.startsWith('--link-mb-per-s='))?.split('=')[1] ??
+    process.env.BENCH_EXPORT_LINK_MB_PER_S ??
+    0,
+);
 
 /** From the gateway process: RSS high-water mark and now (bytes), CPU time used (ms). */
 interface GatewayUsage {
