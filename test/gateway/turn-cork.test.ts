@@ -22,7 +22,7 @@ function recordingStream() {
     beforeWrite();
     stream.write(Buffer.from(text));
   };
-  return { writes, write };
+  return { writes, write, stream };
 }
 
 describe('socket writes of one event loop turn', () => {
@@ -49,5 +49,13 @@ describe('socket writes of one event loop turn', () => {
     two.write('c');
     expect(one.writes).toEqual([['a'], ['b'], ['c']]);
     expect(two.writes).toEqual([['a'], ['b'], ['c']]);
+  });
+
+  it('lets a socket destroyed before the turn ends go without error', async () => {
+    const { write, stream } = recordingStream();
+    ['a', 'b'].forEach(write);
+    stream.destroy();
+    await turn();
+    expect(stream.destroyed).toBe(true);
   });
 });

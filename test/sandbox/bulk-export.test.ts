@@ -3,9 +3,11 @@
  * minute (a status step) lasts 10 ms of real time.
  */
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dialect } from '../../src/sandbox/bulk/delimited.js';
@@ -13,6 +15,7 @@ import { writeExportFile } from '../../src/sandbox/bulk/export-file.js';
 import { quotaText } from '../../src/sandbox/bulk/export-jobs.js';
 import { decodePageToken, encodePageToken } from '../../src/sandbox/bulk/page-token.js';
 import { parseRange } from '../../src/sandbox/bulk/range.js';
+import { throttled } from '../../src/sandbox/bulk/throttle.js';
 import { centralDayOf, parseIsoDateTime } from '../../src/sandbox/bulk/wire-time.js';
 import {
   type BulkHarness,
@@ -423,6 +426,27 @@ describe('bulk export: the file', () => {
     });
     expect(tail.status).toBe(206);
     expect(tail.body.equals(file.body.subarray(100))).toBe(true);
+  });
+
+  it('stops reading a throttled file once its client goes away, and fails the download when the read fails', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const file = Readable.from(Array.from({ length: 100 }, () => chunk));
+    const download = throttled(file, 1024 * 1024);
+    await once(download, 'readable');
+    download.destroy();
+    // Destroyed by the pipeline (with a premature-close error, which the pipeline itself handles).
+    await new Promise((resolve) => file.once('close', resolve));
+    expect(file.destroyed).toBe(true);
+    expect(file.readableEnded).toBe(false);
+
+    const broken = new Readable({
+      read() {
+        this.destroy(new Error('EIO'));
+      },
+    });
+    const failing = throttled(broken, 1024 * 1024);
+    const [error] = (await once(failing, 'error')) as [Error];
+    expect(error.message).toBe('EIO');
   });
 
   it('parses Range headers like RFC 9110 (suffix, open end, clamped end, ignored junk)', () => {

@@ -4,8 +4,7 @@
  * whether a client keeps up with a real download. Each chunk is let through once the bytes before
  * it and itself fit in the time since the first one at `bytesPerSecond`.
  */
-import { type Readable, Transform } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { pipeline, type Readable, Transform } from 'node:stream';
 
 export function throttled(source: Readable, bytesPerSecond: number): Readable {
   if (!(bytesPerSecond > 0)) return source;
@@ -16,12 +15,11 @@ export function throttled(source: Readable, bytesPerSecond: number): Readable {
       startedAt ??= performance.now();
       sent += chunk.length;
       const due = startedAt + (sent / bytesPerSecond) * 1000 - performance.now();
-      if (due <= 0) return done(null, chunk);
-      sleep(due).then(() => done(null, chunk), done);
+      if (due <= 0) done(null, chunk);
+      else setTimeout(() => done(null, chunk), due);
     },
   });
-  // A client that goes away stops the file read; a failed read fails the response.
-  source.once('error', (error) => link.destroy(error));
-  link.once('close', () => source.destroy());
-  return source.pipe(link);
+  // A client that goes away stops the file read; a failed read fails the response (which the
+  // response's own error listener reports).
+  return pipeline(source, link, () => {});
 }
