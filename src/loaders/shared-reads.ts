@@ -14,9 +14,11 @@
  * - readers whose answer went out and who have not read again (one less per arrival).
  * A lone read (none of these) leaves at the end of its turn: it never waits for a timer.
  *
- * The clock only bounds the wait. Readers on their way are given up once none has got there for
+ * The clock only bounds the wait. Requests on their way are given up once none has got there for
  * twice Marketo's measured latency (at least 100 ms): a loaded gateway brings 100 of them in over
- * seconds, but steadily. A call with Marketo is waited for at most twice its latency (at least
+ * seconds, but steadily. Answered readers are given up after twice the longest recent gap between
+ * their returns (at least 5 ms, never longer than for requests on their way): readers who stopped
+ * reading cost the next batch a few of their gaps, not a flat 100 ms. A call with Marketo is waited for at most twice its latency (at least
  * 20 ms), and no batch waits longer than `maxWaitMs`; a batch of 300 ids leaves at once. A timer's verdict is taken after one more
  * I/O poll: a process paused by a loaded machine reads the requests that queued meanwhile before
  * it sends a batch without them.
@@ -70,6 +72,12 @@ interface Lane {
   returning: number;
   /** The last answer of a call, or return of one of its readers (ms). */
   backAt: number;
+  /**
+   * The longest recent gap between answered readers' returns (ms), decaying by half each
+   * `GAP_HALF_LIFE_MS` from `returnGapAt`; undefined before the first return.
+   */
+  returnGapMs: number | undefined;
+  returnGapAt: number;
   /** The last arrival of a read, or answer of a call (ms). */
   lastEventAt: number;
   /** Moving average of a call's duration (ms); 0 before the first. */
@@ -92,6 +100,10 @@ const FULL = 300;
 const MIN_WAIT_MS = 20;
 /** The shortest wait for the next request on its way to reach the loaders (ms). */
 const MIN_STALL_MS = 100;
+/** The shortest wait for the next answered reader to come back, once their pace is known (ms). */
+const MIN_RETURN_WAIT_MS = 5;
+/** How fast the remembered gap between returns fades once returns come quicker (ms). */
+const GAP_HALF_LIFE_MS = 1_000;
 /** Lanes without activity for this long are forgotten (ms). */
 const IDLE_LANE_MS = 30_000;
 
@@ -144,6 +156,8 @@ export class SharedLeadReads {
         inFlight: 0,
         returning: 0,
         backAt: now,
+        returnGapMs: undefined,
+        returnGapAt: now,
         lastEventAt: now,
         latencyMs: 0,
         sentAt: [],
@@ -172,12 +186,36 @@ export class SharedLeadReads {
   /** One reader answered earlier is back, if any is still awaited. */
   #cameBack(lane: Lane, now: number): void {
     if (lane.returning === 0) return;
-    if (now >= lane.backAt + this.#stallMs(lane, now)) {
+    const gap = now - lane.backAt;
+    if (gap >= this.#returnStallMs(lane, now)) {
       lane.returning = 0;
       return;
     }
+    // Peak-held: one slow return (a GC pause, a loaded client) keeps the wait long enough for
+    // the next few, and fades once returns are quick again.
+    lane.returnGapMs = Math.max(gap, this.#recentGap(lane, now) ?? 0);
+    lane.returnGapAt = now;
     lane.returning--;
     lane.backAt = now;
+  }
+
+  /** The longest recent gap between returns, decayed to `now` (ms). */
+  #recentGap(lane: Lane, now: number): number | undefined {
+    if (lane.returnGapMs === undefined) return undefined;
+    return lane.returnGapMs * 0.5 ** ((now - lane.returnGapAt) / GAP_HALF_LIFE_MS);
+  }
+
+  /**
+   * How long answered readers may keep the batch waiting without one of them coming back: twice
+   * the recent gap between their returns (closed-loop clients come back at their own steady
+   * pace), never longer than for requests on their way. Readers who stopped (an open-loop client
+   * answered, a burst over) cost a batch a few of their gaps, not a flat floor.
+   */
+  #returnStallMs(lane: Lane, now: number): number {
+    const stallMs = this.#stallMs(lane, now);
+    const gap = this.#recentGap(lane, now);
+    if (gap === undefined) return stallMs;
+    return Math.min(stallMs, Math.max(MIN_RETURN_WAIT_MS, 2 * gap));
   }
 
   /**
@@ -237,7 +275,7 @@ export class SharedLeadReads {
     const coming = this.#comingOf(lane.principal, now);
     const comingUntil = Math.max(batch.joinedAt, coming.releasedAt) + stallMs;
     const waitComing = coming.count > 0 && now < comingUntil;
-    const returningUntil = lane.backAt + stallMs;
+    const returningUntil = lane.backAt + this.#returnStallMs(lane, now);
     if (lane.returning > 0 && now >= returningUntil) lane.returning = 0;
     // A call with Marketo: its readers come back once answered; it is waited for as long as
     // Marketo's pace says.

@@ -1,7 +1,7 @@
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAccess } from '../../src/auth/access.js';
 import { useExpectedLeadReaders } from '../../src/loaders/expected-readers.js';
 import { SharedLeadReads } from '../../src/loaders/shared-reads.js';
@@ -59,6 +59,17 @@ async function until(condition: () => boolean): Promise<void> {
     if (Date.now() > deadline) throw new Error('condition never held');
     await sleep(1);
   }
+}
+
+/** Ten readers of one lane, answered together: each is expected back. */
+async function answeredBurst(maxWaitMs: number) {
+  const { api, sent } = fakeApi();
+  const reads = new SharedLeadReads(api, { maxWaitMs });
+  const burst = Array.from({ length: 10 }, (_, i) => reads.read([i + 1], ['id'], {}));
+  await turn();
+  sent[0]?.answer();
+  await Promise.all(burst);
+  return { reads, sent };
 }
 
 function tracker() {
@@ -175,13 +186,8 @@ describe('lead reads shared between concurrent operations', () => {
     await Promise.all([early, ...back]);
   });
 
-  it('gives up on readers that do not come back once none has for Marketo’s latency (100 ms at least)', async () => {
-    const { api, sent } = fakeApi();
-    const reads = new SharedLeadReads(api, { maxWaitMs: 10_000 });
-    const burst = Array.from({ length: 10 }, (_, i) => reads.read([i + 1], ['id'], {}));
-    await turn();
-    sent[0]?.answer();
-    await Promise.all(burst);
+  it('gives up on answered readers that do not come back, long before maxWaitMs', async () => {
+    const { reads, sent } = await answeredBurst(10_000);
     // Three of the ten come back, and no more: they go long before maxWaitMs.
     const started = performance.now();
     const three = [11, 12, 13].map((id) => reads.read([id], ['id'], {}));
@@ -190,6 +196,67 @@ describe('lead reads shared between concurrent operations', () => {
     expect(sent[1]?.ids).toEqual([11, 12, 13]);
     sent[1]?.answer();
     await Promise.all(three);
+  });
+
+  describe('on a clock the test moves', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    /**
+     * Ten readers answered together, three of them back `gapMs` apart (the first `gapMs` after
+     * the answer); the batch they are in is waiting for the other seven.
+     */
+    async function learnedPace(gapMs: number) {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+      const { reads, sent } = await answeredBurst(10_000);
+      const back: Promise<Lead[]>[] = [];
+      for (const id of [11, 12, 13]) {
+        vi.advanceTimersByTime(gapMs);
+        back.push(reads.read([id], ['id'], {}));
+        await turn();
+      }
+      expect(sent).toHaveLength(1);
+      /** Moves the clock on by `ms` and lets the batch look again. */
+      const after = async (ms: number) => {
+        vi.advanceTimersByTime(ms);
+        await turn();
+        await turn();
+      };
+      return { sent, back, after };
+    }
+
+    it.each([
+      {
+        gapMs: 3,
+        waiting: 5,
+        gone: 6,
+        what: 'gives up a few of their gaps after readers 3 ms apart stop',
+      },
+      {
+        gapMs: 30,
+        waiting: 50,
+        gone: 65,
+        what: 'keeps waiting for readers who come back slowly, at their pace',
+      },
+      {
+        gapMs: 0.5,
+        waiting: 4,
+        gone: 6,
+        what: 'waits at least 5 ms for the next reader, however quick the last',
+      },
+    ])('$what', async ({ gapMs, waiting, gone }) => {
+      const { sent, back, after } = await learnedPace(gapMs);
+      await after(waiting);
+      expect(sent).toHaveLength(1);
+      await after(gone - waiting);
+      expect(sent.map((s) => s.ids)).toEqual([
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+        [11, 12, 13],
+      ]);
+      sent[1]?.answer();
+      await Promise.all(back);
+    });
   });
 
   it('never holds a batch past its deadline, even while the call it waits for is not answered', async () => {
@@ -208,16 +275,11 @@ describe('lead reads shared between concurrent operations', () => {
   });
 
   it('forgets readers who never came back: a lone read after the wait bound goes out at once', async () => {
-    const { api, sent } = fakeApi();
-    const reads = new SharedLeadReads(api, { maxWaitMs: 30 });
-    const burst = Array.from({ length: 10 }, (_, i) => reads.read([i + 1], ['id'], {}));
-    await turn();
-    sent[0]?.answer();
-    await Promise.all(burst);
+    const { reads, sent } = await answeredBurst(30);
     await sleep(50);
     const alone = reads.read([11], ['id'], {});
     await turn();
-    expect(sent.map((s) => s.ids)).toEqual([burst.map((_, i) => i + 1), [11]]);
+    expect(sent.map((s) => s.ids)).toEqual([[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [11]]);
     sent[1]?.answer();
     await alone;
   });
