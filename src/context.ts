@@ -62,7 +62,13 @@ export interface GraphQLContext {
 
 export function createContext(
   services: GatewayServices,
-  init: { signal?: AbortSignal; principal?: Principal; requestId?: string } = {},
+  init: {
+    signal?: AbortSignal;
+    principal?: Principal;
+    requestId?: string;
+    /** The connection the request came on: shared reads expect answered readers back on it. */
+    connection?: object;
+  } = {},
 ): GraphQLContext {
   // The HTTP request's id (`x-request-id`); a fresh one per graphql-ws operation.
   const requestId = init.requestId ?? randomUUID();
@@ -90,6 +96,7 @@ export function createContext(
             tracker: cost,
             principal: principal.name,
             ...(init.signal && { signal: init.signal }),
+            ...(init.connection && { connection: init.connection }),
           }),
       }),
     }),
