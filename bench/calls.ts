@@ -354,7 +354,7 @@ async function main(): Promise<void> {
     const withDuplicates = sizes.filter((n) => n >= RECORDS_PER_CALL);
     for (const n of withDuplicates) {
       const emails = [...new Set(all.slice(0, n).map((lead) => lead.email.toLowerCase()))];
-      // Information only: a refusal (a value matching two leads can pass the estimate) is printed.
+      // Information only: a refusal (Marketo's 1003 past 1,000 matches a call) is printed.
       const measured = await measure(
         bench,
         'by email, seeded duplicates kept',

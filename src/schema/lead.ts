@@ -14,6 +14,8 @@ import { chunks, lengthOf, marketoCost, RECORDS_PER_CALL } from '../security/mar
 
 /** Largest `ids` / `values` list one query may ask for (Marketo cost grows with it: 1 call per 300). */
 export const MAX_LEAD_KEYS = 10_000;
+/** Marketo's most leads matching one filter call (more: 1003 `Too many results match the filter`). */
+const MAX_FILTER_MATCHES = 1_000;
 
 export const LeadRef = builder.objectRef<Lead>('Lead');
 
@@ -105,16 +107,20 @@ builder.queryFields((t) => ({
     },
   }),
   leadsBy: t.field({
-    // One lead per value assumed (a query is capped at its estimate should more match).
+    // Ids are unique; any other field's values may match several leads each (duplicate emails are
+    // common). Marketo answers at most 1,000 matches per call (more: 1003), so each 300 values
+    // take at most 4 pages.
     extensions: marketoCost({
-      calls: (args) => chunks(args.values),
+      calls: (args) =>
+        chunks(args.values) *
+        (args.field === 'id' ? 1 : Math.ceil(MAX_FILTER_MATCHES / RECORDS_PER_CALL)),
       items: (args) => lengthOf(args.values),
       describe: true,
     }),
     type: [LeadRef],
     nullable: { list: false, items: false },
     description:
-      'Leads whose searchable `field` equals one of `values` (email matches ignore case). A value can match several leads.',
+      'Leads whose searchable `field` equals one of `values` (email matches ignore case). A value can match several leads; Marketo refuses (`1003`) a call whose 300 values match more than 1,000.',
     args: {
       field: t.arg.string({ required: true }),
       values: t.arg.stringList({ required: true }),

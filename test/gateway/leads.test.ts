@@ -186,6 +186,30 @@ describe('reading leads', () => {
     expect((await gw.stats()).calls.byEndpoint['GET /rest/v1/leads.json']).toBe(1);
   });
 
+  it("reads every page of a filter's matches, up to Marketo's 1,000 a call", async () => {
+    const tag = (count: number, value: string) => {
+      for (let i = 0; i < count; i += 1) {
+        gw.store.syncLead(
+          { email: `${value}.${i}@tagged.example`, customString__c: value },
+          { action: 'createOrUpdate', lookupField: 'email' },
+        );
+      }
+    };
+    tag(1_000, 'thousand');
+    tag(1_001, 'too-many');
+    const thousand = await gw.execute(LeadsBy, { field: 'customString__c', values: ['thousand'] });
+    expect(thousand.errors).toBeUndefined();
+    expect(new Set(thousand.data?.leadsBy.map((lead) => lead.id)).size).toBe(1_000);
+    expect((await gw.stats()).calls.byEndpoint['GET /rest/v1/leads.json']).toBe(4);
+    const tooMany = await gw.execute(LeadsBy, { field: 'customString__c', values: ['too-many'] });
+    expect(tooMany.data).toBeNull();
+    expect(tooMany.errors?.[0]).toMatchObject({
+      message: 'Too many results match the filter',
+      path: ['leadsBy'],
+      extensions: { code: '1003' },
+    });
+  });
+
   it('reads list membership, batching isMemberOf per list', async () => {
     const { leadIds } = await gw.control<{ leadIds: number[] }>('/__sandbox/lists/1001/members');
     const member = leadIds[0] as number;
