@@ -193,7 +193,8 @@ export class JobEngine<T extends JobRecord> {
   /**
    * Applies `mutate` to the latest version, recomputes the state and saves (so publishes) it;
    * retried while a shared registry is away when `signal` is given. No-op on a finished job (a
-   * late runner step never overwrites an end state).
+   * late runner step never overwrites an end state), and when nothing changed: watchers get no
+   * event that repeats the last (a Marketo step already known, a status polled again).
    */
   update(key: string, mutate: (job: T) => void, signal?: AbortSignal): Promise<T | undefined> {
     return this.withLock(key, async () => {
@@ -204,6 +205,7 @@ export class JobEngine<T extends JobRecord> {
         const job = structuredClone(current);
         mutate(job);
         this.kind.settle(job);
+        if (JSON.stringify(job) === JSON.stringify(current)) return current;
         job.version = current.version + 1;
         job.updatedAt = new Date().toISOString();
         await registry.save(key, job);

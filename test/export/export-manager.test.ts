@@ -53,6 +53,25 @@ describe('export lifecycle against the sandbox', () => {
     expect(ready.parts[0]!.numberOfRecords).toBe(expected.length);
     expect(await readAllRows(fx.manager, ready, 37)).toEqual(expected);
   });
+
+  it('publishes only changes: no event repeats the one before it (a Marketo step already known)', async () => {
+    const epoch = dataEpoch(fx.sandbox);
+    const job = await fx.manager.create({
+      entity: 'leads',
+      fields: FIELDS,
+      format: 'CSV',
+      filter: { createdAt: { startAt: iso(epoch - 3 * DAY), endAt: iso(epoch - 1 * DAY) } },
+    });
+    const events = await collect(await fx.manager.watch(job.id, 'leads'));
+    const content = ({ version: _v, updatedAt: _u, ...rest }: (typeof events)[number]) => rest;
+    expect(events.at(-1)!.status).toBe('READY');
+    for (let i = 1; i < events.length; i += 1) {
+      expect(content(events[i]!), `event ${i} (${events[i]!.status})`).not.toEqual(
+        content(events[i - 1]!),
+      );
+      expect(events[i]!.version).toBeGreaterThan(events[i - 1]!.version);
+    }
+  });
 });
 
 describe('date ranges longer than 31 days', () => {
