@@ -62,13 +62,7 @@ export interface GraphQLContext {
 
 export function createContext(
   services: GatewayServices,
-  init: {
-    signal?: AbortSignal;
-    principal?: Principal;
-    requestId?: string;
-    /** The connection the request came on: shared reads expect answered readers back on it. */
-    connection?: object;
-  } = {},
+  init: { signal?: AbortSignal; principal?: Principal; requestId?: string } = {},
 ): GraphQLContext {
   // The HTTP request's id (`x-request-id`); a fresh one per graphql-ws operation.
   const requestId = init.requestId ?? randomUUID();
@@ -96,7 +90,6 @@ export function createContext(
             tracker: cost,
             principal: principal.name,
             ...(init.signal && { signal: init.signal }),
-            ...(init.connection && { connection: init.connection }),
           }),
       }),
     }),

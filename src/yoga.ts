@@ -211,14 +211,11 @@ export function createGatewayYoga(options: {
         access.principalFor(request?.headers.get('authorization'));
       if (!caller) throw unauthenticatedError();
       const requestId = request && requestIdOf(request);
-      // node:http's socket: a keep-alive client asks again on it.
-      const connection = (req as { socket?: object } | undefined)?.socket;
       try {
         return createContext(options.services, {
           principal: caller,
           ...(request?.signal && { signal: request.signal }),
           ...(requestId !== undefined && { requestId }),
-          ...(connection && { connection }),
         });
       } catch (error) {
         if (!isUnexpected(error)) throw error;

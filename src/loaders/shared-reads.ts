@@ -11,12 +11,7 @@
  *   join within the same turn, so any still being read, parsed or validated is worth waiting for;
  * - readers whose call is with Marketo: they come back once answered (closed-loop clients), and
  *   waiting for them turns alternating groups into one call per round;
- * - readers whose answer went out and who have not read again: one less per read arriving, unless
- *   it came on a connection no reader of the lane was ever answered on (an HTTP request's socket)
- *   while the lane's answered readers mostly do come back: a client still opening its connection
- *   is a newcomer, not one of those coming back (a keep-alive pool sends again on any of its
- *   connections, so which one is not compared). Where they mostly do not (browsers reading once,
- *   scripts that leave), a newcomer is not held for them.
+ * - readers whose answer went out and who have not read again (one less per arrival).
  * A lone read (none of these) leaves at the end of its turn: it never waits for a timer.
  *
  * The clock only bounds the wait. Requests on their way are given up once none has got there for
@@ -40,16 +35,14 @@ export interface LeadReadCaller {
   tracker?: CallTracker;
   principal?: string;
   signal?: AbortSignal;
-  /** The connection the operation came on (an HTTP request's socket), if any. */
-  connection?: object;
 }
 
 interface Batch {
   fields: readonly string[];
   ids: Set<number>;
   callers: LeadReadCaller[];
-  /** Distinct operations among `callers` (by tracker, else by signal), with their connection. */
-  operations: Map<unknown, object | undefined>;
+  /** Distinct operations among `callers` (by tracker, else by signal). */
+  operations: Set<unknown>;
   done: Promise<Lead[]>;
   openedAt: number;
   /** The last read to join (ms). */
@@ -77,13 +70,6 @@ interface Lane {
   inFlight: number;
   /** Operations answered that have not read again. */
   returning: number;
-  /** Connections a reader of the lane was answered on. */
-  answeredOn: WeakSet<object>;
-  /**
-   * The share of answered readers that came back before they were given up, as a moving average
-   * by reader (1 until shown otherwise).
-   */
-  returnRate: number;
   /** The last answer of a call, or return of one of its readers (ms). */
   backAt: number;
   /**
@@ -118,10 +104,6 @@ const MIN_STALL_MS = 100;
 const MIN_RETURN_WAIT_MS = 5;
 /** How fast the remembered gap between returns fades once returns come quicker (ms). */
 const GAP_HALF_LIFE_MS = 1_000;
-/** Each answered reader's weight in the lane's return rate. */
-const RETURN_RATE_WEIGHT = 0.1;
-/** Below this return rate, newcomers are no longer held for answered readers. */
-const NEWCOMERS_HELD_RATE = 0.5;
 /** Lanes without activity for this long are forgotten (ms). */
 const IDLE_LANE_MS = 30_000;
 
@@ -173,8 +155,6 @@ export class SharedLeadReads {
         open: undefined,
         inFlight: 0,
         returning: 0,
-        answeredOn: new WeakSet(),
-        returnRate: 1,
         backAt: now,
         returnGapMs: undefined,
         returnGapAt: now,
@@ -196,39 +176,27 @@ export class SharedLeadReads {
     // An operation whose loader sent several batches comes back once.
     const operation = caller.tracker ?? caller.signal ?? {};
     if (!batch.operations.has(operation)) {
-      batch.operations.set(operation, caller.connection);
-      this.#cameBack(lane, caller.connection, now);
+      batch.operations.add(operation);
+      this.#cameBack(lane, now);
     }
     this.#checkSoon(lane, batch);
     return batch.done;
   }
 
-  /**
-   * One reader answered earlier is back, if any is still awaited: any read but one on a
-   * connection the lane never answered on, while the lane's readers mostly come back.
-   */
-  #cameBack(lane: Lane, connection: object | undefined, now: number): void {
+  /** One reader answered earlier is back, if any is still awaited. */
+  #cameBack(lane: Lane, now: number): void {
     if (lane.returning === 0) return;
     const gap = now - lane.backAt;
     if (gap >= this.#returnStallMs(lane, now)) {
-      this.#givenUp(lane);
+      lane.returning = 0;
       return;
     }
-    const newcomer = connection !== undefined && !lane.answeredOn.has(connection);
-    if (newcomer && lane.returnRate >= NEWCOMERS_HELD_RATE) return;
-    if (!newcomer) lane.returnRate += (1 - lane.returnRate) * RETURN_RATE_WEIGHT;
     // Peak-held: one slow return (a GC pause, a loaded client) keeps the wait long enough for
     // the next few, and fades once returns are quick again.
     lane.returnGapMs = Math.max(gap, this.#recentGap(lane, now) ?? 0);
     lane.returnGapAt = now;
     lane.returning--;
     lane.backAt = now;
-  }
-
-  /** Answered readers still awaited are not waited for any longer: each lowers the return rate. */
-  #givenUp(lane: Lane): void {
-    lane.returnRate *= (1 - RETURN_RATE_WEIGHT) ** lane.returning;
-    lane.returning = 0;
   }
 
   /** The longest recent gap between returns, decayed to `now` (ms). */
@@ -308,7 +276,7 @@ export class SharedLeadReads {
     const comingUntil = Math.max(batch.joinedAt, coming.releasedAt) + stallMs;
     const waitComing = coming.count > 0 && now < comingUntil;
     const returningUntil = lane.backAt + this.#returnStallMs(lane, now);
-    if (lane.returning > 0 && now >= returningUntil) this.#givenUp(lane);
+    if (lane.returning > 0 && now >= returningUntil) lane.returning = 0;
     // A call with Marketo: its readers come back once answered; it is waited for as long as
     // Marketo's pace says.
     const deadline = batch.openedAt + this.#maxWait(lane, now);
@@ -354,9 +322,6 @@ export class SharedLeadReads {
     const took = now - startedAt;
     lane.latencyMs = lane.latencyMs === 0 ? took : 0.8 * lane.latencyMs + 0.2 * took;
     lane.returning += batch.operations.size;
-    for (const connection of batch.operations.values()) {
-      if (connection !== undefined) lane.answeredOn.add(connection);
-    }
     lane.backAt = now;
     lane.lastEventAt = now;
     if (lane.open) this.#check(lane, lane.open);
@@ -381,7 +346,7 @@ export class SharedLeadReads {
       fields,
       ids: new Set(),
       callers: [],
-      operations: new Map(),
+      operations: new Set(),
       done,
       openedAt: now,
       joinedAt: now,

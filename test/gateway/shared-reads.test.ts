@@ -186,31 +186,6 @@ describe('lead reads shared between concurrent operations', () => {
     await Promise.all([early, ...back]);
   });
 
-  it('does not take a client on a connection never answered for one coming back', async () => {
-    const { api, sent } = fakeApi();
-    const reads = new SharedLeadReads(api, { maxWaitMs: 10_000 });
-    const connections = Array.from({ length: 10 }, () => ({}));
-    const first = connections.map((connection, i) => reads.read([i + 1], ['id'], { connection }));
-    await turn();
-    sent[0]?.answer();
-    await Promise.all(first);
-    // A client still opening its connection joins: nine of the ten answered come back, on any
-    // of their connections (a keep-alive pool picks one), and the batch still waits for the tenth.
-    const newcomer = reads.read([100], ['id'], { connection: {} });
-    await turn();
-    const back: Promise<Lead[]>[] = [];
-    for (let i = 0; i < 9; i++) {
-      back.push(reads.read([11 + i], ['id'], { connection: connections[9 - i] }));
-      await turn();
-    }
-    expect(sent).toHaveLength(1);
-    back.push(reads.read([20], ['id'], { connection: connections[0] }));
-    await until(() => sent.length === 2);
-    expect(sent[1]?.ids).toHaveLength(11);
-    sent[1]?.answer();
-    await Promise.all([newcomer, ...back]);
-  });
-
   it('gives up on answered readers that do not come back, long before maxWaitMs', async () => {
     const { reads, sent } = await answeredBurst(10_000);
     // Three of the ten come back, and no more: they go long before maxWaitMs.
@@ -250,44 +225,6 @@ describe('lead reads shared between concurrent operations', () => {
       };
       return { sent, back, after };
     }
-
-    it('holds a newcomer for answered readers only while they mostly come back', async () => {
-      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-      const { api, sent } = fakeApi();
-      const reads = new SharedLeadReads(api, { maxWaitMs: 10_000 });
-      const after = async (ms: number) => {
-        vi.advanceTimersByTime(ms);
-        await turn();
-        await turn();
-      };
-      /** A reader on a connection of its own, answered at once, who never reads again. */
-      const readOnce = async (id: number) => {
-        const read = reads.read([id], ['id'], { connection: {} });
-        await turn();
-        sent.at(-1)?.answer();
-        await read;
-      };
-      await readOnce(1);
-      // Right after that answer, a newcomer is held for the reader answered (nothing says yet
-      // that readers of this lane do not come back), until that reader is given up.
-      const held = reads.read([2], ['id'], { connection: {} });
-      await after(99);
-      expect(sent).toHaveLength(1);
-      await after(1);
-      expect(sent).toHaveLength(2);
-      sent[1]?.answer();
-      await held;
-      for (let id = 3; id <= 8; id++) {
-        await after(150);
-        await readOnce(id);
-      }
-      // Seven readers given up: a newcomer right after an answer now goes at once.
-      const alone = reads.read([9], ['id'], { connection: {} });
-      await turn();
-      expect(sent.map((s) => s.ids)).toEqual([[1], [2], [3], [4], [5], [6], [7], [8], [9]]);
-      sent[8]?.answer();
-      await alone;
-    });
 
     it.each([
       {
