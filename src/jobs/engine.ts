@@ -205,7 +205,7 @@ export class JobEngine<T extends JobRecord> {
         const job = structuredClone(current);
         mutate(job);
         this.kind.settle(job);
-        if (JSON.stringify(job) === JSON.stringify(current)) return current;
+        if (JSON.stringify(job) === JSON.stringify(current)) return job;
         job.version = current.version + 1;
         job.updatedAt = new Date().toISOString();
         await registry.save(key, job);
