@@ -58,6 +58,11 @@ export interface FeedRecord extends JobRecord {
   spec: FeedSpec;
   /** Where the poller reads next; none until its first page. */
   head?: string;
+  /**
+   * When a poller last read at `head` (ISO): a quiet feed's head stays the same, and a restart
+   * resumes from it while this is recent. Records saved before it existed use `updatedAt`.
+   */
+  headAt?: string;
   /** Sequence number of the last page saved (0: none yet). */
   seq: number;
   page?: FeedPageRecord;
@@ -417,7 +422,7 @@ export class FeedManager {
     const record = await this.engine.read(runner.key, signal);
     if (record?.type !== 'feed') return;
     const reader = this.options.reader(record.spec);
-    const stale = Date.now() - Date.parse(record.updatedAt) > this.resumeWindowMs;
+    const stale = Date.now() - Date.parse(record.headAt ?? record.updatedAt) > this.resumeWindowMs;
     let token = stale ? undefined : record.head;
     // Restarting from now skips a page number: watchers read what they missed themselves.
     let skip = record.head !== undefined && token === undefined ? 1 : 0;
@@ -448,6 +453,8 @@ export class FeedManager {
             (r) => {
               if (r.type !== 'feed') return;
               r.head = head;
+              // A change even when the head is not: the heartbeat a restart resumes by.
+              r.headAt = new Date().toISOString();
               if (withPage || gap > 0) {
                 r.seq += 1 + gap;
                 r.page = { seq: r.seq, token: from, items: page.items };

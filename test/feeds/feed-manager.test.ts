@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor, InvalidCursorError } from '../../src/feeds/cursor.js';
 import { type FeedEvent, FeedManager } from '../../src/feeds/feeds.js';
+import { createLogger } from '../../src/logger.js';
 import { HighWaterMark } from '../../src/feeds/order.js';
 import { FeedPacer } from '../../src/feeds/pacer.js';
 import type { FeedSpec } from '../../src/feeds/spec.js';
@@ -18,13 +19,19 @@ const spec: FeedSpec = { kind: 'leadChanges', fields: ['email'] };
 let dir: string;
 const managers: FeedManager[] = [];
 
-function manager(log: FakeLog, file = join(dir, 'feeds.json')): FeedManager {
+function manager(
+  log: FakeLog,
+  file = join(dir, 'feeds.json'),
+  more: { resumeWindowMs?: number; lines?: string[] } = {},
+): FeedManager {
   const feeds = new FeedManager({
     reader: () => log.reader(),
     pacer: new FeedPacer(1, 1_000_000, 1_000),
     pollIntervalMs: 5,
     file,
     adoptIntervalMs: 20,
+    ...(more.resumeWindowMs !== undefined && { resumeWindowMs: more.resumeWindowMs }),
+    ...(more.lines && { logger: createLogger({ write: (line) => more.lines?.push(line) }) }),
   });
   managers.push(feeds);
   return feeds;
@@ -155,6 +162,32 @@ describe('named feeds', () => {
     // The third was handed out but not followed by a pull: the position is after the second.
     expect((await feeds.position('pull'))?.cursor).toBe(got[1]!.cursor);
     await stream.return();
+  });
+
+  it('resumes a quiet feed from where it was after a restart (its poller keeps the head fresh)', async () => {
+    const log = new FakeLog(4);
+    log.append(6);
+    const file = join(dir, 'quiet.json');
+    const feeds = manager(log, file, { resumeWindowMs: 200 });
+    await feeds.start();
+    const stream = feeds.subscribe({ spec, since: new Date(0) });
+    await take(stream, 6);
+    // Quiet for twice the resume window: the head does not move, the poller still reads at it.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await stream.return();
+    await feeds.close();
+
+    const lines: string[] = [];
+    const restarted = manager(log, file, { resumeWindowMs: 200, lines });
+    await restarted.start();
+    const resumed = restarted.subscribe({ spec, since: new Date(0) });
+    const added = log.append(2);
+    expect(ids(await take(resumed, 8)).slice(-2)).toEqual(added.map((item) => item.id));
+    const started = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(started.find((line) => line.msg === 'feed poller started')).toMatchObject({
+      resumed: true,
+    });
+    await resumed.return();
   });
 
   it('refuses a name already following other arguments', async () => {
