@@ -140,6 +140,15 @@ async function gql<T>(
       body: JSON.stringify({ query, variables }),
     });
     const result = (await response.json()) as Gql<T>;
+    // A mutation's failure as data (its outcome union's Error member) is an error with its code,
+    // as every worker reads it.
+    for (const value of Object.values(result.data ?? {})) {
+      if (typeof value === 'object' && value !== null && 'code' in value && 'message' in value) {
+        const { code, message } = value as { code: string; message: string };
+        result.errors = [...(result.errors ?? []), { message, extensions: { code } }];
+        result.data = null;
+      }
+    }
     for (const e of result.errors ?? []) noteCode(e.extensions?.code ?? 'NO_CODE');
     return result;
   } catch (error) {
