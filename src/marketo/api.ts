@@ -5,6 +5,12 @@
  */
 import type { Readable } from 'node:stream';
 
+/**
+ * Marketo's most leads matching one Get Leads by Filter call (more: 1003 `Too many results match
+ * the filter`).
+ */
+export const MAX_FILTER_MATCHES = 1_000;
+
 export interface Reason {
   /** Marketo's code as a string (`"1003"`), kept even when Marketo sent a number. */
   code: string;
@@ -272,7 +278,10 @@ export interface MarketoApi {
   // Leads
   /** Found leads only, any order; chunked by 300, `_method=GET` when the URL would be long. */
   getLeadsByIds(ids: readonly number[], fields?: readonly string[]): Promise<Lead[]>;
-  /** Every page of every chunk; one value can match several leads. */
+  /**
+   * Every page of every chunk; one value can match several leads, a chunk at most
+   * `MAX_FILTER_MATCHES` (Marketo's 1003 beyond).
+   */
   getLeadsByFilter(
     filterType: string,
     values: readonly string[],

@@ -5,7 +5,7 @@
  */
 import { InputError } from '../errors.js';
 import { STANDARD_LEAD_FIELDS } from '../loaders/lead-fields.js';
-import type { Lead, StaticList } from '../marketo/api.js';
+import { type Lead, MAX_FILTER_MATCHES, type StaticList } from '../marketo/api.js';
 import { boundedList, positiveId, positiveIds, unwrapMany } from './args.js';
 import { builder } from './builder.js';
 import { ListRef } from './list.js';
@@ -14,8 +14,8 @@ import { chunks, lengthOf, marketoCost, RECORDS_PER_CALL } from '../security/mar
 
 /** Largest `ids` / `values` list one query may ask for (Marketo cost grows with it: 1 call per 300). */
 export const MAX_LEAD_KEYS = 10_000;
-/** Marketo's most leads matching one filter call (more: 1003 `Too many results match the filter`). */
-const MAX_FILTER_MATCHES = 1_000;
+/** Pages one 300-value filter call can take: Marketo answers at most 1,000 matches. */
+const MAX_FILTER_PAGES = Math.ceil(MAX_FILTER_MATCHES / RECORDS_PER_CALL);
 
 export const LeadRef = builder.objectRef<Lead>('Lead');
 
@@ -108,12 +108,9 @@ builder.queryFields((t) => ({
   }),
   leadsBy: t.field({
     // Ids are unique; any other field's values may match several leads each (duplicate emails are
-    // common). Marketo answers at most 1,000 matches per call (more: 1003), so each 300 values
-    // take at most 4 pages.
+    // common), up to Marketo's limit a call.
     extensions: marketoCost({
-      calls: (args) =>
-        chunks(args.values) *
-        (args.field === 'id' ? 1 : Math.ceil(MAX_FILTER_MATCHES / RECORDS_PER_CALL)),
+      calls: (args) => chunks(args.values) * (args.field === 'id' ? 1 : MAX_FILTER_PAGES),
       items: (args) => lengthOf(args.values),
       describe: true,
     }),
