@@ -205,6 +205,7 @@ export class JobEngine<T extends JobRecord> {
         const job = structuredClone(current);
         mutate(job);
         this.kind.settle(job);
+        // Compared as stored (JSON): a field set to undefined is no change a watcher could see.
         if (JSON.stringify(job) === JSON.stringify(current)) return job;
         job.version = current.version + 1;
         job.updatedAt = new Date().toISOString();
